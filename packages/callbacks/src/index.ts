@@ -1,0 +1,5 @@
+/**
+ * @dkl/callbacks. See README.md.
+ * @packageDocumentation
+ */
+export const PACKAGE_NAME = '@dkl/callbacks';

@@ -1,0 +1,5 @@
+/**
+ * @dkl/cli. See README.md.
+ * @packageDocumentation
+ */
+export const PACKAGE_NAME = '@dkl/cli';

@@ -1,0 +1,42 @@
+import type { Scalar, Tensor } from '@tensorflow/tfjs';
+import type { z } from 'zod';
+
+/** Everything a loss term may read for one batch. */
+export interface LossContext {
+  /** int32 [B] hard labels. */
+  readonly labels: Tensor;
+  /** [B, C] logits being trained (student, or adversarial-image logits in AT). */
+  readonly logits: Tensor;
+  /**
+   * [B, C] reference logits: the frozen teacher's (KD) or the natural image's (AT, trainable).
+   * Absent in plain supervised training.
+   */
+  readonly reference?: Tensor;
+  /** 1-based epoch (warm-up schedules count from 1, as the authors' trainers do). */
+  readonly epoch: number;
+  /** Global optimisation step. */
+  readonly step: number;
+}
+
+/** One configured term of a training objective; `compute` runs inside the trainer's tidy. */
+export interface LossTerm {
+  readonly name: string;
+  compute(context: LossContext): Scalar;
+}
+
+/** Multi-binding token: a named, configurable loss that trainers pick from config. */
+export const LossDefinition = Symbol('LossDefinition');
+
+/**
+ * A loss contributed by a package (or a user): its config schema and a factory. New losses are
+ * added by binding one of these in a ContainerModule, never by editing framework code.
+ */
+export interface LossDefinition<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly description: string;
+  /** Validates the `options` block of the config; defaults live here. */
+  readonly schema: S;
+  /** Whether the loss needs `context.reference` (teacher or natural logits). */
+  readonly needsReference: boolean;
+  create(options: z.output<S>): LossTerm;
+}

@@ -1,0 +1,5 @@
+/**
+ * @dkl/losses. See README.md.
+ * @packageDocumentation
+ */
+export const PACKAGE_NAME = '@dkl/losses';

@@ -1,0 +1,5 @@
+/**
+ * @dkl/trainers. See README.md.
+ * @packageDocumentation
+ */
+export const PACKAGE_NAME = '@dkl/trainers';
