@@ -1,5 +1,6 @@
 /**
- * @dkl/attacks. See README.md.
+ * @dkl/attacks: adversarial attacks for TensorFlow.js models. Projection utilities today; PGD,
+ * APGD and AutoAttack arrive with their issue.
  * @packageDocumentation
  */
-export const PACKAGE_NAME = '@dkl/attacks';
+export { projectLinf } from './project.js';

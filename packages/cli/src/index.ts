@@ -1,5 +1,5 @@
 /**
- * @dkl/cli. See README.md.
+ * @dkl/cli: the `dkl` command. Config overrides today; the command itself arrives with its issue.
  * @packageDocumentation
  */
-export const PACKAGE_NAME = '@dkl/cli';
+export { applyOverride } from './overrides.js';

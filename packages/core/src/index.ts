@@ -40,3 +40,4 @@ export * from './contracts/model.js';
 
 export * from './backend/init-backend.js';
 export * from './backend/wasm-conv-grad-kernels.js';
+export * from './backend/cpu-fallback-kernels.js';
