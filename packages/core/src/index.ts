@@ -30,6 +30,7 @@ export * from './events/operators.js';
 export * from './plugins/training-control.js';
 export * from './plugins/training-plugin.js';
 export * from './plugins/plugin-state.js';
+export * from './plugins/plugin-definition.js';
 
 export * from './losses/loss-term.js';
 export * from './losses/loss-registry.js';
@@ -37,6 +38,8 @@ export * from './losses/loss-registry.js';
 export * from './contracts/class-prior-store.js';
 export * from './contracts/dataset.js';
 export * from './contracts/model.js';
+export * from './contracts/batch-loader.js';
+export * from './checkpoint/snapshot-file.js';
 
 export * from './backend/init-backend.js';
 export * from './backend/wasm-conv-grad-kernels.js';

@@ -1,5 +1,21 @@
 /**
- * @dkl/trainers. See README.md.
+ * @dkl/trainers: the training engine and the supervised, distillation and adversarial trainers,
+ * PyTorch-exact optimizers and learning-rate schedules.
  * @packageDocumentation
  */
-export const PACKAGE_NAME = '@dkl/trainers';
+export * from './optim/optimizer.js';
+export * from './optim/sgd.js';
+export * from './optim/adamw.js';
+export * from './optim/optimizer-config.js';
+export * from './schedules/schedules.js';
+export * from './engine/step.js';
+export * from './engine/evaluate.js';
+export * from './engine/loss-terms.js';
+export * from './engine/training-engine.js';
+export * from './adversarial/attack-budget.js';
+export * from './adversarial/inner-maximization.js';
+export * from './adversarial/awp.js';
+export * from './trainers/supervised-trainer.js';
+export * from './trainers/distillation-trainer.js';
+export * from './trainers/adversarial-trainer.js';
+export * from './trainers-module.js';

@@ -1,7 +1,24 @@
+import type { Tensor } from '@tensorflow/tfjs';
+import type { ClassifierModel } from '../contracts/model.js';
+import type { JsonValue } from './training-plugin.js';
+
+/**
+ * A complete, restorable picture of a run: JSON metadata plus named tensors (model variables,
+ * optimizer slots, plugin tensors). The caller of `captureSnapshot` owns and disposes the tensors.
+ */
+export interface TrainingSnapshot {
+  readonly meta: JsonValue;
+  readonly tensors: Record<string, Tensor>;
+}
+
 /**
  * How plugins steer the loop without touching the trainer (HF Trainer's control object).
  */
 export interface TrainingControl {
+  /** The models of the run by role (`model`, or `student` and `teacher`). Read-only use. */
+  readonly models: Readonly<Record<string, ClassifierModel>>;
+  /** Everything a checkpoint needs to resume this run exactly (see TrainingSnapshot). */
+  captureSnapshot(): Promise<TrainingSnapshot>;
   /** Current 1-based epoch (0 before the first epoch starts). */
   readonly epoch: number;
   /** Global optimisation steps taken so far. */
@@ -12,16 +29,40 @@ export interface TrainingControl {
   readonly stopReason: string | undefined;
   /** Ask the loop to write a checkpoint at the next opportunity (end of the current epoch). */
   requestCheckpoint(reason?: string): void;
+  /** Returns and clears a pending checkpoint request (the checkpoint plugin consumes these). */
+  takeCheckpointRequest(): string | undefined;
   /**
    * Registers asynchronous work (a file write, a log flush) that must finish before the loop
    * moves on; the trainer awaits it at epoch end and run end. A rejection counts as a plugin
    * failure of `owner`.
    */
   waitFor(work: Promise<unknown>, owner: string): void;
+  /**
+   * Tells the loop a checkpoint file is (being) written; once the write has settled the loop
+   * emits `checkpoint-saved` for it.
+   */
+  announceCheckpoint(path: string, reason: 'periodic' | 'best' | 'last' | 'requested'): void;
+}
+
+/** A checkpoint announced through the control, emitted as `checkpoint-saved` by the loop. */
+export interface AnnouncedCheckpoint {
+  readonly path: string;
+  readonly reason: 'periodic' | 'best' | 'last' | 'requested';
 }
 
 /** The trainer-side implementation of {@link TrainingControl}. */
 export class LoopControl implements TrainingControl {
+  constructor(
+    readonly models: Readonly<Record<string, ClassifierModel>> = {},
+    private readonly capture: () => Promise<TrainingSnapshot> = async () => {
+      throw new Error('this loop cannot capture snapshots');
+    },
+  ) {}
+
+  captureSnapshot(): Promise<TrainingSnapshot> {
+    return this.capture();
+  }
+
   epoch = 0;
   step = 0;
   private stopReasonValue: string | undefined;
@@ -55,6 +96,19 @@ export class LoopControl implements TrainingControl {
     // Attach a handler now so a rejection is never "unhandled" before settle() runs.
     work.catch(() => undefined);
     this.pending.push({ work, owner });
+  }
+
+  private announced: AnnouncedCheckpoint[] = [];
+
+  announceCheckpoint(path: string, reason: AnnouncedCheckpoint['reason']): void {
+    this.announced.push({ path, reason });
+  }
+
+  /** Returns and clears the checkpoints announced since the last call. */
+  takeAnnouncedCheckpoints(): AnnouncedCheckpoint[] {
+    const out = this.announced;
+    this.announced = [];
+    return out;
   }
 
   /** Awaits all registered work; returns the failures as [owner, error] pairs. */

@@ -1,0 +1,124 @@
+/**
+ * The checkpoint container: one file holding a JSON header and the raw bytes of every tensor.
+ *
+ *   "DKLCKPT1" | uint32 LE header length | header JSON (UTF-8) | tensor bytes...
+ *
+ * Tensors are referenced from the header by name with dtype, shape, byte offset and length.
+ * Files are written to a temporary name and renamed, so a crash never leaves a half-written file
+ * under the final name.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { CheckpointError } from '../errors.js';
+
+const MAGIC = 'DKLCKPT1';
+
+export interface TensorEntry {
+  readonly dtype: 'float32' | 'int32' | 'bool';
+  readonly shape: readonly number[];
+  readonly offset: number;
+  readonly byteLength: number;
+}
+
+export interface SnapshotFile<M> {
+  /** Arbitrary JSON metadata (epoch, step, config, plugin JSON...). */
+  readonly meta: M;
+  /** Named tensors; the caller owns them (dispose after use). */
+  readonly tensors: Record<string, tf.Tensor>;
+}
+
+function bytesOf(tensor: tf.Tensor): Uint8Array {
+  const values = tensor.dataSync() as Float32Array | Int32Array | Uint8Array;
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/** Serialises meta + tensors to the container format. */
+export function encodeSnapshot(meta: unknown, tensors: Readonly<Record<string, tf.Tensor>>): Buffer {
+  const entries: Record<string, TensorEntry> = {};
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, tensor] of Object.entries(tensors)) {
+    if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32' && tensor.dtype !== 'bool') {
+      throw new CheckpointError('(memory)', `tensor '${name}' has unsupported dtype ${tensor.dtype}`);
+    }
+    const bytes = bytesOf(tensor);
+    entries[name] = { dtype: tensor.dtype, shape: [...tensor.shape], offset, byteLength: bytes.byteLength };
+    chunks.push(bytes);
+    offset += bytes.byteLength;
+  }
+  const header = Buffer.from(JSON.stringify({ meta, tensors: entries }), 'utf8');
+  const prefix = Buffer.alloc(MAGIC.length + 4);
+  prefix.write(MAGIC, 0, 'latin1');
+  prefix.writeUInt32LE(header.byteLength, MAGIC.length);
+  return Buffer.concat([prefix, header, ...chunks]);
+}
+
+/** Parses the container format; every inconsistency is an error naming `file`. */
+export function decodeSnapshot<M>(buffer: Buffer, file = '(memory)'): SnapshotFile<M> {
+  if (buffer.byteLength < MAGIC.length + 4 || buffer.toString('latin1', 0, MAGIC.length) !== MAGIC) {
+    throw new CheckpointError(file, `is not a dkl checkpoint (missing ${MAGIC} header)`);
+  }
+  const headerLength = buffer.readUInt32LE(MAGIC.length);
+  const dataStart = MAGIC.length + 4 + headerLength;
+  if (dataStart > buffer.byteLength) throw new CheckpointError(file, `is truncated: header needs ${dataStart} bytes, file has ${buffer.byteLength}`);
+  let header: { meta: M; tensors: Record<string, TensorEntry> };
+  try {
+    header = JSON.parse(buffer.toString('utf8', MAGIC.length + 4, dataStart));
+  } catch (error) {
+    throw new CheckpointError(file, 'has a corrupt header', { cause: error });
+  }
+  const tensors: Record<string, tf.Tensor> = {};
+  try {
+    for (const [name, entry] of Object.entries(header.tensors)) {
+      const start = dataStart + entry.offset;
+      if (start + entry.byteLength > buffer.byteLength) {
+        throw new CheckpointError(file, `is truncated: tensor '${name}' ends at byte ${start + entry.byteLength}, file has ${buffer.byteLength}`);
+      }
+      const copy = new Uint8Array(entry.byteLength);
+      copy.set(buffer.subarray(start, start + entry.byteLength));
+      const values =
+        entry.dtype === 'float32' ? new Float32Array(copy.buffer) : entry.dtype === 'int32' ? new Int32Array(copy.buffer) : copy;
+      const size = entry.shape.reduce((a, b) => a * b, 1);
+      if (values.length !== size) throw new CheckpointError(file, `tensor '${name}' has ${values.length} values for shape [${entry.shape.join(', ')}]`);
+      tensors[name] = tf.tensor(values, [...entry.shape], entry.dtype);
+    }
+  } catch (error) {
+    tf.dispose(Object.values(tensors));
+    throw error;
+  }
+  return { meta: header.meta, tensors };
+}
+
+/** Writes `data` to `file` atomically: temp file in the same directory, fsync, rename. */
+export async function writeFileAtomic(file: string, data: Buffer | string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  const handle = await fs.open(tmp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(tmp, file);
+  } catch (error) {
+    await fs.rm(tmp, { force: true });
+    throw new CheckpointError(file, `could not be written: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export async function writeSnapshotFile(file: string, meta: unknown, tensors: Readonly<Record<string, tf.Tensor>>): Promise<void> {
+  await writeFileAtomic(file, encodeSnapshot(meta, tensors));
+}
+
+export async function readSnapshotFile<M>(file: string): Promise<SnapshotFile<M>> {
+  let buffer: Buffer;
+  try {
+    buffer = await fs.readFile(file);
+  } catch (error) {
+    throw new CheckpointError(file, `cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
+  return decodeSnapshot<M>(buffer, file);
+}

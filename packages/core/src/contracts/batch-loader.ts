@@ -1,0 +1,25 @@
+import type { Tensor } from '@tensorflow/tfjs';
+import type { JsonValue } from '../plugins/training-plugin.js';
+
+/** One mini-batch: `x` float32 [B, H, W, C], `y` int32 [B]. The consumer disposes both. */
+export interface Batch {
+  readonly x: Tensor;
+  readonly y: Tensor;
+}
+
+/**
+ * A resumable source of mini-batches. `batches(epoch)` yields one epoch in a seeded order that
+ * depends only on (seed, epoch); after `setPosition(p)` the next `batches` call resumes exactly at
+ * `p`, so a restored run sees the same remaining batches as an uninterrupted one.
+ */
+export interface BatchLoader {
+  readonly batchSize: number;
+  /** Number of batches one full epoch yields. */
+  readonly batchesPerEpoch: number;
+  /** Number of examples. */
+  readonly size: number;
+  batches(epoch: number): AsyncIterable<Batch>;
+  /** Where the loader is (epoch and batches consumed); JSON for checkpoints. */
+  getPosition(): JsonValue;
+  setPosition(position: JsonValue): void;
+}

@@ -1,0 +1,22 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { z } from 'zod';
+import type { TrainingPlugin } from './training-plugin.js';
+
+/** What a plugin factory may use when a run is being assembled. */
+export interface PluginCreationContext {
+  /** The run directory (checkpoints, logs and reports go below it). */
+  readonly runDir: string;
+  readonly numClasses: number;
+  /** Resolve shared services, e.g. the ClassPriorStore. */
+  resolve<T>(token: ServiceIdentifier<T>): T;
+}
+
+/** Multi-binding token: a plugin that config can name (`checkpoint`, `class-prior`...). */
+export const TrainingPluginDefinition = Symbol('TrainingPluginDefinition');
+
+export interface TrainingPluginDefinition<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: S;
+  create(options: z.output<S>, context: PluginCreationContext): TrainingPlugin;
+}

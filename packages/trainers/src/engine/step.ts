@@ -1,0 +1,39 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Batch, BatchOutputs, SeededRng } from '@dkl/core';
+
+/** What a step sees besides the batch. */
+export interface StepContext {
+  /** 1-based epoch. */
+  readonly epoch: number;
+  /** Total epochs of the run. */
+  readonly epochs: number;
+  /** Global optimisation steps before this one. */
+  readonly step: number;
+  readonly batchIndex: number;
+  /** The run's seeded generator (attack random starts, dropout...); part of checkpoints. */
+  readonly rng: SeededRng;
+}
+
+/** The differentiable part's result: the total loss, its named terms and tensors for plugins. */
+export interface StepResult {
+  readonly loss: tf.Scalar;
+  /** Named parts of the loss for logging (numbers are read after the step). */
+  readonly terms: Readonly<Record<string, tf.Scalar>>;
+  /** Emitted in `batch-end`; include `labels` and `logits` for accuracy. */
+  readonly outputs: BatchOutputs;
+}
+
+/**
+ * A training step, split where gradients start and stop:
+ * - `prepare` runs outside the gradient tape (frozen-teacher logits, adversarial examples,
+ *   weight perturbation); its tensors are disposed by the engine after the step.
+ * - `compute` runs inside the tape; gradients flow to the trained model's variables only.
+ * - `afterUpdate` runs after the optimizer update (e.g. undo a weight perturbation).
+ */
+export interface TrainStep<P extends Record<string, tf.Tensor> = Record<string, tf.Tensor>> {
+  prepare?(batch: Batch, context: StepContext): P;
+  compute(batch: Batch, prepared: P, context: StepContext): StepResult;
+  afterUpdate?(context: StepContext): void;
+  /** Checkpointable state of the step (e.g. AWP has none between steps; EMA would). */
+  dispose?(): void;
+}

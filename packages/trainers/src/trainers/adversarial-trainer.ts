@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs';
+import { crossEntropy } from '@dkl/losses';
+import { ConfigError, type LossTerm } from '@dkl/core';
+import { attackBudget, type AttackBudgetConfig } from '../adversarial/attack-budget.js';
+import { AdversarialWeightPerturbation, type AwpOptions } from '../adversarial/awp.js';
+import { maximizeInner, type AttackObjective } from '../adversarial/inner-maximization.js';
+import { sumLossTerms } from '../engine/loss-terms.js';
+import type { StepContext, TrainStep } from '../engine/step.js';
+import { TrainingEngine, type TrainingEngineOptions } from '../engine/training-engine.js';
+
+export interface AdversarialAttackConfig extends AttackBudgetConfig {
+  readonly norm?: 'linf' | 'l2';
+  readonly randomStart?: 'normal' | 'uniform' | 'none';
+}
+
+export interface AdversarialTrainerOptions extends Omit<TrainingEngineOptions, 'step'> {
+  /**
+   * Robust terms on (natural = reference, adversarial = logits), e.g. `ikl` / `gkl` with
+   * `preset: 'at'` or `trades` from @dkl/losses. Those already include the hard-label CE on the
+   * natural logits (`ceTarget: 'reference'`).
+   */
+  readonly robustLosses: readonly LossTerm[];
+  /** Extra weight of CE(natural logits, labels) for robust terms that lack it; default 0. */
+  readonly naturalCeWeight?: number;
+  readonly attack: AdversarialAttackConfig;
+  /**
+   * What PGD maximises; default: the robust terms with the natural logits held constant. The
+   * IKL-AT scripts attack with plain DKL weights (ALPHA = BETA = 1); pass that here to match.
+   */
+  readonly attackObjective?: AttackObjective;
+  readonly awp?: AwpOptions;
+}
+
+/**
+ * The adversarial-training step (IKL-AT / TRADES): PGD on the robust objective with the model in
+ * inference mode, optional AWP, then the outer loss `robust(natural, adversarial)` (which holds
+ * the CE on natural logits) with gradients through both natural and adversarial logits.
+ */
+export function adversarialStep(options: AdversarialTrainerOptions): TrainStep {
+  const { model, robustLosses, attack } = options;
+  if (robustLosses.length === 0) throw new ConfigError('robustLosses', 'adversarial training needs at least one robust loss term');
+  const ceWeight = options.naturalCeWeight ?? 0;
+  const awp = options.awp ? new AdversarialWeightPerturbation(model, options.awp) : undefined;
+  const outer = (x: tf.Tensor, xAdv: tf.Tensor, labels: tf.Tensor, ctx: StepContext) => {
+    // The authors' order: adversarial batch first, then natural (BatchNorm sees them separately).
+    const adversarial = model.forward(xAdv, { training: true }).logits;
+    const natural = model.forward(x, { training: true }).logits;
+    const robust = sumLossTerms(robustLosses, { labels, logits: adversarial, reference: natural, epoch: ctx.epoch, step: ctx.step });
+    const total = (ceWeight > 0 ? robust.total.add(crossEntropy(natural, labels).mul(ceWeight)) : robust.total) as tf.Scalar;
+    const parts: Record<string, tf.Scalar> = ceWeight > 0 ? { ...robust.parts, naturalCe: total.sub(robust.total) as tf.Scalar } : robust.parts;
+    return { natural, adversarial, total, parts };
+  };
+  const objective = (ctx: StepContext): AttackObjective =>
+    options.attackObjective ??
+    ((natural, adversarial, labels) => sumLossTerms(robustLosses, { labels, logits: adversarial, reference: natural, epoch: ctx.epoch, step: ctx.step }).total);
+  return {
+    prepare(batch, ctx) {
+      const budget = attackBudget(attack, ctx.epoch, ctx.epochs);
+      const xAdv = maximizeInner(model, batch.x, batch.y, objective(ctx), { norm: attack.norm ?? 'linf', randomStart: attack.randomStart ?? 'normal', ...budget }, ctx.rng);
+      if (awp && ctx.epoch >= awp.options.warmupEpochs) {
+        awp.perturb(() => outer(batch.x, xAdv, batch.y, ctx).total);
+      }
+      return { xAdv };
+    },
+    compute(batch, prepared, ctx) {
+      const { natural, adversarial, total, parts } = outer(batch.x, prepared['xAdv']!, batch.y, ctx);
+      return {
+        loss: total,
+        terms: parts,
+        outputs: { labels: batch.y.clone(), logits: natural, naturalLogits: natural, adversarialLogits: adversarial },
+      };
+    },
+    afterUpdate() {
+      awp?.restore();
+    },
+  };
+}
+
+/** Adversarial training with PGD inner maximisation, epsilon/budget schedules and optional AWP. */
+export class AdversarialTrainer extends TrainingEngine {
+  constructor(options: AdversarialTrainerOptions) {
+    super({ ...options, step: adversarialStep(options) });
+  }
+}

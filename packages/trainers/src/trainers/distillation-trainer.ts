@@ -1,0 +1,48 @@
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError, type ClassifierModel, type LossTerm } from '@dkl/core';
+import { sumLossTerms } from '../engine/loss-terms.js';
+import type { TrainStep } from '../engine/step.js';
+import { TrainingEngine, type TrainingEngineOptions } from '../engine/training-engine.js';
+
+export interface DistillationTrainerOptions extends Omit<TrainingEngineOptions, 'step' | 'model' | 'modelRole' | 'frozenModels'> {
+  readonly student: ClassifierModel;
+  /** Frozen: run in inference mode, never differentiated, never updated. */
+  readonly teacher: ClassifierModel;
+  /**
+   * Objective terms, summed. Distillation losses from @dkl/losses already include their hard-label
+   * CE weight and warm-up (`ceWeight * CE + min(epoch / warmup, 1) * term`).
+   */
+  readonly losses: readonly LossTerm[];
+}
+
+/**
+ * The distillation step: teacher logits are computed outside the gradient tape (so no teacher
+ * gradient is ever computed), the student in training mode inside it. `batch-end` carries
+ * `labels`, `logits` (student) and `teacherLogits`.
+ */
+export function distillationStep(options: Pick<DistillationTrainerOptions, 'student' | 'teacher' | 'losses'>): TrainStep {
+  const { student, teacher, losses } = options;
+  if (losses.length === 0) throw new ConfigError('losses', 'a distillation run needs at least one loss term');
+  if (student.numClasses !== teacher.numClasses) {
+    throw new ConfigError('teacher', `has ${teacher.numClasses} classes, the student ${student.numClasses}`);
+  }
+  return {
+    prepare(batch) {
+      return { teacherLogits: tf.tidy(() => teacher.forward(batch.x, { training: false }).logits) };
+    },
+    compute(batch, prepared, ctx) {
+      const teacherLogits = prepared['teacherLogits']!;
+      const logits = student.forward(batch.x, { training: true }).logits;
+      const labels = batch.y;
+      const { total, parts } = sumLossTerms(losses, { labels, logits, reference: teacherLogits, epoch: ctx.epoch, step: ctx.step });
+      return { loss: total, terms: parts, outputs: { labels: labels.clone(), logits, teacherLogits: teacherLogits.clone() } };
+    },
+  };
+}
+
+/** Knowledge distillation from a frozen teacher into a student. */
+export class DistillationTrainer extends TrainingEngine {
+  constructor(options: DistillationTrainerOptions) {
+    super({ ...options, model: options.student, modelRole: 'student', frozenModels: { teacher: options.teacher }, step: distillationStep(options) });
+  }
+}

@@ -1,0 +1,170 @@
+import * as tf from '@tensorflow/tfjs';
+import { ClassPriorUpdater } from '@dkl/callbacks';
+import { ClassPriorStore, createContainer, LossRegistry, type TrainingEvent, type TrainingPlugin } from '@dkl/core';
+import { lossesModule } from '@dkl/losses';
+import type { Observable } from 'rxjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AdversarialTrainer, DistillationTrainer, maximizeInner, Sgd, SupervisedTrainer, constantSchedule, type RunResult } from '../src/index.js';
+import { ArrayLoader, blobs, TinyModel } from './helpers.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const C = 4;
+const train = () => new ArrayLoader(blobs(1, 64, C), 16, 'train');
+const test = () => new ArrayLoader(blobs(2, 32, C), 16, 'test', false);
+
+/** Records every event type and the tensor count at each batch end. */
+class Recorder implements TrainingPlugin {
+  readonly name = 'recorder';
+  readonly types: TrainingEvent['type'][] = [];
+  readonly tensorsAtBatchEnd: number[] = [];
+  readonly outputKeys = new Set<string>();
+  attach(events: Observable<TrainingEvent>) {
+    return events.subscribe((e) => {
+      this.types.push(e.type);
+      if (e.type === 'batch-end') {
+        this.tensorsAtBatchEnd.push(tf.memory().numTensors);
+        for (const [k, v] of Object.entries(e.outputs)) if (v) this.outputKeys.add(k);
+      }
+    });
+  }
+}
+
+function epochLoss(result: RunResult, epoch: number): number {
+  return result.history[epoch - 1]!.train['total']!;
+}
+
+describe('SupervisedTrainer', () => {
+  it('trains, improves, emits events in the documented order and does not leak tensors', async () => {
+    const model = new TinyModel(C, 3);
+    const recorder = new Recorder();
+    const trainer = new SupervisedTrainer({
+      model,
+      epochs: 3,
+      seed: 5,
+      optimizer: new Sgd({ momentum: 0.9 }),
+      schedule: constantSchedule(0.5),
+      train: train(),
+      evaluation: { loaders: { test: test() } },
+      plugins: [recorder],
+    });
+    const result = await trainer.run();
+    expect(result.error?.stack ?? '').toBe('');
+    expect(result.status).toBe('completed');
+    expect(epochLoss(result, 3)).toBeLessThan(epochLoss(result, 1));
+    expect(result.history[2]!.eval['test']!['top1']).toBeGreaterThan(0.5);
+    const perEpoch = ['epoch-start', ...Array(4).fill(['batch-start', 'batch-end']).flat(), 'epoch-end', 'eval-start', 'eval-end'];
+    expect(recorder.types).toEqual(['run-start', ...perEpoch, ...perEpoch, ...perEpoch, 'run-end']);
+    expect(new Set(recorder.tensorsAtBatchEnd.slice(4)).size).toBe(1); // flat once epoch-1 state (slots, prior) exists
+    expect([...recorder.outputKeys].sort()).toEqual(['labels', 'logits']);
+  });
+
+  it('evaluation never updates running statistics', async () => {
+    const model = new TinyModel(C, 3);
+    const before = Array.from(model.nonTrainableVariables[0]!.dataSync());
+    const { evaluateModel } = await import('../src/index.js');
+    const r = await evaluateModel(model, test());
+    expect(r.count).toBe(32);
+    expect(r.top5).toBe(1);
+    expect(Array.from(model.nonTrainableVariables[0]!.dataSync())).toEqual(before);
+  });
+});
+
+describe('DistillationTrainer', () => {
+  const container = createContainer([lossesModule]);
+  const registry = container.get(LossRegistry);
+
+  async function trainedTeacher(): Promise<TinyModel> {
+    const teacher = new TinyModel(C, 11, [6, 6, 2], 16);
+    await new SupervisedTrainer({ model: teacher, epochs: 3, seed: 1, optimizer: new Sgd({ momentum: 0.9 }), schedule: constantSchedule(0.5), train: train() }).run();
+    return teacher;
+  }
+
+  for (const [name, options] of [
+    ['kd', { temperature: 4 }],
+    ['dkd', { warmup: 1 }],
+    ['dkl', {}],
+    ['ikl', { warmup: 1 }],
+    ['gkl', { warmup: 1, gamma: 0.5 }],
+  ] as const) {
+    it(`trains a student with '${name}', carrying teacher logits, flat memory`, async () => {
+      const teacher = await trainedTeacher();
+      const teacherBefore = teacher.trainableVariables.map((v) => Array.from(v.dataSync()));
+      const recorder = new Recorder();
+      const result = await new DistillationTrainer({
+        student: new TinyModel(C, 4),
+        teacher,
+        losses: [registry.create(name, options)],
+        epochs: 2,
+        seed: 2,
+        optimizer: new Sgd({ momentum: 0.9 }),
+        schedule: constantSchedule(0.3),
+        train: train(),
+        plugins: [recorder, new ClassPriorUpdater(container.get(ClassPriorStore), { numClasses: C, temperature: 4 })],
+      }).run();
+      expect(result.status).toBe('completed');
+      expect(epochLoss(result, 2)).toBeLessThan(epochLoss(result, 1));
+      expect([...recorder.outputKeys].sort()).toEqual(['labels', 'logits', 'teacherLogits']);
+      expect(new Set(recorder.tensorsAtBatchEnd.slice(4)).size).toBe(1); // flat once epoch-1 state (slots, prior) exists
+      // The frozen teacher never changed.
+      teacher.trainableVariables.forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(teacherBefore[i]));
+    });
+  }
+});
+
+describe('AdversarialTrainer', () => {
+  const container = createContainer([lossesModule]);
+  const registry = container.get(LossRegistry);
+
+  for (const [name, options] of [
+    ['trades', { beta: 6 }],
+    ['ikl', { preset: 'at' }],
+  ] as const) {
+    it(`trains with '${name}' robust loss (PGD, AWP) and emits natural/adversarial logits`, async () => {
+      const recorder = new Recorder();
+      const result = await new AdversarialTrainer({
+        model: new TinyModel(C, 6),
+        robustLosses: [registry.create(name, options)],
+        attack: { epsilon: 0.05, budget: 'high-as-run' },
+        awp: { gamma: 0.005, warmupEpochs: 2, proxyLearningRate: 0.2 },
+        epochs: 3,
+        seed: 3,
+        optimizer: new Sgd({ momentum: 0.9, weightDecay: 5e-4 }),
+        schedule: constantSchedule(0.3),
+        train: train(),
+        plugins: [recorder, new ClassPriorUpdater(container.get(ClassPriorStore), { numClasses: C, temperature: 4, source: 'naturalLogits' })],
+      }).run();
+      expect(result.status).toBe('completed');
+      expect(epochLoss(result, 3)).toBeLessThan(epochLoss(result, 1));
+      expect([...recorder.outputKeys].sort()).toEqual(['adversarialLogits', 'labels', 'logits', 'naturalLogits']);
+      expect(new Set(recorder.tensorsAtBatchEnd.slice(4)).size).toBe(1); // flat once epoch-1 state (slots, prior) exists
+    });
+  }
+
+  it('PGD keeps adversarial examples in the epsilon ball and [0, 1] and raises the loss', () => {
+    const model = new TinyModel(C, 6);
+    const data = blobs(9, 8, C);
+    const x = tf.tensor4d(data.images, [8, 6, 6, 2]);
+    const y = tf.tensor1d(data.labels, 'int32');
+    const ce = (_n: tf.Tensor, adv: tf.Tensor, labels: tf.Tensor) => tf.losses.softmaxCrossEntropy(tf.oneHot(labels as tf.Tensor1D, C), adv) as tf.Scalar;
+    const { SeededRng } = require('@dkl/core') as typeof import('@dkl/core');
+    for (const norm of ['linf', 'l2'] as const) {
+      const eps = norm === 'linf' ? 0.05 : 0.3;
+      const before = tf.memory().numTensors;
+      const xAdv = maximizeInner(model, x, y, ce, { norm, epsilon: eps, steps: 5, stepSize: eps / 2, randomStart: 'uniform' }, new SeededRng(1));
+      expect(tf.memory().numTensors).toBe(before + 1);
+      const delta = xAdv.sub(x);
+      if (norm === 'linf') expect(delta.abs().max().dataSync()[0]).toBeLessThanOrEqual(eps + 1e-6);
+      else expect(Math.max(...delta.square().sum([1, 2, 3]).sqrt().dataSync())).toBeLessThanOrEqual(eps + 1e-5);
+      expect(xAdv.min().dataSync()[0]).toBeGreaterThanOrEqual(0);
+      expect(xAdv.max().dataSync()[0]).toBeLessThanOrEqual(1);
+      const logits = (t: tf.Tensor) => model.forward(t, { training: false }).logits;
+      expect(ce(x, logits(xAdv), y).dataSync()[0]).toBeGreaterThan(ce(x, logits(x), y).dataSync()[0]!);
+      const again = maximizeInner(model, x, y, ce, { norm, epsilon: eps, steps: 5, stepSize: eps / 2, randomStart: 'uniform' }, new SeededRng(1));
+      expect(Array.from(again.dataSync())).toEqual(Array.from(xAdv.dataSync()));
+      tf.dispose([xAdv, again, delta]);
+    }
+  });
+});
