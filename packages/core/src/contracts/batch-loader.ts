@@ -1,5 +1,4 @@
 import type { Tensor } from '@tensorflow/tfjs';
-import type { JsonValue } from '../plugins/training-plugin.js';
 
 /** One mini-batch: `x` float32 [B, H, W, C], `y` int32 [B]. The consumer disposes both. */
 export interface Batch {
@@ -19,7 +18,8 @@ export interface BatchLoader {
   /** Number of examples. */
   readonly size: number;
   batches(epoch: number): AsyncIterable<Batch>;
-  /** Where the loader is (epoch and batches consumed); JSON for checkpoints. */
-  getPosition(): JsonValue;
-  setPosition(position: JsonValue): void;
+  /** Where the loader is (epoch and batches consumed); must be JSON-serialisable (checkpoints). */
+  getPosition(): unknown;
+  /** Restores a value returned by `getPosition` (after a JSON round trip). */
+  setPosition(position: unknown): void;
 }

@@ -296,7 +296,7 @@ export class TrainingEngine {
       step: this.step,
       epochs: this.options.epochs,
       rng: this.rng.getState(),
-      loader: this.options.train.getPosition(),
+      loader: this.options.train.getPosition() as JsonValue,
       optimizer: optimizerState.json,
       plugins,
       variables: variables.map((v) => `${v.name} [${v.shape.join(',')}]`),

@@ -1,0 +1,277 @@
+/**
+ * Seeded batch loader: an async iterable over one epoch of `{ x: [B, H, W, C] float32, y: [B] int32 }`
+ * tensor batches.
+ *
+ * Determinism: epoch e's order is `SeededRng(`${seed}/shuffle/${e}`).permutation(n)` and batch b's
+ * augmentation parameters come from `SeededRng(`${seed}/augment/${e}/${b}`)`, drawn on this thread;
+ * workers only run pixel kernels. So a batch depends only on (seed, epoch, batch index), never on
+ * worker scheduling, prefetch depth or where a run was resumed.
+ *
+ * Tensor ownership: THE LOADER OWNS BATCH TENSORS. A batch's `x` and `y` stay valid until the
+ * consumer asks for the next batch (or leaves the loop); then the loader disposes them. Keep
+ * anything you need beyond that with `tf.keep`/`clone`, or copy values out. Disposing a batch
+ * yourself earlier is allowed (tfjs ignores a second dispose).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ArgumentError, SeededRng, type BatchLoader, type Dataset } from '@dkl/core';
+import { createScratch, runPipeline, type KernelScratch } from '../transforms/kernels.js';
+import { planParams } from '../transforms/plan.js';
+import { compilePipeline, type CompiledPipeline, type ImageShape, type TransformSpec } from '../transforms/spec.js';
+import { resolveWorkers, WorkerPool } from '../worker/pool.js';
+
+/** Options of {@link Loader}. */
+export interface LoaderOptions {
+  readonly batchSize: number;
+  /** Seed of shuffling and augmentation. */
+  readonly seed: number | string;
+  /** Shuffle each epoch (default true); false keeps dataset order. */
+  readonly shuffle?: boolean;
+  /** Drop the last incomplete batch (default false). */
+  readonly dropLast?: boolean;
+  /** Augmentation pipeline (default none). Without `normalize`/`to-float`, x is scaled to 0-1. */
+  readonly transforms?: readonly TransformSpec[];
+  /** Background threads for augmentation: `auto` (default: cores - 1, at most 4), 0 = in-thread, or a count. */
+  readonly workers?: number | 'auto';
+  /** Worker entry override (tests, bundlers); default: the built dist/worker/data-worker.js. */
+  readonly workerScript?: string | URL;
+  /** Batches prepared ahead (default: 2 per worker, at least 2). */
+  readonly prefetch?: number;
+}
+
+/** Where a loader is: the next batch to yield, plus a fingerprint checked on restore. JSON-safe. */
+export interface LoaderPosition {
+  readonly epoch: number;
+  /** Index of the next batch within `epoch`. */
+  readonly batch: number;
+  readonly seed: number | string;
+  readonly datasetLength: number;
+  readonly batchSize: number;
+  readonly dropLast: boolean;
+  readonly shuffle: boolean;
+}
+
+/** A batch as typed arrays (what workers produce). */
+export interface BatchArrays {
+  readonly x: Float32Array;
+  readonly y: Int32Array;
+  readonly shape: readonly [number, number, number, number];
+  readonly epoch: number;
+  readonly index: number;
+  /** Dataset indices of the rows. */
+  readonly indices: Int32Array;
+}
+
+/** A batch of tensors; owned by the loader (see the module docs). */
+export interface Batch {
+  /** `[B, H, W, C]` float32. */
+  readonly x: tf.Tensor4D;
+  /** `[B]` int32 class indices. */
+  readonly y: tf.Tensor1D;
+  readonly epoch: number;
+  /** Batch index within the epoch. */
+  readonly index: number;
+  readonly size: number;
+}
+
+/** Seeded, resumable batch loader with optional worker-thread augmentation. */
+export class Loader implements AsyncIterable<Batch>, BatchLoader {
+  readonly batchSize: number;
+  readonly seed: number | string;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  readonly pipeline: CompiledPipeline;
+  /** Batches in one epoch. */
+  readonly batchesPerEpoch: number;
+  /** Worker threads in use (0 = augmentation runs on the calling thread). */
+  readonly workerCount: number;
+  private readonly prefetch: number;
+  private readonly pool?: WorkerPool;
+  private readonly scratch: KernelScratch;
+  private epoch = 0;
+  private batch = 0;
+  private orderCache?: { epoch: number; order: Int32Array };
+  private iterating = false;
+
+  constructor(
+    readonly dataset: Dataset,
+    options: LoaderOptions,
+  ) {
+    const { batchSize } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError('options.batchSize', `must be a positive integer, got ${batchSize}`);
+    if (options.seed === undefined || options.seed === null) throw new ArgumentError('options.seed', 'is required (a number or string) so batches are reproducible');
+    new SeededRng(options.seed); // validates the seed
+    this.batchSize = batchSize;
+    this.seed = options.seed;
+    this.shuffle = options.shuffle ?? true;
+    this.dropLast = options.dropLast ?? false;
+    this.pipeline = compilePipeline(dataset.shape, options.transforms ?? []);
+    this.batchesPerEpoch = this.dropLast ? Math.floor(dataset.length / batchSize) : Math.ceil(dataset.length / batchSize);
+    if (this.batchesPerEpoch === 0) {
+      throw new ArgumentError('dataset', `'${dataset.name}' has ${dataset.length} examples, fewer than one batch of ${batchSize}${this.dropLast ? ' with dropLast' : ''}`);
+    }
+    const { count, script } = resolveWorkers(options.workers, options.workerScript);
+    this.workerCount = count;
+    if (count > 0) this.pool = new WorkerPool(count, script!);
+    const prefetch = options.prefetch ?? Math.max(2, 2 * count);
+    if (!Number.isInteger(prefetch) || prefetch < 1) throw new ArgumentError('options.prefetch', `must be a positive integer, got ${prefetch}`);
+    this.prefetch = prefetch;
+    this.scratch = createScratch(this.pipeline);
+  }
+
+  /** Number of examples (BatchLoader). */
+  get size(): number {
+    return this.dataset.length;
+  }
+
+  /**
+   * The batches of `epoch` (BatchLoader contract, as trainers consume it). Continues from the
+   * saved position when it lies in `epoch` (a resumed run); otherwise starts `epoch` at batch 0.
+   * Epoch numbers only seed the shuffle and augmentation; trainers count them from 1.
+   */
+  batches(epoch: number): AsyncIterable<Batch> {
+    if (!Number.isInteger(epoch) || epoch < 0) throw new ArgumentError('epoch', `must be a non-negative integer, got ${epoch}`);
+    if (this.epoch !== epoch) {
+      this.epoch = epoch;
+      this.batch = 0;
+    }
+    return this;
+  }
+
+  /** `[H, W, C]` of the images in a batch (after the pipeline). */
+  get outputShape(): ImageShape {
+    return this.pipeline.outShape;
+  }
+
+  /** The position to save: the next batch this loader will yield. */
+  getPosition(): LoaderPosition {
+    return {
+      epoch: this.epoch,
+      batch: this.batch,
+      seed: this.seed,
+      datasetLength: this.dataset.length,
+      batchSize: this.batchSize,
+      dropLast: this.dropLast,
+      shuffle: this.shuffle,
+    };
+  }
+
+  /**
+   * Restores a position from `getPosition()` (e.g. parsed from a checkpoint's JSON). The
+   * fingerprint must match this loader (same seed, dataset length, batch size, dropLast, shuffle).
+   */
+  setPosition(position: LoaderPosition): void {
+    if (this.iterating) throw new ArgumentError('position', 'cannot be set while an epoch is being iterated');
+    const p = position as Partial<LoaderPosition> | null;
+    if (!p || !Number.isInteger(p.epoch) || p.epoch! < 0 || !Number.isInteger(p.batch) || p.batch! < 0) {
+      throw new ArgumentError('position', `must be { epoch, batch, ... } with non-negative integers, got ${JSON.stringify(position)}`);
+    }
+    const mine = this.getPosition();
+    for (const key of ['seed', 'datasetLength', 'batchSize', 'dropLast', 'shuffle'] as const) {
+      if (p[key] !== mine[key]) {
+        throw new ArgumentError(`position.${key}`, `was saved as ${JSON.stringify(p[key])} but this loader has ${JSON.stringify(mine[key])}; the saved position belongs to a different loader`);
+      }
+    }
+    if (p.batch! > this.batchesPerEpoch) throw new ArgumentError('position.batch', `is ${p.batch} but an epoch has ${this.batchesPerEpoch} batches`);
+    // A position at the very end of an epoch is the start of the next one.
+    this.epoch = p.batch === this.batchesPerEpoch ? p.epoch! + 1 : p.epoch!;
+    this.batch = p.batch === this.batchesPerEpoch ? 0 : p.batch!;
+  }
+
+  /** Dataset indices in epoch `epoch`'s order. */
+  epochOrder(epoch: number): Int32Array {
+    if (this.orderCache?.epoch === epoch) return this.orderCache.order;
+    const n = this.dataset.length;
+    const order = this.shuffle ? new SeededRng(`${String(this.seed)}/shuffle/${epoch}`).permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
+    this.orderCache = { epoch, order };
+    return order;
+  }
+
+  /** Batch `index` of epoch `epoch` as typed arrays (random access; does not move the position). */
+  async batchArrays(epoch: number, index: number): Promise<BatchArrays> {
+    if (!Number.isInteger(epoch) || epoch < 0) throw new ArgumentError('epoch', `must be a non-negative integer, got ${epoch}`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.batchesPerEpoch) throw new ArgumentError('index', `must be an integer in [0, ${this.batchesPerEpoch}), got ${index}`);
+    const order = this.epochOrder(epoch);
+    const start = index * this.batchSize;
+    const indices = order.slice(start, Math.min(start + this.batchSize, order.length));
+    const count = indices.length;
+    const [h, w, c] = this.dataset.shape;
+    const inLen = h * w * c;
+    const images = new Uint8Array(count * inLen);
+    const y = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const ex = this.dataset.get(indices[i]!);
+      if (ex.image.length !== inLen) throw new ArgumentError('dataset', `'${this.dataset.name}' example ${indices[i]} has ${ex.image.length} bytes, expected ${inLen} for shape [${h}, ${w}, ${c}]`);
+      images.set(ex.image, i * inLen);
+      y[i] = ex.label;
+    }
+    const params = planParams(this.pipeline, count, new SeededRng(`${String(this.seed)}/augment/${epoch}/${index}`));
+    const [oh, ow, oc] = this.pipeline.outShape;
+    let x: Float32Array;
+    if (this.pool) {
+      const reply = await this.pool.run({ type: 'augment', pipeline: this.pipeline, images, count, params }, [images.buffer as ArrayBuffer, params.buffer as ArrayBuffer]);
+      if (!reply.ok) throw new ArgumentError('transforms', `augmentation failed in a worker: ${reply.message}`);
+      if (!('x' in reply)) throw new ArgumentError('transforms', 'worker replied without batch data');
+      x = reply.x;
+    } else {
+      x = runPipeline(this.pipeline, images, count, params, new Float32Array(count * oh * ow * oc), this.scratch);
+    }
+    return { x, y, shape: [count, oh, ow, oc], epoch, index, indices };
+  }
+
+  /**
+   * Iterates the rest of the current epoch from the saved position, advancing it as each batch
+   * is yielded. The previous batch's tensors are disposed when the next one is requested and
+   * when the loop ends (normally, by `break`, or by an error).
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Batch, void, undefined> {
+    if (this.iterating) throw new ArgumentError('loader', 'is already being iterated; finish or break the current epoch first');
+    this.iterating = true;
+    const epoch = this.epoch;
+    let next = this.batch;
+    const inflight: Promise<BatchArrays>[] = [];
+    let current: Batch | undefined;
+    const fill = (): void => {
+      while (inflight.length < this.prefetch && next < this.batchesPerEpoch) {
+        const p = this.batchArrays(epoch, next++);
+        p.catch(() => undefined); // handled when awaited; avoid unhandled rejections if abandoned
+        inflight.push(p);
+      }
+    };
+    try {
+      fill();
+      while (inflight.length > 0) {
+        const arrays = await inflight.shift()!;
+        fill();
+        if (current) {
+          current.x.dispose();
+          current.y.dispose();
+        }
+        current = {
+          x: tf.tensor4d(arrays.x, arrays.shape as [number, number, number, number], 'float32'),
+          y: tf.tensor1d(arrays.y, 'int32'),
+          epoch,
+          index: arrays.index,
+          size: arrays.shape[0],
+        };
+        if (arrays.index + 1 >= this.batchesPerEpoch) {
+          this.epoch = epoch + 1;
+          this.batch = 0;
+        } else {
+          this.batch = arrays.index + 1;
+        }
+        yield current;
+      }
+    } finally {
+      if (current) {
+        current.x.dispose();
+        current.y.dispose();
+      }
+      this.iterating = false;
+    }
+  }
+
+  /** Stops the worker threads; afterwards this loader cannot produce batches (create a new one). */
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+}

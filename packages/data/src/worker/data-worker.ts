@@ -1,0 +1,34 @@
+/**
+ * Worker-thread entry: augments batches and decodes images off the training thread. Imports only
+ * pure kernels and the image decoders (no tfjs, no @dkl/core), so it starts fast.
+ */
+import { parentPort } from 'node:worker_threads';
+import { decodeImageBytes } from '../datasets/decode-image.js';
+import { createScratch, runPipeline, type KernelScratch } from '../transforms/kernels.js';
+import type { CompiledPipeline } from '../transforms/spec.js';
+import type { WorkerJob, WorkerReply } from './protocol.js';
+
+let scratch: { pipeline: string; buffers: KernelScratch } | undefined;
+
+function scratchFor(pipeline: CompiledPipeline): KernelScratch {
+  const key = JSON.stringify([pipeline.inShape, pipeline.steps.map((s) => s.outShape)]);
+  if (scratch?.pipeline !== key) scratch = { pipeline: key, buffers: createScratch(pipeline) };
+  return scratch.buffers;
+}
+
+parentPort?.on('message', (job: WorkerJob) => {
+  try {
+    if (job.type === 'augment') {
+      const [h, w, c] = job.pipeline.outShape;
+      const x = new Float32Array(job.count * h * w * c);
+      runPipeline(job.pipeline, job.images, job.count, job.params, x, scratchFor(job.pipeline));
+      parentPort!.postMessage({ id: job.id, ok: true, x } satisfies WorkerReply, [x.buffer]);
+    } else {
+      const img = decodeImageBytes(job.bytes, job.kind, job.channels);
+      const data = img.data;
+      parentPort!.postMessage({ id: job.id, ok: true, width: img.width, height: img.height, data } satisfies WorkerReply, [data.buffer as ArrayBuffer]);
+    }
+  } catch (error) {
+    parentPort!.postMessage({ id: job.id, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies WorkerReply);
+  }
+});

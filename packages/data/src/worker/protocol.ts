@@ -1,0 +1,29 @@
+/** Messages between the Loader's thread and its data workers (plain data, transferable buffers). */
+import type { CompiledPipeline } from '../transforms/spec.js';
+import type { ImageKind } from '../datasets/decode-image.js';
+
+/** Run the augmentation pipeline over a batch of packed uint8 images. */
+export interface AugmentJob {
+  readonly type: 'augment';
+  readonly id: number;
+  readonly pipeline: CompiledPipeline;
+  readonly images: Uint8Array;
+  readonly count: number;
+  readonly params: Int32Array;
+}
+
+/** Decode one encoded image file. */
+export interface DecodeJob {
+  readonly type: 'decode';
+  readonly id: number;
+  readonly bytes: Uint8Array;
+  readonly kind: ImageKind;
+  readonly channels: 1 | 3;
+}
+
+export type WorkerJob = AugmentJob | DecodeJob;
+
+export type WorkerReply =
+  | { readonly id: number; readonly ok: true; readonly x: Float32Array }
+  | { readonly id: number; readonly ok: true; readonly width: number; readonly height: number; readonly data: Uint8Array }
+  | { readonly id: number; readonly ok: false; readonly message: string };
