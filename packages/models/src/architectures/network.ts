@@ -1,0 +1,23 @@
+/** The internal contract every architecture builder returns. */
+import type * as tf from '@tensorflow/tfjs';
+import type { ForwardContext } from '../nn/layers.js';
+import type { ParamStore } from '../nn/param.js';
+
+export interface NetworkOutput {
+  readonly logits: tf.Tensor2D;
+  /** `stem`, `stage1`..`stageN` (post-activation stage outputs, as mdistiller's `feats`) and `embedding` (pre-logit). */
+  readonly features: Record<string, tf.Tensor>;
+}
+
+/** A built architecture: parameters live in the ParamStore it was built with. */
+export interface Network {
+  forward(x: tf.Tensor4D, ctx: ForwardContext): NetworkOutput;
+}
+
+export interface BuildOptions {
+  readonly numClasses: number;
+  readonly inputShape: readonly [number, number, number];
+}
+
+/** Builds a network, declaring its parameters in `store`. */
+export type NetworkBuilder = (store: ParamStore, options: BuildOptions) => Network;
