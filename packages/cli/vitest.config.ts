@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['./test/setup/chromium.ts'],
     environment: 'node',
     pool: 'forks',
     testTimeout: 120_000,

@@ -1,5 +1,32 @@
 /**
- * @dkl/cli: the `dkl` command. Config overrides today; the command itself arrives with its issue.
+ * @dkl/cli: the `dkl` command and its building blocks: run configs (zod, YAML, JSON Schema),
+ * presets for the DKL/IKL paper's published settings, mdistiller config import, run assembly and
+ * execution with run directories, HTML reports, and the Fashion-MNIST quick start.
  * @packageDocumentation
  */
 export { applyOverride } from './overrides.js';
+export { runConfigSchema, runConfigJsonSchema, type RunConfig, type RunConfigInput } from './config/run-config.js';
+export { readConfigFile, resolveConfig } from './config/load-config.js';
+export { listPresets, getPreset, CIFAR100_PAIRS, type PresetEntry } from './presets/index.js';
+export {
+  parseMdistillerConfig,
+  mdistillerToRunConfig,
+  resolveMdistillerConfig,
+  type MdistillerOptions,
+  type MdistillerMappingOptions,
+  type MdistillerConfig,
+} from './mdistiller/index.js';
+export { renderRunReport, renderComparisonReport, type RunReportData } from './report/index.js';
+export { createApplication, loadPluginPackage, FRAMEWORK_MODULES, type Application } from './run/application.js';
+export { assembleRun, type AssembledRun, type AssembleOptions } from './run/assemble.js';
+export { executeRun, type ExecutedRun, type ExecuteOptions } from './run/execute.js';
+export { validateAgainstRegistries } from './run/validate.js';
+export { createRunDirectory, runFiles, type RunSummary } from './run/run-directory.js';
+export { readRunReportData, writeRunReport, writeComparisonReport } from './run/write-report.js';
+export { trainCommand, loadConfigSpec, summarizeRun } from './commands/train-command.js';
+export { resumeCommand } from './commands/resume-command.js';
+export { evalCommand } from './commands/eval-command.js';
+export { reportCommand } from './commands/report-command.js';
+export { quickstartCommand, quickstartConfig, QUICKSTART_LOSSES } from './commands/quickstart.js';
+export { buildProgram, main } from './program.js';
+export { EXIT, describeFailure } from './commands/exit-codes.js';

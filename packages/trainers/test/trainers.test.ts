@@ -61,6 +61,21 @@ describe('SupervisedTrainer', () => {
     expect([...recorder.outputKeys].sort()).toEqual(['labels', 'logits']);
   });
 
+  it('emits eval-end for metrics a plugin reports through the control, after its work settles', async () => {
+    const recorder = new Recorder();
+    const reporter: TrainingPlugin = {
+      name: 'reporter',
+      attach: (events, control) =>
+        events.subscribe((e) => {
+          if (e.type !== 'epoch-end') return;
+          control.waitFor(new Promise((r) => setTimeout(r, 5)).then(() => control.reportEvaluation('robust', { robustTop1: e.epoch / 10 })), 'reporter');
+        }),
+    };
+    const result = await new SupervisedTrainer({ model: new TinyModel(C, 3), epochs: 2, optimizer: new Sgd(), schedule: constantSchedule(0.1), train: train(), plugins: [recorder, reporter] }).run();
+    expect(recorder.types.filter((t) => t !== 'batch-start' && t !== 'batch-end')).toEqual(['run-start', 'epoch-start', 'epoch-end', 'eval-end', 'epoch-start', 'epoch-end', 'eval-end', 'run-end']);
+    expect(result.history.map((h) => h.eval['robust'])).toEqual([{ robustTop1: 0.1 }, { robustTop1: 0.2 }]);
+  });
+
   it('evaluation never updates running statistics', async () => {
     const model = new TinyModel(C, 3);
     const before = Array.from(model.nonTrainableVariables[0]!.dataSync());

@@ -42,6 +42,11 @@ export interface TrainingControl {
    * emits `checkpoint-saved` for it.
    */
   announceCheckpoint(path: string, reason: 'periodic' | 'best' | 'last' | 'requested'): void;
+  /**
+   * Reports metrics a plugin computed (e.g. robust accuracy on a held-out split); once the
+   * plugin's pending work has settled the loop emits them as an `eval-end` event.
+   */
+  reportEvaluation(split: string, metrics: Readonly<Record<string, number>>): void;
 }
 
 /** A checkpoint announced through the control, emitted as `checkpoint-saved` by the loop. */
@@ -99,6 +104,18 @@ export class LoopControl implements TrainingControl {
   }
 
   private announced: AnnouncedCheckpoint[] = [];
+  private evaluations: Array<{ split: string; metrics: Readonly<Record<string, number>> }> = [];
+
+  reportEvaluation(split: string, metrics: Readonly<Record<string, number>>): void {
+    this.evaluations.push({ split, metrics: { ...metrics } });
+  }
+
+  /** Returns and clears the evaluations reported since the last call. */
+  takeReportedEvaluations(): Array<{ split: string; metrics: Readonly<Record<string, number>> }> {
+    const out = this.evaluations;
+    this.evaluations = [];
+    return out;
+  }
 
   announceCheckpoint(path: string, reason: AnnouncedCheckpoint['reason']): void {
     this.announced.push({ path, reason });

@@ -220,7 +220,7 @@ export class TrainingEngine {
     }
   }
 
-  /** Awaits plugins' pending work, then emits `checkpoint-saved` for checkpoints that were written. */
+  /** Awaits plugins' pending work, then emits `checkpoint-saved` and plugin-reported `eval-end` events. */
   private async settle(bus: TrainingEventBus): Promise<void> {
     const failures = await this.control.settle();
     for (const [owner, error] of failures) {
@@ -229,6 +229,11 @@ export class TrainingEngine {
     }
     for (const { path, reason } of this.control.takeAnnouncedCheckpoints()) {
       if (failures.length === 0) bus.emit({ type: 'checkpoint-saved', epoch: this.completedEpoch, step: this.step, path, reason });
+    }
+    for (const { split, metrics } of this.control.takeReportedEvaluations()) {
+      const record = this.history.at(-1);
+      if (record) record.eval[split] = { ...metrics };
+      bus.emit({ type: 'eval-end', epoch: this.completedEpoch, step: this.step, split, metrics });
     }
   }
 

@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs';
+import { createContainer, LoopControl, TrainingPluginDefinition, type Batch, type BatchLoader, type PluginCreationContext, type TrainingEvent } from '@dkl/core';
+import { Subject } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attacksModule, RobustEvalDataSource, RobustEvalPlugin, type RobustEvalResult } from '../src/index.js';
+import { accuracy, asClassifier, makeBlobs, trainTinyNet, type TinyNet } from './helpers.js';
+
+let net: TinyNet;
+let x: tf.Tensor4D;
+let y: tf.Tensor1D;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  const train = makeBlobs(200, 1);
+  net = trainTinyNet(train.x, train.y, { steps: 100 });
+  tf.dispose([train.x, train.y]);
+  ({ x, y } = makeBlobs(40, 2));
+});
+
+afterAll(() => {
+  net.dispose();
+  tf.dispose([x, y]);
+});
+
+const epochEnd = (epoch: number): TrainingEvent => ({ type: 'epoch-end', epoch, step: epoch * 10, metrics: {}, durationMs: 1 });
+
+/** A BatchLoader over fixed tensors (one epoch = all batches in order). */
+function loaderOf(xs: tf.Tensor, ys: tf.Tensor, batchSize: number): BatchLoader {
+  const n = xs.shape[0]!;
+  return {
+    batchSize,
+    batchesPerEpoch: Math.ceil(n / batchSize),
+    size: n,
+    async *batches(): AsyncIterable<Batch> {
+      for (let s = 0; s < n; s += batchSize) yield { x: xs.slice(s, Math.min(batchSize, n - s)), y: ys.slice(s, Math.min(batchSize, n - s)) };
+    },
+    getPosition: () => null,
+    setPosition: () => undefined,
+  };
+}
+
+describe('RobustEvalPlugin', () => {
+  it('evaluates at the chosen epochs in inference mode and reports through onResult and history', async () => {
+    const model = asClassifier(net);
+    const control = new LoopControl({ model });
+    const results: RobustEvalResult[] = [];
+    const plugin = new RobustEvalPlugin({
+      attack: { name: 'pgd', eps: 0.08, steps: 10, stepSize: 0.02 },
+      data: { x, y },
+      epochs: [2],
+      every: 3,
+      batchSize: 16,
+      onResult: (r) => results.push(r),
+    });
+    const events = new Subject<TrainingEvent>();
+    const sub = plugin.attach(events, control);
+    const before = tf.memory().numTensors;
+    for (let epoch = 1; epoch <= 4; epoch++) {
+      events.next(epochEnd(epoch));
+      expect(await control.settle()).toEqual([]);
+    }
+    (sub as { unsubscribe(): void }).unsubscribe();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(results.map((r) => r.epoch)).toEqual([2, 3]);
+    expect(plugin.history).toEqual(results);
+    const r = results[0]!;
+    expect(r.examples).toBe(40);
+    expect(r.split).toBe('robust');
+    expect(r.cleanAccuracy).toBeCloseTo(accuracy(net.forward, x, y), 6);
+    expect(r.robustAccuracy).toBeLessThan(r.cleanAccuracy);
+    expect(model.trainingFlags.every((t) => t === false)).toBe(true);
+
+    const restored = new RobustEvalPlugin({ attack: { name: 'fgsm', eps: 0.1 }, data: { x, y } });
+    restored.loadState(plugin.saveState());
+    expect(restored.history).toEqual(plugin.history);
+  });
+
+  it('reads a BatchLoader, honours maxExamples, and runs AutoAttack-suite attacks', async () => {
+    const plugin = new RobustEvalPlugin({ attack: { name: 'apgd-ce', eps: 0.08, apgdSteps: 10 }, data: loaderOf(x, y, 12), maxExamples: 30 });
+    const before = tf.memory().numTensors;
+    const r = await plugin.evaluate(net.forward, 5, 50);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.examples).toBe(30);
+    expect(r.robustAccuracy).toBeLessThanOrEqual(r.cleanAccuracy);
+    expect(r.epoch).toBe(5);
+  });
+
+  it('fails the evaluation clearly when the model role is missing', async () => {
+    const control = new LoopControl({ teacher: asClassifier(net) });
+    const plugin = new RobustEvalPlugin({ attack: { name: 'fgsm', eps: 0.1 }, data: { x, y }, role: 'student' });
+    const events = new Subject<TrainingEvent>();
+    plugin.attach(events, control);
+    events.next(epochEnd(1));
+    const failures = await control.settle();
+    expect(failures[0]?.[0]).toBe('robust-eval');
+    expect(failures[0]?.[1].message).toMatch(/role 'student'.*teacher/);
+  });
+
+  it('attacksModule registers the robust-eval TrainingPluginDefinition', async () => {
+    const container = createContainer([attacksModule]);
+    const definitions = container.getAll<TrainingPluginDefinition>(TrainingPluginDefinition);
+    const def = definitions.find((d) => d.name === 'robust-eval');
+    expect(def).toBeDefined();
+    const options = def!.schema.parse({ attack: { name: 'apgd-ce', eps: 0.03 }, every: 5 });
+    const context: PluginCreationContext = { runDir: '/tmp/x', numClasses: 5, resolve: (token) => container.get(token as never) };
+    expect(() => def!.create(options, context)).toThrow(/RobustEvalDataSource/);
+    container.bind(RobustEvalDataSource).toConstantValue({ x, y });
+    const plugin = def!.create(options, context) as RobustEvalPlugin;
+    expect(plugin.name).toBe('robust-eval');
+    expect(plugin.isScheduled(5)).toBe(true);
+    expect(plugin.isScheduled(4)).toBe(false);
+    expect(() => def!.schema.parse({ attack: { name: 'nope', eps: 0.03 } })).toThrow();
+  });
+});

@@ -1,0 +1,78 @@
+import { existsSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { CheckpointError, ConfigError, initBackend, readSnapshotFile, type ClassifierModel } from '@dkl/core';
+import { evaluateModel } from '@dkl/trainers';
+import { resolveConfig } from '../config/load-config.js';
+import type { RunConfig } from '../config/run-config.js';
+import { createApplication } from '../run/application.js';
+import { loadSplit, makeLoader } from '../run/build-data.js';
+import { buildModel } from '../run/build-models.js';
+import { readJson, runFiles } from '../run/run-directory.js';
+import { robustEvaluation, type AttackName } from './robust-eval.js';
+import { formatTable } from './results-table.js';
+
+export interface EvalCommandOptions {
+  readonly split?: string;
+  readonly attack?: AttackName;
+  readonly epsilon?: number;
+  /** Evaluate at most this many examples under attack (attacks are slow). */
+  readonly limit?: number;
+  readonly checkpoint?: 'best' | 'last';
+  readonly out?: (text: string) => void;
+  readonly log?: (line: string) => void;
+}
+
+/** Loads a run directory's config and the student weights of its best (or last) checkpoint. */
+async function studentFromRun(runDir: string, which: 'best' | 'last', build: (config: RunConfig) => Promise<ClassifierModel>): Promise<{ config: RunConfig; model: ClassifierModel; checkpoint: string }> {
+  const files = runFiles(runDir);
+  const config = resolveConfig(readJson<Record<string, unknown>>(files.config));
+  const checkpoint = which === 'best' && existsSync(files.bestCheckpoint) ? files.bestCheckpoint : files.lastCheckpoint;
+  if (!existsSync(checkpoint)) throw new CheckpointError(checkpoint, 'does not exist: train the run first');
+  const model = await build(config);
+  const snapshot = await readSnapshotFile(checkpoint);
+  try {
+    const variables = [...model.trainableVariables, ...model.nonTrainableVariables];
+    variables.forEach((v, i) => {
+      const t = snapshot.tensors[`model/${i}`];
+      if (!t || t.shape.join() !== v.shape.join()) throw new CheckpointError(checkpoint, `variable ${i} (${v.name}) does not match the model (architecture changed?)`);
+      v.assign(t);
+    });
+  } finally {
+    tf.dispose(Object.values(snapshot.tensors));
+  }
+  return { config, model, checkpoint };
+}
+
+/** `dkl eval <run-dir>`: clean top-1/top-5 and, with `--attack`, robust accuracy. */
+export async function evalCommand(target: string, options: EvalCommandOptions): Promise<Record<string, number>> {
+  const out = options.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  if (!existsSync(target) || !statSync(target).isDirectory()) throw new ConfigError('', `'${target}' is not a run directory (expected the directory dkl train created)`);
+  await initBackend({ log: options.log ?? ((l) => process.stderr.write(`${l}\n`)) });
+  const config = resolveConfig(readJson<Record<string, unknown>>(runFiles(target).config));
+  const app = await createApplication(config.packages);
+  const splitName = options.split ?? Object.keys(config.data.eval)[0];
+  const split = splitName ? config.data.eval[splitName] : undefined;
+  if (!splitName || !split) throw new ConfigError('data.eval', `has no split '${options.split ?? ''}' (has: ${Object.keys(config.data.eval).join(', ') || 'none'})`);
+  const dataset = await loadSplit(app, config, split, `data.eval.${splitName}`);
+  const loader = makeLoader(dataset, config, split, `data.eval.${splitName}`, false);
+  const { model, checkpoint } = await studentFromRun(target, options.checkpoint ?? 'best', (c) =>
+    buildModel(app, { ...c.models.student, weights: undefined }, { numClasses: dataset.numClasses, inputShape: loader.outputShape, seed: 'eval' }, 'models.student'),
+  );
+  try {
+    const clean = await evaluateModel(model, loader);
+    const metrics: Record<string, number> = { top1: clean.top1, top5: clean.top5, loss: clean.loss };
+    const rows: Array<[string, number, number]> = [['clean', 100 * clean.top1, 100 * clean.top5]];
+    if (options.attack) {
+      const robust = await robustEvaluation(model, loader, { attack: options.attack, epsilon: options.epsilon ?? config.trainer.attack?.epsilon ?? 8 / 255, limit: options.limit ?? 512, seed: config.seed });
+      metrics[`robust_${options.attack}`] = robust.robustAccuracy;
+      rows.push([`${options.attack} (n=${robust.count})`, 100 * robust.robustAccuracy, NaN]);
+    }
+    out(`${path.basename(target)} (${path.basename(checkpoint)}), split ${splitName}`);
+    out(formatTable(['evaluation', 'top-1 %', 'top-5 %'], rows));
+    return metrics;
+  } finally {
+    model.dispose();
+    await loader.close();
+  }
+}

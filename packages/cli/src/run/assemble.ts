@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import type * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { ClassPriorStore, ConfigError, parseConfig, type BatchLoader, type ClassifierModel, type LossTerm, type TrainingPlugin } from '@dkl/core';
+import { Loader } from '@dkl/data';
+import { DklModel, saveModel } from '@dkl/models';
+import { AdversarialTrainer, createOptimizer, createSchedule, DistillationTrainer, SupervisedTrainer, type TrainingEngine } from '@dkl/trainers';
+import type { RunConfig } from '../config/run-config.js';
+import type { Application } from './application.js';
+import { loadSplit, makeLoader } from './build-data.js';
+import { buildModel, loadModelWeights } from './build-models.js';
+
+export interface AssembleOptions {
+  readonly runDir: string;
+  /** Where trained teachers are cached, keyed by a hash of what determines them. */
+  readonly cacheDir: string;
+  /** Adds the terminal progress plugin unless the config lists one (default true). */
+  readonly progress?: boolean;
+  readonly log?: (line: string) => void;
+  readonly backend?: string;
+}
+
+/** A run ready to start: the trainer plus what commands report on afterwards. */
+export interface AssembledRun {
+  readonly trainer: TrainingEngine;
+  readonly student: ClassifierModel;
+  readonly teacher?: ClassifierModel;
+  readonly loaders: { readonly train: Loader; readonly eval: Record<string, Loader> };
+  readonly plugins: readonly TrainingPlugin[];
+  readonly numClasses: number;
+  readonly classNames?: readonly string[];
+  /** Frees models and loader workers. */
+  dispose(): Promise<void>;
+}
+
+/** A loss term as PGD's objective: natural logits as the (constant) reference. */
+function attackObjective(term: LossTerm) {
+  return (natural: tf.Tensor, adversarial: tf.Tensor, labels: tf.Tensor) => term.compute({ labels, logits: adversarial, reference: natural, epoch: 1, step: 0 });
+}
+
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+}
+
+/** Trains the teacher on the run's training data, or loads it from the cache. */
+async function obtainTeacher(
+  app: Application,
+  config: RunConfig,
+  shape: { numClasses: number; inputShape: readonly [number, number, number] },
+  train: BatchLoader,
+  evalLoaders: Record<string, BatchLoader>,
+  options: AssembleOptions,
+): Promise<ClassifierModel> {
+  const teacherConfig = config.models.teacher!;
+  const teacher = await buildModel(app, teacherConfig, { ...shape, seed: `${String(config.seed)}/teacher` }, 'models.teacher');
+  if (teacherConfig.weights) return teacher;
+  const training = config.models.teacherTraining;
+  if (!training) {
+    throw new ConfigError('models.teacher', "has no 'weights' and there is no 'models.teacherTraining' to train it; give one of them");
+  }
+  const key = hashOf({ data: config.data.dataset, train: training.train ?? config.data.train, teacher: teacherConfig, training, seed: config.seed });
+  const dir = path.join(options.cacheDir, 'teachers', `${teacherConfig.name}-${key}`);
+  if (existsSync(path.join(dir, 'model.json'))) {
+    await loadModelWeights(teacher, dir, 'models.teacher');
+    options.log?.(`[dkl] teacher ${teacherConfig.name} loaded from cache ${dir}`);
+    return teacher;
+  }
+  options.log?.(`[dkl] training teacher ${teacherConfig.name} for ${training.epochs} epochs (cached afterwards in ${dir})`);
+  const progress = options.progress === false ? [] : [app.plugins.get('progress').create(parseConfig(app.plugins.get('progress').schema, {}), { runDir: options.runDir, numClasses: shape.numClasses, resolve: (t) => app.container.get(t) })];
+  const teacherTrain = training.train
+    ? makeLoader(await loadSplit(app, config, training.train, 'models.teacherTraining.train'), config, training.train, 'models.teacherTraining.train', true)
+    : train;
+  const result = await new SupervisedTrainer({
+    model: teacher,
+    epochs: training.epochs,
+    seed: `${String(config.seed)}/teacher-training`,
+    optimizer: createOptimizer(training.optimizer, 'models.teacherTraining.optimizer'),
+    schedule: createSchedule(training.schedule, training.epochs, 'models.teacherTraining.schedule'),
+    train: teacherTrain,
+    evaluation: { loaders: evalLoaders },
+    plugins: progress,
+    backend: options.backend,
+  }).run();
+  if (teacherTrain !== train) await (teacherTrain as Loader).close();
+  if (result.status !== 'completed') throw result.error ?? new Error(`teacher training ended with status ${result.status}`);
+  if (teacher instanceof DklModel) await saveModel(teacher, dir);
+  const top1 = Object.entries(result.history.at(-1)?.eval ?? {}).map(([split, m]) => `${split} top-1 ${(100 * (m['top1'] ?? NaN)).toFixed(2)}%`).join(', ');
+  options.log?.(`[dkl] teacher trained${top1 ? `: ${top1}` : ''}`);
+  return teacher;
+}
+
+/** Builds datasets, loaders, models, loss terms, plugins and the trainer a config describes. */
+export async function assembleRun(app: Application, config: RunConfig, options: AssembleOptions): Promise<AssembledRun> {
+  const trainData = await loadSplit(app, config, config.data.train, 'data.train');
+  const train = makeLoader(trainData, config, config.data.train, 'data.train', true);
+  const evalLoaders: Record<string, Loader> = {};
+  for (const [name, split] of Object.entries(config.data.eval)) {
+    evalLoaders[name] = makeLoader(await loadSplit(app, config, split, `data.eval.${name}`), config, split, `data.eval.${name}`, false);
+  }
+  const shape = { numClasses: trainData.numClasses, inputShape: train.outputShape };
+  const student = await buildModel(app, config.models.student, { ...shape, seed: `${String(config.seed)}/student` }, 'models.student');
+  const teacher = config.models.teacher ? await obtainTeacher(app, config, shape, train, evalLoaders, options) : undefined;
+
+  const losses: LossTerm[] = config.trainer.losses.map((ref, i) => app.losses.create(ref.name, ref.options, `trainer.losses[${i}]`));
+  const context = { runDir: options.runDir, numClasses: shape.numClasses, resolve: <T>(token: symbol) => app.container.get<T>(token) };
+  const pluginRefs = [...config.plugins];
+  const has = (name: string) => pluginRefs.some((p) => p.name === name);
+  if (!has('metrics-log')) pluginRefs.push({ name: 'metrics-log', options: {} });
+  if (!has('checkpoint')) pluginRefs.push({ name: 'checkpoint', options: {} });
+  if (options.progress !== false && !has('progress')) pluginRefs.push({ name: 'progress', options: {} });
+  const plugins = pluginRefs.map((ref, i) => {
+    const definition = app.plugins.get(ref.name, `plugins[${i}].name`);
+    return definition.create(parseConfig(definition.schema, ref.options, `plugins[${i}].options`), context);
+  });
+
+  const common = {
+    runId: path.basename(options.runDir),
+    epochs: config.trainer.epochs,
+    seed: config.seed,
+    optimizer: createOptimizer(config.optimizer),
+    schedule: createSchedule(config.schedule, config.trainer.epochs),
+    train,
+    evaluation: { loaders: evalLoaders, every: config.evaluation.every },
+    plugins,
+    onPluginError: config.trainer.onPluginError,
+    config: JSON.parse(JSON.stringify(config)),
+    backend: options.backend,
+  };
+  let trainer: TrainingEngine;
+  switch (config.trainer.type) {
+    case 'supervised':
+      trainer = new SupervisedTrainer({ ...common, model: student, ...(losses.length ? { losses } : {}), labelSmoothing: config.trainer.labelSmoothing });
+      break;
+    case 'distillation':
+      trainer = new DistillationTrainer({ ...common, student, teacher: teacher!, losses });
+      break;
+    case 'adversarial':
+      trainer = new AdversarialTrainer({
+        ...common,
+        model: student,
+        robustLosses: losses,
+        attack: config.trainer.attack!,
+        ...(config.trainer.awp ? { awp: config.trainer.awp } : {}),
+        ...(config.trainer.attackLoss ? { attackObjective: attackObjective(app.losses.create(config.trainer.attackLoss.name, config.trainer.attackLoss.options, 'trainer.attackLoss')) } : {}),
+      });
+      break;
+  }
+  return {
+    trainer,
+    student,
+    ...(teacher ? { teacher } : {}),
+    loaders: { train, eval: evalLoaders },
+    plugins,
+    numClasses: shape.numClasses,
+    ...(trainData.classNames ? { classNames: trainData.classNames } : {}),
+    async dispose() {
+      await Promise.all([train, ...Object.values(evalLoaders)].map((l) => l.close()));
+      student.dispose();
+      teacher?.dispose();
+      app.container.get<ClassPriorStore>(ClassPriorStore).clear();
+    },
+  };
+}

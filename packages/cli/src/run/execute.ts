@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs';
+import { ClassPriorStore, describeBackend, initBackend, readSnapshotFile, type BackendInfo, type JsonValue } from '@dkl/core';
+import type { RunResult } from '@dkl/trainers';
+import type { RunConfig } from '../config/run-config.js';
+import { writeRunReport } from './write-report.js';
+import { createApplication } from './application.js';
+import { assembleRun } from './assemble.js';
+import { createRunDirectory, runFiles, writeJson, type RunSummary } from './run-directory.js';
+
+export interface ExecuteOptions {
+  readonly runsDir: string;
+  readonly cacheDir: string;
+  /** Continue the run in this directory from its last checkpoint. */
+  readonly resumeDir?: string;
+  readonly progress?: boolean;
+  readonly log?: (line: string) => void;
+  /** Initialise the backend (default true; tests that picked one already pass false). */
+  readonly initBackend?: boolean;
+}
+
+export interface ExecutedRun {
+  readonly runDir: string;
+  readonly result: RunResult;
+  readonly summary: RunSummary;
+  readonly backend: string;
+}
+
+/** Trains (or resumes) one configured run and writes its run directory. */
+export async function executeRun(config: RunConfig, options: ExecuteOptions): Promise<ExecutedRun> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const backendInfo: BackendInfo | undefined = options.initBackend === false ? undefined : await initBackend({ ...(config.backend.prefer ? { prefer: config.backend.prefer } : {}), log });
+  const backend = backendInfo ? describeBackend(backendInfo) : `[dkl] backend ${tf.getBackend()}`;
+  const app = await createApplication(config.packages);
+  const runDir = options.resumeDir ?? createRunDirectory(options.runsDir, config.name);
+  const files = runFiles(runDir);
+  if (!options.resumeDir) {
+    await writeJson(files.config, config);
+    await writeJson(files.backend, backendInfo ?? { name: tf.getBackend() });
+  }
+  log(`[dkl] run directory ${runDir}`);
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const run = await assembleRun(app, config, { runDir, cacheDir: options.cacheDir, log, backend: backendInfo?.name ?? tf.getBackend(), ...(options.progress !== undefined ? { progress: options.progress } : {}) });
+  let result: RunResult;
+  try {
+    if (options.resumeDir) {
+      const snapshot = await readSnapshotFile<JsonValue>(files.lastCheckpoint);
+      try {
+        result = await run.trainer.run({ resumeFrom: { meta: snapshot.meta, tensors: snapshot.tensors } });
+      } finally {
+        tf.dispose(Object.values(snapshot.tensors));
+      }
+    } else {
+      result = await run.trainer.run();
+    }
+    const summary: RunSummary = {
+      status: result.status,
+      startedAt,
+      wallTimeMs: performance.now() - started,
+      backend,
+      epoch: result.epoch,
+      step: result.step,
+      history: result.history,
+      ...(result.reason ? { reason: result.reason } : {}),
+      ...(result.error ? { error: result.error.message } : {}),
+    };
+    await writeJson(files.summary, summary);
+    const prior = app.container.get<ClassPriorStore>(ClassPriorStore).get();
+    if (prior) await writeJson(files.classPrior, { matrix: prior.arraySync(), classNames: run.classNames ?? null });
+    await writeRunReport(runDir);
+    return { runDir, result, summary, backend };
+  } finally {
+    await run.dispose();
+  }
+}

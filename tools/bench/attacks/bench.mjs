@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+/**
+ * Throughput of PGD-10 and APGD-CE-100 (examples/second) and their cost relative to one
+ * forward+backward pass (the input gradient of the cross-entropy) of the same model and batch.
+ * Imports the BUILT package (build first:
+ *   npx tsc --build packages/core/tsconfig.lib.json packages/attacks/tsconfig.lib.json).
+ *
+ * Usage: node tools/bench/attacks/bench.mjs [--model resnet8x4|wrn_16_2|own] [--batch 64]
+ *                                           [--iters 3] [--size 32] [--classes 100]
+ *                                           [--attacks pgd10,apgd100]
+ * The model is @dkl/models' resnet8x4 (or --model) when that package is built, else a small
+ * CIFAR-like conv net defined below; the output says which. Backend: @dkl/core's initBackend
+ * (DKL_BACKEND=cpu|wasm|... forces one). Labels are the model's own clean predictions, so every
+ * example is attacked (APGD skips examples that are already misclassified).
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as core from '@dkl/core';
+import { apgd, crossEntropyPerExample, pgd } from '@dkl/attacks';
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+async function selectBackend() {
+  if (typeof core.initBackend === 'function') {
+    const info = await core.initBackend();
+    return typeof core.describeBackend === 'function' ? core.describeBackend(info) : info.name;
+  }
+  await tf.setBackend('cpu');
+  return 'cpu';
+}
+
+const backend = await selectBackend();
+const batch = Number(arg('batch', '64'));
+const iters = Number(arg('iters', '3'));
+const size = Number(arg('size', '32'));
+const classes = Number(arg('classes', '100'));
+const wanted = arg('model', 'resnet8x4');
+const attacks = arg('attacks', 'pgd10,apgd100').split(',');
+
+/** A small CIFAR-like conv net: 3 conv stages (16, 32, 64 channels, stride 2 after the first), GAP, dense. */
+function ownNet(seed = 1) {
+  const he = (shape, fanIn) => tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', seed++));
+  const k1 = he([3, 3, 3, 16], 27);
+  const k2 = he([3, 3, 16, 32], 144);
+  const k3 = he([3, 3, 32, 64], 288);
+  const w = he([64, classes], 64);
+  const b = tf.variable(tf.zeros([classes]));
+  const forward = (x) =>
+    tf.tidy(() => {
+      let h = tf.relu(tf.conv2d(x, k1, 1, 'same'));
+      h = tf.relu(tf.conv2d(h, k2, 2, 'same'));
+      h = tf.relu(tf.conv2d(h, k3, 2, 'same'));
+      return tf.mean(h, [1, 2]).matMul(w).add(b);
+    });
+  const params = [k1, k2, k3, w, b].reduce((a, v) => a + v.size, 0);
+  return { name: `own 3-conv net (16-32-64, ${params} params)`, forward, dispose: () => tf.dispose([k1, k2, k3, w, b]) };
+}
+
+async function loadModel() {
+  if (wanted === 'own') return ownNet();
+  try {
+    const models = await import('@dkl/models');
+    const model = models.createModel(wanted, { numClasses: classes, inputShape: [size, size, 3], seed: 1 });
+    return { name: `@dkl/models ${wanted} (${model.countParams()} params)`, forward: (x) => model.forward(x, { training: false }).logits, dispose: () => model.dispose() };
+  } catch (error) {
+    const net = ownNet();
+    return { ...net, name: `${net.name}; @dkl/models ${wanted} unavailable: ${String(error.message ?? error).split('\n')[0]}` };
+  }
+}
+
+const model = await loadModel();
+const x = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 7);
+const y = tf.tidy(() => tf.argMax(model.forward(x), 1).toInt());
+console.log(`backend: ${backend}`);
+console.log(`model: ${model.name}; batch ${batch}; ${size}x${size}x3; ${classes} classes; eps 8/255`);
+
+function time(fn, n) {
+  const start = performance.now();
+  for (let i = 0; i < n; i++) fn();
+  return (performance.now() - start) / n;
+}
+
+// The same objective the attacks differentiate: summed per-example cross-entropy.
+const gradFn = tf.grad((xi) => crossEntropyPerExample(model.forward(xi), y).sum());
+const fwdBwd = () => tf.tidy(() => gradFn(x).dataSync());
+fwdBwd(); // warm-up (kernel setup, allocation)
+fwdBwd();
+let fbMs = time(fwdBwd, iters);
+const fwdMs = time(() => tf.tidy(() => model.forward(x).dataSync()), iters);
+console.log(`forward: ${fwdMs.toFixed(1)} ms/batch; forward+backward (input gradient): ${fbMs.toFixed(1)} ms/batch = ${((batch * 1000) / fbMs).toFixed(1)} ex/s`);
+
+const eps = 8 / 255;
+const runs = {
+  pgd10: { label: 'PGD-10 (L-inf, step eps/4, random start)', passes: 10, run: () => pgd(model.forward, x, y, { norm: 'linf', eps, stepSize: eps / 4, steps: 10 }) },
+  apgd100: { label: 'APGD-CE-100 (L-inf, 1 restart)', passes: 101, run: () => apgd(model.forward, x, y, { eps, steps: 100 }) },
+};
+const before = tf.memory().numTensors;
+for (const key of attacks) {
+  const spec = runs[key];
+  if (!spec) throw new Error(`unknown attack '${key}' (known: ${Object.keys(runs).join(', ')})`);
+  const n = key === 'apgd100' ? 1 : iters;
+  const ms = time(() => {
+    const adv = spec.run();
+    adv.dataSync();
+    adv.dispose();
+  }, n);
+  const overhead = ms / fbMs;
+  console.log(
+    `${spec.label}: ${ms.toFixed(0)} ms/batch = ${((batch * 1000) / ms).toFixed(2)} ex/s; ${overhead.toFixed(1)}x one forward+backward ` +
+      `(${spec.passes} gradient passes -> ${(overhead / spec.passes).toFixed(2)}x per pass); ${n} timed run(s)`,
+  );
+}
+console.log(`tensors leaked across the attacks: ${tf.memory().numTensors - before}`);
+// The machine may be shared: re-measure the reference after the attacks (warm caches) and report both.
+const fbAfter = time(fwdBwd, iters);
+console.log(`forward+backward re-measured after the attacks: ${fbAfter.toFixed(1)} ms/batch (before: ${fbMs.toFixed(1)})`);
+tf.dispose([x, y]);
+model.dispose();
