@@ -17,7 +17,7 @@ describe('focal-ce', () => {
     const p = (row: number[], y: number) => Math.exp(row[y]!) / row.reduce((a, v) => a + Math.exp(v), 0);
     const p0 = p([2, 0, -1], 0);
     const p1 = p([0.5, 0.5, 3], 1);
-    const expected = (-(1 - p0) ** 2 * Math.log(p0) - (1 - p1) ** 2 * Math.log(p1)) / 2;
+    const expected = (-((1 - p0) ** 2) * Math.log(p0) - (1 - p1) ** 2 * Math.log(p1)) / 2;
     expect(focalCrossEntropy(logits, labels, 2).dataSync()[0]).toBeCloseTo(expected, 5);
     expect(focalCrossEntropy(logits, labels, 0).dataSync()[0]).toBeCloseTo((-Math.log(p0) - Math.log(p1)) / 2, 5);
     expect(() => focalCrossEntropy(tf.zeros([2]), labels, 2)).toThrow(/'logits'/);

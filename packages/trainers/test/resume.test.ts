@@ -12,11 +12,12 @@ import {
   type TrainingControl,
   type TrainingEvent,
   type TrainingPlugin,
+  type TrainingSnapshot,
 } from '@dkl/core';
 import { lossesModule } from '@dkl/losses';
 import { filter, type Observable } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { constantSchedule, DistillationTrainer, Sgd, SupervisedTrainer, type TrainingSnapshot } from '../src/index.js';
+import { constantSchedule, DistillationTrainer, Sgd, SupervisedTrainer } from '../src/index.js';
 import { ArrayLoader, blobs, TinyModel } from './helpers.js';
 
 beforeAll(async () => {
@@ -81,7 +82,7 @@ async function kdRun(dir: string, extra: TrainingPlugin[], studentSeed = 4) {
       ...extra,
     ],
   });
-  return { trainer, recorder, store: container.get(ClassPriorStore) };
+  return { trainer, recorder, store: container.get<ClassPriorStore>(ClassPriorStore) };
 }
 
 describe('kill and resume', () => {
