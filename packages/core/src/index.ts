@@ -42,5 +42,6 @@ export * from './contracts/batch-loader.js';
 export * from './checkpoint/snapshot-file.js';
 
 export * from './backend/init-backend.js';
+export * from './ops/batch-norm-training.js';
 export * from './backend/wasm-conv-grad-kernels.js';
 export * from './backend/cpu-fallback-kernels.js';

@@ -4,7 +4,7 @@
  * callers control tidy scopes and gradients.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ShapeError } from '@dkl/core';
+import { batchNormTraining, ShapeError } from '@dkl/core';
 import { kaimingNormalFanOut, ones, torchDefault, zeros, type InitSpec } from './init.js';
 import type { Param, ParamStore } from './param.js';
 
@@ -146,12 +146,12 @@ export class BatchNorm2d {
     if (count < 2) {
       throw new ShapeError(`input of ${this.name}`, 'more than 1 value per channel in training mode', x.shape);
     }
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    // One fused pass forward and backward on backends that implement the op (dkl-native);
+    // elsewhere tf.moments + the fused tf.batchNorm, whose chained gradient is the exact
+    // batch-norm gradient (checked in test/layers.test.ts).
+    const { y, mean, variance } = batchNormTraining(x, gamma, beta, this.epsilon);
     this.updateRunning(mean, variance, count);
-    // The fused op keeps fewer full-size intermediates on the gradient tape than the unfused
-    // formula; its gradient includes the mean/variance partials, so the chain through
-    // tf.moments gives the exact batch-norm gradient (checked in test/layers.test.ts).
-    return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, this.epsilon);
+    return y as tf.Tensor4D;
   }
 
   private updateRunning(mean: tf.Tensor, variance: tf.Tensor, count: number): void {

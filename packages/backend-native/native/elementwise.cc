@@ -1,0 +1,494 @@
+// OpenMP elementwise kernels: broadcasting binary ops, a few unary ops,
+// reductions over one contiguous axis range, and batch-norm inference.
+// All pointers are used only inside the call.
+
+#include "common.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace dkl {
+
+namespace {
+
+// Below this many elements a parallel region costs more than it saves.
+constexpr int64_t kParallelMin = 1 << 15;
+
+inline float nanAware(float a, float b, bool wantMax) {
+  if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<float>::quiet_NaN();
+  return wantMax ? (a > b ? a : b) : (a < b ? a : b);
+}
+
+struct OpAdd { static float f(float a, float b) { return a + b; } };
+struct OpSub { static float f(float a, float b) { return a - b; } };
+struct OpMul { static float f(float a, float b) { return a * b; } };
+struct OpDiv { static float f(float a, float b) { return a / b; } };
+struct OpMax { static float f(float a, float b) { return nanAware(a, b, true); } };
+struct OpMin { static float f(float a, float b) { return nanAware(a, b, false); } };
+struct OpSqDiff { static float f(float a, float b) { const float d = a - b; return d * d; } };
+
+template <typename Op>
+inline void runSpan(const float *a, const float *b, float *o, int64_t len, int64_t sa, int64_t sb) {
+  if (sa == 1 && sb == 1) {
+#pragma omp simd
+    for (int64_t i = 0; i < len; ++i) o[i] = Op::f(a[i], b[i]);
+  } else if (sa == 1) {
+    const float bv = b[0];
+#pragma omp simd
+    for (int64_t i = 0; i < len; ++i) o[i] = Op::f(a[i], bv);
+  } else if (sb == 1) {
+    const float av = a[0];
+#pragma omp simd
+    for (int64_t i = 0; i < len; ++i) o[i] = Op::f(av, b[i]);
+  } else {
+    const float v = Op::f(a[0], b[0]);
+    for (int64_t i = 0; i < len; ++i) o[i] = v;
+  }
+}
+
+// shape block: [rank, dims[rank], aStrides[rank], bStrides[rank]] where the
+// innermost stride of each input is 0 (broadcast) or 1.
+template <typename Op>
+void binaryImpl(const float *a, const float *b, float *o, const int32_t *shape) {
+  const int rank = shape[0];
+  const int32_t *dims = shape + 1, *sa = shape + 1 + rank, *sb = shape + 1 + 2 * rank;
+  int64_t total = 1;
+  for (int d = 0; d < rank; ++d) total *= dims[d];
+  if (total == 0) return;
+  const int64_t inner = dims[rank - 1];
+  const int64_t rows = total / inner;
+  const int64_t isa = sa[rank - 1], isb = sb[rank - 1];
+  // Rows are split across threads; inside a chunk an odometer walks the outer
+  // indices so no division happens per row. One long row is split in spans.
+  const int64_t span = rows == 1 ? std::max<int64_t>(4096, inner / 64) : inner;
+  const int64_t spansPerRow = (inner + span - 1) / span;
+  const int64_t units = rows * spansPerRow;
+#pragma omp parallel if (total >= kParallelMin)
+  {
+    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int64_t u0 = units * t / nt, u1 = units * (t + 1) / nt;
+    if (u1 > u0) {
+      int64_t row = u0 / spansPerRow;
+      int64_t idx[8] = {0};
+      int64_t ao = 0, bo = 0;
+      {
+        int64_t r = row;
+        for (int d = rank - 2; d >= 0; --d) {
+          idx[d] = r % dims[d];
+          r /= dims[d];
+          ao += idx[d] * sa[d];
+          bo += idx[d] * sb[d];
+        }
+      }
+      int64_t part = u0 % spansPerRow;
+      for (int64_t u = u0; u < u1; ++u) {
+        const int64_t col = part * span;
+        const int64_t len = std::min(span, inner - col);
+        runSpan<Op>(a + ao + col * isa, b + bo + col * isb, o + row * inner + col, len, isa, isb);
+        if (++part == spansPerRow) {
+          part = 0;
+          ++row;
+          for (int d = rank - 2; d >= 0; --d) {
+            ao += sa[d];
+            bo += sb[d];
+            if (++idx[d] < dims[d]) break;
+            ao -= sa[d] * dims[d];
+            bo -= sb[d] * dims[d];
+            idx[d] = 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+// binary(op, a, b, out, shape Int32Array)
+Napi::Value Binary(const Napi::CallbackInfo &info) {
+  const int op = info[0].As<Napi::Number>().Int32Value();
+  auto a = f32(info, 1, "a");
+  auto b = f32(info, 2, "b");
+  auto o = f32(info, 3, "out");
+  auto shape = i32(info, 4, "shape", 1);
+  const int rank = shape[0];
+  if (rank < 1 || rank > 8 || shape.ElementLength() < static_cast<size_t>(1 + 3 * rank)) {
+    throw std::invalid_argument("argument 'shape' is malformed");
+  }
+  int64_t total = 1, aNeed = 1, bNeed = 1;
+  for (int d = 0; d < rank; ++d) {
+    const int64_t n = shape[1 + d];
+    total *= n;
+    if (n > 0) {
+      aNeed += (n - 1) * shape[1 + rank + d];
+      bNeed += (n - 1) * shape[1 + 2 * rank + d];
+    }
+  }
+  checkLen(o, total, "out");
+  checkLen(a, aNeed, "a");
+  checkLen(b, bNeed, "b");
+  const int32_t *s = shape.Data();
+  switch (op) {
+    case 0: binaryImpl<OpAdd>(a.Data(), b.Data(), o.Data(), s); break;
+    case 1: binaryImpl<OpSub>(a.Data(), b.Data(), o.Data(), s); break;
+    case 2: binaryImpl<OpMul>(a.Data(), b.Data(), o.Data(), s); break;
+    case 3: binaryImpl<OpDiv>(a.Data(), b.Data(), o.Data(), s); break;
+    case 4: binaryImpl<OpMax>(a.Data(), b.Data(), o.Data(), s); break;
+    case 5: binaryImpl<OpMin>(a.Data(), b.Data(), o.Data(), s); break;
+    case 6: binaryImpl<OpSqDiff>(a.Data(), b.Data(), o.Data(), s); break;
+    default: throw std::invalid_argument("unknown binary op " + std::to_string(op));
+  }
+  return info.Env().Undefined();
+}
+
+// unary(op, x, out, alpha): 0 relu, 1 step(alpha), 2 neg, 3 square, 4 sqrt,
+// 5 rsqrt, 6 exp, 7 log, 8 abs, 9 relu6. NaN propagates as in tfjs.
+Napi::Value Unary(const Napi::CallbackInfo &info) {
+  const int op = info[0].As<Napi::Number>().Int32Value();
+  auto x = f32(info, 1, "x");
+  auto o = f32(info, 2, "out");
+  const float alpha = static_cast<float>(info[3].As<Napi::Number>().DoubleValue());
+  const int64_t n = x.ElementLength();
+  checkLen(o, n, "out");
+  const float *xp = x.Data();
+  float *op_ = o.Data();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+#define DKL_UNARY(EXPR)                                               \
+  _Pragma("omp parallel for simd schedule(static) if (n >= kParallelMin)") \
+  for (int64_t i = 0; i < n; ++i) { const float v = xp[i]; op_[i] = (EXPR); }
+  switch (op) {
+    case 0: DKL_UNARY(std::isnan(v) ? v : (v > 0.f ? v : 0.f)) break;
+    case 1: DKL_UNARY(std::isnan(v) ? nan : (v > 0.f ? 1.f : alpha)) break;
+    case 2: DKL_UNARY(-v) break;
+    case 3: DKL_UNARY(v * v) break;
+    case 4: DKL_UNARY(std::sqrt(v)) break;
+    case 5: DKL_UNARY(1.f / std::sqrt(v)) break;
+    case 6: DKL_UNARY(std::exp(v)) break;
+    case 7: DKL_UNARY(std::log(v)) break;
+    case 8: DKL_UNARY(std::fabs(v)) break;
+    case 9: DKL_UNARY(std::isnan(v) ? v : std::min(6.f, std::max(0.f, v))) break;
+    default: throw std::invalid_argument("unknown unary op " + std::to_string(op));
+  }
+#undef DKL_UNARY
+  return info.Env().Undefined();
+}
+
+// reduce(op, x, out, outer, r, inner): x viewed as [outer, r, inner], out as
+// [outer, inner]. op 0 sum, 1 mean, 2 max, 3 min. Sums accumulate in double,
+// like the JS number accumulator of the cpu backend.
+Napi::Value Reduce(const Napi::CallbackInfo &info) {
+  const int op = info[0].As<Napi::Number>().Int32Value();
+  auto x = f32(info, 1, "x");
+  auto o = f32(info, 2, "out");
+  const int64_t outer = info[3].As<Napi::Number>().Int64Value();
+  const int64_t r = info[4].As<Napi::Number>().Int64Value();
+  const int64_t inner = info[5].As<Napi::Number>().Int64Value();
+  if (op < 0 || op > 3) throw std::invalid_argument("unknown reduce op " + std::to_string(op));
+  if (r < 1) throw std::invalid_argument("reduce over an empty axis");
+  checkLen(x, outer * r * inner, "x");
+  checkLen(o, outer * inner, "out");
+  const float *xp = x.Data();
+  float *out = o.Data();
+  const bool isSum = op <= 1;
+  const double scale = op == 1 ? 1.0 / static_cast<double>(r) : 1.0;
+  const int threads = omp_get_max_threads();
+  const bool big = outer * r * inner >= kParallelMin;
+  if (outer >= threads || !big || threads == 1) {
+    // Parallel over the kept outer rows.
+#pragma omp parallel if (big)
+    {
+      std::vector<double> acc(inner);
+#pragma omp for schedule(static)
+      for (int64_t q = 0; q < outer; ++q) {
+        const float *base = xp + q * r * inner;
+        for (int64_t j = 0; j < inner; ++j) acc[j] = base[j];
+        for (int64_t k = 1; k < r; ++k) {
+          const float *row = base + k * inner;
+          if (isSum) {
+            for (int64_t j = 0; j < inner; ++j) acc[j] += row[j];
+          } else if (op == 2) {
+            for (int64_t j = 0; j < inner; ++j) acc[j] = (std::isnan(row[j]) || row[j] > acc[j]) ? row[j] : acc[j];
+          } else {
+            for (int64_t j = 0; j < inner; ++j) acc[j] = (std::isnan(row[j]) || row[j] < acc[j]) ? row[j] : acc[j];
+          }
+        }
+        for (int64_t j = 0; j < inner; ++j) out[q * inner + j] = static_cast<float>(acc[j] * scale);
+      }
+    }
+    return info.Env().Undefined();
+  }
+  // Few outer rows: split the reduced axis across threads and combine.
+  for (int64_t q = 0; q < outer; ++q) {
+    const float *base = xp + q * r * inner;
+    std::vector<double> partial(static_cast<size_t>(threads) * inner);
+    std::vector<char> seen(threads, 0);
+#pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num();
+      const int nt = omp_get_num_threads();
+      const int64_t k0 = r * t / nt, k1 = r * (t + 1) / nt;
+      double *acc = partial.data() + static_cast<size_t>(t) * inner;
+      if (k1 > k0) {
+        seen[t] = 1;
+        for (int64_t j = 0; j < inner; ++j) acc[j] = base[k0 * inner + j];
+        for (int64_t k = k0 + 1; k < k1; ++k) {
+          const float *row = base + k * inner;
+          if (isSum) {
+            for (int64_t j = 0; j < inner; ++j) acc[j] += row[j];
+          } else if (op == 2) {
+            for (int64_t j = 0; j < inner; ++j) acc[j] = (std::isnan(row[j]) || row[j] > acc[j]) ? row[j] : acc[j];
+          } else {
+            for (int64_t j = 0; j < inner; ++j) acc[j] = (std::isnan(row[j]) || row[j] < acc[j]) ? row[j] : acc[j];
+          }
+        }
+      }
+    }
+    for (int64_t j = 0; j < inner; ++j) {
+      double v = 0;
+      bool first = true;
+      for (int t = 0; t < threads; ++t) {
+        if (!seen[t]) continue;
+        const double pv = partial[static_cast<size_t>(t) * inner + j];
+        if (first) { v = pv; first = false; continue; }
+        if (isSum) v += pv;
+        else if (op == 2) v = (std::isnan(pv) || pv > v) ? pv : v;
+        else v = (std::isnan(pv) || pv < v) ? pv : v;
+      }
+      out[q * inner + j] = static_cast<float>(v * scale);
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// batchNorm(x, mean, variance, offset | null, scale | null, out, channels, eps):
+// y = (x - mean) * scale / sqrt(variance + eps) + offset over the last axis;
+// every parameter has either 1 or `channels` elements.
+Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
+  auto x = f32(info, 0, "x");
+  auto mean = f32(info, 1, "mean");
+  auto var = f32(info, 2, "variance");
+  const bool hasOffset = !info[3].IsNull() && !info[3].IsUndefined();
+  const bool hasScale = !info[4].IsNull() && !info[4].IsUndefined();
+  Napi::Float32Array offset = hasOffset ? f32(info, 3, "offset") : Napi::Float32Array();
+  Napi::Float32Array scale = hasScale ? f32(info, 4, "scale") : Napi::Float32Array();
+  auto o = f32(info, 5, "out");
+  const int64_t c = info[6].As<Napi::Number>().Int64Value();
+  const double eps = info[7].As<Napi::Number>().DoubleValue();
+  const int64_t n = x.ElementLength();
+  if (c < 1 || n % c != 0) throw std::invalid_argument("x size is not a multiple of the channel count");
+  checkLen(o, n, "out");
+  auto at = [c](const Napi::Float32Array &a, int64_t j, const char *name) -> float {
+    const size_t len = a.ElementLength();
+    if (len != 1 && len != static_cast<size_t>(c)) {
+      throw std::invalid_argument(std::string("parameter '") + name + "' must have 1 or channel-count elements");
+    }
+    return a.Data()[len == 1 ? 0 : j];
+  };
+  // Per-channel constants once: y = (x - m) * k + b (subtracting first keeps
+  // the rounding close to the cpu kernel's).
+  std::vector<float> m(c), k(c), b(c);
+  for (int64_t j = 0; j < c; ++j) {
+    const double s = hasScale ? at(scale, j, "scale") : 1.0;
+    m[j] = at(mean, j, "mean");
+    k[j] = static_cast<float>(s / std::sqrt(static_cast<double>(at(var, j, "variance")) + eps));
+    b[j] = hasOffset ? at(offset, j, "offset") : 0.f;
+  }
+  const int64_t rows = n / c;
+  const float *xp = x.Data();
+  float *out = o.Data();
+  const float *mp = m.data(), *kp = k.data(), *bp = b.data();
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *xr = xp + r * c;
+    float *yr = out + r * c;
+#pragma omp simd
+    for (int64_t j = 0; j < c; ++j) yr[j] = (xr[j] - mp[j]) * kp[j] + bp[j];
+  }
+  return info.Env().Undefined();
+}
+
+// tile(x, out, shape Int32Array[1 + 2 * rank] = [rank, xDims, reps]):
+// out[i] = x[i mod xDims] per dimension, rank <= 8.
+Napi::Value Tile(const Napi::CallbackInfo &info) {
+  auto x = f32(info, 0, "x");
+  auto o = f32(info, 1, "out");
+  auto shape = i32(info, 2, "shape", 1);
+  const int rank = shape[0];
+  if (rank < 1 || rank > 8 || shape.ElementLength() < static_cast<size_t>(1 + 2 * rank)) {
+    throw std::invalid_argument("argument 'shape' is malformed");
+  }
+  const int32_t *xd = shape.Data() + 1, *reps = shape.Data() + 1 + rank;
+  int64_t od[8], xs[8];
+  int64_t xTotal = 1, oTotal = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    xs[d] = xTotal;
+    xTotal *= xd[d];
+    od[d] = static_cast<int64_t>(xd[d]) * reps[d];
+    oTotal *= od[d];
+  }
+  checkLen(x, xTotal, "x");
+  checkLen(o, oTotal, "out");
+  if (oTotal == 0) return info.Env().Undefined();
+  const int64_t inner = od[rank - 1], xInner = xd[rank - 1];
+  const int64_t rows = oTotal / inner;
+  const float *xp = x.Data();
+  float *op_ = o.Data();
+#pragma omp parallel for schedule(static) if (oTotal >= kParallelMin)
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t rem = r, src = 0;
+    for (int d = rank - 2; d >= 0; --d) {
+      const int64_t i = rem % od[d];
+      rem /= od[d];
+      src += (i % xd[d]) * xs[d];
+    }
+    const float *sp = xp + src;
+    float *dp = op_ + r * inner;
+    for (int64_t k = 0; k < inner; k += xInner) std::copy(sp, sp + xInner, dp + k);
+  }
+  return info.Env().Undefined();
+}
+
+// Per-channel sums over the rows of an [rows, c] array, in double, across threads.
+template <typename F>
+void channelSums(int64_t rows, int64_t c, std::vector<double> &s1, std::vector<double> &s2, F rowFn) {
+  const int threads = omp_get_max_threads();
+  std::vector<double> p1(static_cast<size_t>(threads) * c, 0.0), p2(static_cast<size_t>(threads) * c, 0.0);
+#pragma omp parallel if (rows * c >= kParallelMin)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    double *a1 = p1.data() + static_cast<size_t>(t) * c, *a2 = p2.data() + static_cast<size_t>(t) * c;
+    for (int64_t r = rows * t / nt; r < rows * (t + 1) / nt; ++r) rowFn(r, a1, a2);
+  }
+  s1.assign(c, 0.0);
+  s2.assign(c, 0.0);
+  for (int t = 0; t < threads; ++t) {
+    for (int64_t j = 0; j < c; ++j) {
+      s1[j] += p1[static_cast<size_t>(t) * c + j];
+      s2[j] += p2[static_cast<size_t>(t) * c + j];
+    }
+  }
+}
+
+// bnTrainForward(x, gamma, beta, y, mean, variance, c, eps): batch statistics
+// over all rows of x viewed as [rows, c], y = (x - mean) / sqrt(var + eps) *
+// gamma + beta; writes the biased batch mean and variance.
+Napi::Value BnTrainForward(const Napi::CallbackInfo &info) {
+  auto x = f32(info, 0, "x");
+  auto gamma = f32(info, 1, "gamma");
+  auto beta = f32(info, 2, "beta");
+  auto y = f32(info, 3, "y");
+  auto meanOut = f32(info, 4, "mean");
+  auto varOut = f32(info, 5, "variance");
+  const int64_t c = info[6].As<Napi::Number>().Int64Value();
+  const double eps = info[7].As<Napi::Number>().DoubleValue();
+  const int64_t n = x.ElementLength();
+  if (c < 1 || n % c != 0 || n == 0) throw std::invalid_argument("x size is not a positive multiple of the channel count");
+  checkLen(y, n, "y");
+  checkLen(gamma, c, "gamma");
+  checkLen(beta, c, "beta");
+  checkLen(meanOut, c, "mean");
+  checkLen(varOut, c, "variance");
+  const int64_t rows = n / c;
+  const float *xp = x.Data();
+  std::vector<double> s1, s2;
+  channelSums(rows, c, s1, s2, [&](int64_t r, double *a1, double *) {
+    const float *xr = xp + r * c;
+    for (int64_t j = 0; j < c; ++j) a1[j] += xr[j];
+  });
+  std::vector<float> m(c), k(c), b(c);
+  for (int64_t j = 0; j < c; ++j) m[j] = static_cast<float>(s1[j] / rows);
+  // Second pass for the variance: exact even when |mean| >> std.
+  channelSums(rows, c, s1, s2, [&](int64_t r, double *a1, double *) {
+    const float *xr = xp + r * c;
+    for (int64_t j = 0; j < c; ++j) { const double d = xr[j] - m[j]; a1[j] += d * d; }
+  });
+  for (int64_t j = 0; j < c; ++j) {
+    const double var = s1[j] / rows;
+    meanOut.Data()[j] = m[j];
+    varOut.Data()[j] = static_cast<float>(var);
+    k[j] = static_cast<float>(gamma.Data()[j] / std::sqrt(var + eps));
+    b[j] = beta.Data()[j];
+  }
+  float *yp = y.Data();
+  const float *mp = m.data(), *kp = k.data(), *bp = b.data();
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *xr = xp + r * c;
+    float *yr = yp + r * c;
+#pragma omp simd
+    for (int64_t j = 0; j < c; ++j) yr[j] = (xr[j] - mp[j]) * kp[j] + bp[j];
+  }
+  return info.Env().Undefined();
+}
+
+// bnTrainBackward(dy, x, gamma, mean, variance, dx, dgamma, dbeta, c, eps):
+// the exact gradient of bnTrainForward's y (batch statistics included).
+Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
+  auto dy = f32(info, 0, "dy");
+  auto x = f32(info, 1, "x");
+  auto gamma = f32(info, 2, "gamma");
+  auto mean = f32(info, 3, "mean");
+  auto var = f32(info, 4, "variance");
+  auto dx = f32(info, 5, "dx");
+  auto dgamma = f32(info, 6, "dgamma");
+  auto dbeta = f32(info, 7, "dbeta");
+  const int64_t c = info[8].As<Napi::Number>().Int64Value();
+  const double eps = info[9].As<Napi::Number>().DoubleValue();
+  const int64_t n = x.ElementLength();
+  if (c < 1 || n % c != 0 || n == 0) throw std::invalid_argument("x size is not a positive multiple of the channel count");
+  checkLen(dy, n, "dy");
+  checkLen(dx, n, "dx");
+  for (auto *p : {&gamma, &mean, &var, &dgamma, &dbeta}) checkLen(*p, c, "per-channel parameter");
+  const int64_t rows = n / c;
+  const float *xp = x.Data(), *dyp = dy.Data();
+  std::vector<float> m(c), inv(c);
+  for (int64_t j = 0; j < c; ++j) {
+    m[j] = mean.Data()[j];
+    inv[j] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var.Data()[j]) + eps));
+  }
+  std::vector<double> sdy, sdyx;
+  channelSums(rows, c, sdy, sdyx, [&](int64_t r, double *a1, double *a2) {
+    const float *xr = xp + r * c, *dr = dyp + r * c;
+    for (int64_t j = 0; j < c; ++j) {
+      a1[j] += dr[j];
+      a2[j] += static_cast<double>(dr[j]) * (xr[j] - m[j]);
+    }
+  });
+  // dx = gamma * inv / rows * (rows * dy - sum(dy) - xhat * sum(dy * xhat))
+  std::vector<float> k1(c), k2(c), k3(c);
+  for (int64_t j = 0; j < c; ++j) {
+    const double g = gamma.Data()[j], iv = inv[j];
+    const double sumDyXhat = sdyx[j] * iv;
+    dbeta.Data()[j] = static_cast<float>(sdy[j]);
+    dgamma.Data()[j] = static_cast<float>(sumDyXhat);
+    k1[j] = static_cast<float>(g * iv);                          // * dy
+    k2[j] = static_cast<float>(g * iv * sdy[j] / rows);          // constant
+    k3[j] = static_cast<float>(g * iv * sumDyXhat * iv / rows);  // * (x - mean)
+  }
+  float *dxp = dx.Data();
+  const float *mp = m.data(), *k1p = k1.data(), *k2p = k2.data(), *k3p = k3.data();
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *xr = xp + r * c, *dr = dyp + r * c;
+    float *o = dxp + r * c;
+#pragma omp simd
+    for (int64_t j = 0; j < c; ++j) o[j] = dr[j] * k1p[j] - k2p[j] - (xr[j] - mp[j]) * k3p[j];
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterElementwiseKernels(Napi::Env env, Napi::Object exports) {
+  exports.Set("binary", Napi::Function::New(env, Guard<Binary>));
+  exports.Set("unary", Napi::Function::New(env, Guard<Unary>));
+  exports.Set("reduce", Napi::Function::New(env, Guard<Reduce>));
+  exports.Set("batchNorm", Napi::Function::New(env, Guard<BatchNorm>));
+  exports.Set("tile", Napi::Function::New(env, Guard<Tile>));
+  exports.Set("bnTrainForward", Napi::Function::New(env, Guard<BnTrainForward>));
+  exports.Set("bnTrainBackward", Napi::Function::New(env, Guard<BnTrainBackward>));
+}
+
+}  // namespace dkl

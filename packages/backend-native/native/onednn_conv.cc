@@ -1,0 +1,485 @@
+// oneDNN convolution, matmul and pooling entry points.
+//
+// Every call wraps the caller's Float32Arrays in dnnl::memory objects for the
+// duration of the call only: nothing that points into a JS buffer survives the
+// call. What is cached (keyed by the shape/attribute parameters) are primitive
+// descriptors and primitives, which hold no user data.
+
+#include "common.h"
+
+#include <cstdlib>
+#include <unordered_map>
+
+namespace dkl {
+
+namespace {
+
+using dnnl::algorithm;
+using dnnl::memory;
+using dnnl::prop_kind;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+// ---- convolution -----------------------------------------------------------
+
+// Layout of the Int32Array parameter block sent by the TS side.
+struct ConvParams {
+  int64_t n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pb, pl, pr, groups, act;
+  explicit ConvParams(const int32_t *p)
+      : n(p[0]), ih(p[1]), iw(p[2]), ic(p[3]), oh(p[4]), ow(p[5]), oc(p[6]), kh(p[7]), kw(p[8]),
+        sh(p[9]), sw(p[10]), dh(p[11]), dw(p[12]), pt(p[13]), pb(p[14]), pl(p[15]), pr(p[16]),
+        groups(p[17]), act(p[18]) {
+    // oneDNN requires (i - k_eff + pl + pr) / s + 1 == o; tfjs' explicit/ceil
+    // paddings can be larger than needed, so derive the high padding.
+    const int64_t keh = (kh - 1) * dh + 1, kew = (kw - 1) * dw + 1;
+    if ((ih - keh + pt + pb) / sh + 1 != oh) pb = (oh - 1) * sh + keh - ih - pt;
+    if ((iw - kew + pl + pr) / sw + 1 != ow) pr = (ow - 1) * sw + kew - iw - pl;
+  }
+  memory::dims strides() const { return {sh, sw}; }
+  memory::dims dilates() const { return {dh - 1, dw - 1}; }
+  memory::dims padL() const { return {pt, pl}; }
+  memory::dims padR() const { return {pb, pr}; }
+  // Activations are NHWC in tfjs; oneDNN dims are always (N, C, H, W).
+  memory::desc srcMd() const { return memory::desc({n, ic, ih, iw}, dt::f32, tag::nhwc); }
+  memory::desc dstMd() const { return memory::desc({n, oc, oh, ow}, dt::f32, tag::nhwc); }
+  // tfjs filters are [kh, kw, in, out] (regular) or [kh, kw, in, multiplier]
+  // (depthwise, groups == in channels).
+  memory::desc userWeightsMd() const {
+    if (groups == 1) return memory::desc({oc, ic, kh, kw}, dt::f32, tag::hwio);
+    return memory::desc({groups, oc / groups, ic / groups, kh, kw}, dt::f32, tag::hwigo);
+  }
+  memory::desc anyWeightsMd() const {
+    if (groups == 1) return memory::desc({oc, ic, kh, kw}, dt::f32, tag::any);
+    return memory::desc({groups, oc / groups, ic / groups, kh, kw}, dt::f32, tag::any);
+  }
+};
+
+std::string paramsKey(const char *prefix, const int32_t *p, size_t len) {
+  std::string key(prefix);
+  for (size_t i = 0; i < len; ++i) {
+    key += ',';
+    key += std::to_string(p[i]);
+  }
+  return key;
+}
+
+dnnl::primitive_attr activationAttr(int64_t act, float alpha) {
+  dnnl::primitive_attr attr;
+  if (act == 0) return attr;
+  dnnl::post_ops po;
+  switch (act) {
+    case 1: po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f); break;
+    case 2: po.append_eltwise(1.f, algorithm::eltwise_clip, 0.f, 6.f); break;
+    case 3: po.append_eltwise(1.f, algorithm::eltwise_elu, 1.f, 0.f); break;
+    case 4: po.append_eltwise(1.f, algorithm::eltwise_relu, alpha, 0.f); break;
+    case 5: po.append_eltwise(1.f, algorithm::eltwise_logistic, 0.f, 0.f); break;
+    default: throw std::runtime_error("unsupported fused activation code " + std::to_string(act));
+  }
+  attr.set_post_ops(po);
+  return attr;
+}
+
+// The forward pass may also run on blocked activations (reordered in and out):
+// on AVX-512 oneDNN 2.6's blocked forward kernels beat its NHWC ones by more
+// than the reorders cost. DKL_NATIVE_NHWC_FWD=1 keeps NHWC.
+bool blockedForward() {
+  static const bool blocked = [] {
+    const char *v = std::getenv("DKL_NATIVE_NHWC_FWD");
+    return v == nullptr || std::string(v) != "1";
+  }();
+  return blocked;
+}
+
+dnnl::convolution_forward::primitive_desc convFwdPd(const ConvParams &c, bool withBias,
+                                                    prop_kind prop, const dnnl::primitive_attr &attr) {
+  memory::desc biasMd = withBias ? memory::desc({c.oc}, dt::f32, tag::a) : memory::desc();
+  const bool blocked = blockedForward();
+  memory::desc src = blocked ? memory::desc(c.srcMd().dims(), dt::f32, tag::any) : c.srcMd();
+  memory::desc dst = blocked ? memory::desc(c.dstMd().dims(), dt::f32, tag::any) : c.dstMd();
+  dnnl::convolution_forward::desc d(prop, algorithm::convolution_direct, src, c.anyWeightsMd(),
+                                    biasMd, dst, c.strides(), c.dilates(), c.padL(), c.padR());
+  return dnnl::convolution_forward::primitive_desc(d, attr, engine());
+}
+
+struct ConvFwdEntry {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward prim;
+  memory::desc userW;
+  bool reorderW;
+  // Weights in the primitive's preferred layout: a C++-owned buffer reused
+  // across calls (never JS memory), so each call reorders into warm pages.
+  memory scratchW;
+};
+struct ConvBwdDataEntry {
+  dnnl::convolution_backward_data::primitive_desc pd;
+  dnnl::convolution_backward_data prim;
+  memory::desc userW;
+  bool reorderW;
+  // Weights in the primitive's preferred layout: a C++-owned buffer reused
+  // across calls (never JS memory), so each call reorders into warm pages.
+  memory scratchW;
+};
+struct ConvBwdWeightsEntry {
+  dnnl::convolution_backward_weights::primitive_desc pd;
+  dnnl::convolution_backward_weights prim;
+  memory::desc userW;
+  bool reorderW;
+  // Weights in the primitive's preferred layout: a C++-owned buffer reused
+  // across calls (never JS memory), so each call reorders into warm pages.
+  memory scratchW;
+};
+
+std::unordered_map<std::string, ConvFwdEntry> convFwdCache;
+std::unordered_map<std::string, ConvBwdDataEntry> convBwdDataCache;
+std::unordered_map<std::string, ConvBwdWeightsEntry> convBwdWeightsCache;
+
+// Copies user weights into the layout a primitive wants (a no-op view when equal).
+memory weightsIn(const memory::desc &userMd, bool reorder, memory &scratch, float *ptr) {
+  memory user(userMd, engine(), ptr);
+  if (!reorder) return user;
+  dnnl::reorder(user, scratch).execute(stream(), user, scratch);
+  return scratch;
+}
+
+memory scratchFor(bool reorder, const memory::desc &md) {
+  return reorder ? memory(md, engine()) : memory();
+}
+
+// A growable, C++-owned buffer for activations in a primitive's blocked layout.
+// Calls are sequential (one JS thread), so one buffer per role is enough.
+class Scratch {
+ public:
+  ~Scratch() { std::free(ptr_); }
+  void *get(size_t bytes) {
+    if (bytes > size_) {
+      std::free(ptr_);
+      size_ = (bytes + 63) / 64 * 64;
+      ptr_ = std::aligned_alloc(64, size_);
+      if (ptr_ == nullptr) {
+        size_ = 0;
+        throw std::bad_alloc();
+      }
+    }
+    return ptr_;
+  }
+
+ private:
+  void *ptr_ = nullptr;
+  size_t size_ = 0;
+};
+Scratch scratchIn1, scratchIn2, scratchOut, scratchPad;
+
+// Primitives run with a user-managed scratchpad (one reused C++ buffer) rather
+// than letting oneDNN allocate fresh scratch memory on every execution.
+template <typename Pd>
+void addScratchpad(std::unordered_map<int, memory> &args, const Pd &pd) {
+  const memory::desc md = pd.scratchpad_desc();
+  if (md.get_size() == 0) return;
+  args.emplace(DNNL_ARG_SCRATCHPAD, memory(md, engine(), scratchPad.get(md.get_size())));
+}
+
+dnnl::primitive_attr userScratchpad(dnnl::primitive_attr attr = dnnl::primitive_attr()) {
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+// A view of user NHWC data in the layout `want`: the user memory itself when
+// the layouts agree, else a reorder into `scratch`.
+memory activationIn(const memory::desc &user, const memory::desc &want, float *ptr, Scratch &scratch) {
+  memory u(user, engine(), ptr);
+  if (want == user) return u;
+  memory m(want, engine(), scratch.get(want.get_size()));
+  dnnl::reorder(u, m).execute(stream(), u, m);
+  return m;
+}
+
+// Backward passes let oneDNN pick blocked activation layouts (nChw16c on
+// AVX-512), whose kernels are ~2x faster than the NHWC ones in oneDNN 2.6;
+// the reorders in and out cost much less than that. DKL_NATIVE_NHWC_BWD=1
+// keeps NHWC throughout.
+bool blockedBackward() {
+  static const bool blocked = [] {
+    const char *v = std::getenv("DKL_NATIVE_NHWC_BWD");
+    return v == nullptr || std::string(v) != "1";
+  }();
+  return blocked;
+}
+
+memory::desc anyLike(const memory::desc &md) {
+  return blockedBackward() ? memory::desc(md.dims(), dt::f32, tag::any) : md;
+}
+
+// Forward hint for the backward passes, with the same layout freedom they get.
+dnnl::convolution_forward::primitive_desc convFwdPdAny(const ConvParams &c) {
+  dnnl::convolution_forward::desc d(prop_kind::forward_training, algorithm::convolution_direct, anyLike(c.srcMd()),
+                                    c.anyWeightsMd(), memory::desc(), anyLike(c.dstMd()), c.strides(), c.dilates(),
+                                    c.padL(), c.padR());
+  return dnnl::convolution_forward::primitive_desc(d, engine());
+}
+
+
+// convForward(x, w, bias | null, y, params Int32Array[19], alpha)
+Napi::Value ConvForward(const Napi::CallbackInfo &info) {
+  auto x = f32(info, 0, "x");
+  auto w = f32(info, 1, "filter");
+  const bool withBias = !info[2].IsNull() && !info[2].IsUndefined();
+  float *bias = withBias ? f32(info, 2, "bias").Data() : nullptr;
+  auto y = f32(info, 3, "y");
+  auto p = i32(info, 4, "params", 19);
+  const float alpha = static_cast<float>(info[5].As<Napi::Number>().DoubleValue());
+  ConvParams c(p.Data());
+  std::string key = paramsKey(withBias ? "fb" : "f", p.Data(), 19) + "," + std::to_string(alpha);
+  auto it = convFwdCache.find(key);
+  if (it == convFwdCache.end()) {
+    auto pd = convFwdPd(c, withBias, prop_kind::forward_training, userScratchpad(activationAttr(c.act, alpha)));
+    memory::desc userW = c.userWeightsMd();
+    const bool re = pd.weights_desc() != userW;
+    ConvFwdEntry e{pd, dnnl::convolution_forward(pd), userW, re, scratchFor(re, pd.weights_desc())};
+    it = convFwdCache.emplace(key, std::move(e)).first;
+  }
+  auto &e = it->second;
+  checkSize(x, c.srcMd(), "x");
+  checkSize(y, c.dstMd(), "y");
+  memory src = activationIn(c.srcMd(), e.pd.src_desc(), x.Data(), scratchIn1);
+  memory wts = weightsIn(e.userW, e.reorderW, e.scratchW, w.Data());
+  memory yUser(c.dstMd(), engine(), y.Data());
+  const bool reorderOut = e.pd.dst_desc() != c.dstMd();
+  memory dst = reorderOut ? memory(e.pd.dst_desc(), engine(), scratchOut.get(e.pd.dst_desc().get_size())) : yUser;
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DST, dst}};
+  if (withBias) args.emplace(DNNL_ARG_BIAS, memory(e.pd.bias_desc(), engine(), bias));
+  addScratchpad(args, e.pd);
+  e.prim.execute(stream(), args);
+  if (reorderOut) dnnl::reorder(dst, yUser).execute(stream(), dst, yUser);
+  stream().wait();
+  return info.Env().Undefined();
+}
+
+// convBackwardData(dy, w, dx, params)
+Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
+  auto dy = f32(info, 0, "dy");
+  auto w = f32(info, 1, "filter");
+  auto dx = f32(info, 2, "dx");
+  auto p = i32(info, 3, "params", 19);
+  ConvParams c(p.Data());
+  std::string key = paramsKey("bd", p.Data(), 19);
+  auto it = convBwdDataCache.find(key);
+  if (it == convBwdDataCache.end()) {
+    auto hint = convFwdPdAny(c);
+    dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, anyLike(c.srcMd()), c.anyWeightsMd(),
+                                            anyLike(c.dstMd()), c.strides(), c.dilates(), c.padL(), c.padR());
+    dnnl::convolution_backward_data::primitive_desc pd(d, userScratchpad(), engine(), hint);
+    memory::desc userW = c.userWeightsMd();
+    const bool re = pd.weights_desc() != userW;
+    ConvBwdDataEntry e{pd, dnnl::convolution_backward_data(pd), userW, re, scratchFor(re, pd.weights_desc())};
+    it = convBwdDataCache.emplace(key, std::move(e)).first;
+  }
+  auto &e = it->second;
+  const memory::desc userDy = c.dstMd(), userDx = c.srcMd();
+  checkSize(dy, userDy, "dy");
+  checkSize(dx, userDx, "dx");
+  memory dyMem = activationIn(userDy, e.pd.diff_dst_desc(), dy.Data(), scratchIn1);
+  memory wts = weightsIn(e.userW, e.reorderW, e.scratchW, w.Data());
+  memory dxUser(userDx, engine(), dx.Data());
+  const bool reorderOut = e.pd.diff_src_desc() != userDx;
+  memory dxMem = reorderOut ? memory(e.pd.diff_src_desc(), engine(), scratchOut.get(e.pd.diff_src_desc().get_size()))
+                            : dxUser;
+  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dyMem}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DIFF_SRC, dxMem}};
+  addScratchpad(args, e.pd);
+  e.prim.execute(stream(), args);
+  if (reorderOut) dnnl::reorder(dxMem, dxUser).execute(stream(), dxMem, dxUser);
+  stream().wait();
+  return info.Env().Undefined();
+}
+
+// convBackwardWeights(x, dy, dw, params)
+Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
+  auto x = f32(info, 0, "x");
+  auto dy = f32(info, 1, "dy");
+  auto dw = f32(info, 2, "dw");
+  auto p = i32(info, 3, "params", 19);
+  ConvParams c(p.Data());
+  std::string key = paramsKey("bw", p.Data(), 19);
+  auto it = convBwdWeightsCache.find(key);
+  if (it == convBwdWeightsCache.end()) {
+    auto hint = convFwdPdAny(c);
+    dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, anyLike(c.srcMd()), c.anyWeightsMd(),
+                                               anyLike(c.dstMd()), c.strides(), c.dilates(), c.padL(), c.padR());
+    dnnl::convolution_backward_weights::primitive_desc pd(d, userScratchpad(), engine(), hint);
+    memory::desc userW = c.userWeightsMd();
+    const bool re = pd.diff_weights_desc() != userW;
+    ConvBwdWeightsEntry e{pd, dnnl::convolution_backward_weights(pd), userW, re,
+                          scratchFor(re, pd.diff_weights_desc())};
+    it = convBwdWeightsCache.emplace(key, std::move(e)).first;
+  }
+  auto &e = it->second;
+  checkSize(x, c.srcMd(), "x");
+  checkSize(dy, c.dstMd(), "dy");
+  checkSize(dw, e.userW, "dw");
+  memory src = activationIn(c.srcMd(), e.pd.src_desc(), x.Data(), scratchIn1);
+  memory dyMem = activationIn(c.dstMd(), e.pd.diff_dst_desc(), dy.Data(), scratchIn2);
+  memory user(e.userW, engine(), dw.Data());
+  memory dwMem = e.reorderW ? e.scratchW : user;
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, dyMem}, {DNNL_ARG_DIFF_WEIGHTS, dwMem}};
+  addScratchpad(args, e.pd);
+  e.prim.execute(stream(), args);
+  if (e.reorderW) dnnl::reorder(dwMem, user).execute(stream(), dwMem, user);
+  stream().wait();
+  return info.Env().Undefined();
+}
+
+// ---- matmul ----------------------------------------------------------------
+
+struct MatMulEntry {
+  dnnl::matmul::primitive_desc pd;
+  dnnl::matmul prim;
+};
+std::unordered_map<std::string, MatMulEntry> matmulCache;
+
+// matMul(a, b, bias | null, out, params Int32Array[8] = [batchA, batchB, M, K, N,
+// transposeA, transposeB, act], alpha). a is [batchA, M, K] (or [batchA, K, M]
+// when transposed), b is [batchB, K, N] (or [batchB, N, K]); a batch of 1
+// broadcasts. The bias has N elements.
+Napi::Value MatMul(const Napi::CallbackInfo &info) {
+  auto a = f32(info, 0, "a");
+  auto b = f32(info, 1, "b");
+  const bool withBias = !info[2].IsNull() && !info[2].IsUndefined();
+  float *bias = withBias ? f32(info, 2, "bias").Data() : nullptr;
+  auto out = f32(info, 3, "out");
+  auto p = i32(info, 4, "params", 8);
+  const float alpha = static_cast<float>(info[5].As<Napi::Number>().DoubleValue());
+  const int32_t *q = p.Data();
+  const int64_t ba = q[0], bb = q[1], m = q[2], k = q[3], n = q[4];
+  const bool ta = q[5] != 0, tb = q[6] != 0;
+  const int64_t act = q[7];
+  std::string key = paramsKey(withBias ? "mb" : "m", q, 8) + "," + std::to_string(alpha);
+  auto it = matmulCache.find(key);
+  if (it == matmulCache.end()) {
+    const int64_t bo = std::max(ba, bb);
+    memory::desc aMd({ba, m, k}, dt::f32, ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
+    memory::desc bMd({bb, k, n}, dt::f32, tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
+    memory::desc oMd({bo, m, n}, dt::f32, memory::dims{m * n, n, 1});
+    memory::desc biasMd = withBias ? memory::desc({1, 1, n}, dt::f32, memory::dims{n, n, 1}) : memory::desc();
+    dnnl::matmul::desc d(aMd, bMd, biasMd, oMd);
+    dnnl::matmul::primitive_desc pd(d, userScratchpad(activationAttr(act, alpha)), engine());
+    it = matmulCache.emplace(key, MatMulEntry{pd, dnnl::matmul(pd)}).first;
+  }
+  auto &e = it->second;
+  checkSize(a, e.pd.src_desc(), "a");
+  checkSize(b, e.pd.weights_desc(), "b");
+  checkSize(out, e.pd.dst_desc(), "out");
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(e.pd.src_desc(), engine(), a.Data())},
+                                       {DNNL_ARG_WEIGHTS, memory(e.pd.weights_desc(), engine(), b.Data())},
+                                       {DNNL_ARG_DST, memory(e.pd.dst_desc(), engine(), out.Data())}};
+  if (withBias) args.emplace(DNNL_ARG_BIAS, memory(e.pd.bias_desc(), engine(), bias));
+  addScratchpad(args, e.pd);
+  e.prim.execute(stream(), args);
+  stream().wait();
+  return info.Env().Undefined();
+}
+
+// ---- pooling ---------------------------------------------------------------
+
+// params Int32Array[15] = [n, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pb, pl, pr, kind]
+// kind 0 = max, 1 = average (padding excluded from the count, as in tfjs).
+struct PoolParams {
+  int64_t n, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pb, pl, pr, kind;
+  explicit PoolParams(const int32_t *p)
+      : n(p[0]), ih(p[1]), iw(p[2]), c(p[3]), oh(p[4]), ow(p[5]), kh(p[6]), kw(p[7]), sh(p[8]),
+        sw(p[9]), pt(p[10]), pb(p[11]), pl(p[12]), pr(p[13]), kind(p[14]) {
+    if ((ih - kh + pt + pb) / sh + 1 != oh) pb = (oh - 1) * sh + kh - ih - pt;
+    if ((iw - kw + pl + pr) / sw + 1 != ow) pr = (ow - 1) * sw + kw - iw - pl;
+  }
+  algorithm alg() const { return kind == 0 ? algorithm::pooling_max : algorithm::pooling_avg_exclude_padding; }
+  memory::desc srcMd() const { return memory::desc({n, c, ih, iw}, dt::f32, tag::nhwc); }
+  memory::desc dstMd() const { return memory::desc({n, c, oh, ow}, dt::f32, tag::nhwc); }
+  dnnl::pooling_forward::primitive_desc fwdPd(prop_kind prop) const {
+    dnnl::pooling_forward::desc d(prop, alg(), srcMd(), dstMd(), {sh, sw}, {kh, kw}, {pt, pl}, {pb, pr});
+    return dnnl::pooling_forward::primitive_desc(d, engine());
+  }
+};
+
+struct PoolFwdEntry {
+  dnnl::pooling_forward::primitive_desc pd;
+  dnnl::pooling_forward prim;
+};
+struct PoolBwdEntry {
+  dnnl::pooling_forward::primitive_desc fwdPd;  // training mode: has a workspace for max
+  dnnl::pooling_forward fwd;
+  dnnl::pooling_backward::primitive_desc pd;
+  dnnl::pooling_backward prim;
+};
+std::unordered_map<std::string, PoolFwdEntry> poolFwdCache;
+std::unordered_map<std::string, PoolBwdEntry> poolBwdCache;
+
+// poolForward(x, y, params)
+Napi::Value PoolForward(const Napi::CallbackInfo &info) {
+  auto x = f32(info, 0, "x");
+  auto y = f32(info, 1, "y");
+  auto p = i32(info, 2, "params", 15);
+  PoolParams c(p.Data());
+  std::string key = paramsKey("pf", p.Data(), 15);
+  auto it = poolFwdCache.find(key);
+  if (it == poolFwdCache.end()) {
+    auto pd = c.fwdPd(prop_kind::forward_inference);
+    it = poolFwdCache.emplace(key, PoolFwdEntry{pd, dnnl::pooling_forward(pd)}).first;
+  }
+  auto &e = it->second;
+  checkSize(x, e.pd.src_desc(), "x");
+  checkSize(y, e.pd.dst_desc(), "y");
+  e.prim.execute(stream(), {{DNNL_ARG_SRC, memory(e.pd.src_desc(), engine(), x.Data())},
+                            {DNNL_ARG_DST, memory(e.pd.dst_desc(), engine(), y.Data())}});
+  stream().wait();
+  return info.Env().Undefined();
+}
+
+// poolBackward(dy, x, dx, params): max pooling recomputes the forward pass to
+// get oneDNN's argmax workspace (tfjs hands the kernel x and y, not indices).
+Napi::Value PoolBackward(const Napi::CallbackInfo &info) {
+  auto dy = f32(info, 0, "dy");
+  auto x = f32(info, 1, "x");
+  auto dx = f32(info, 2, "dx");
+  auto p = i32(info, 3, "params", 15);
+  PoolParams c(p.Data());
+  std::string key = paramsKey("pb", p.Data(), 15);
+  auto it = poolBwdCache.find(key);
+  if (it == poolBwdCache.end()) {
+    auto fwdPd = c.fwdPd(prop_kind::forward_training);
+    dnnl::pooling_backward::desc d(c.alg(), c.srcMd(), c.dstMd(), {c.sh, c.sw}, {c.kh, c.kw}, {c.pt, c.pl},
+                                   {c.pb, c.pr});
+    dnnl::pooling_backward::primitive_desc pd(d, engine(), fwdPd);
+    it = poolBwdCache
+             .emplace(key, PoolBwdEntry{fwdPd, dnnl::pooling_forward(fwdPd), pd, dnnl::pooling_backward(pd)})
+             .first;
+  }
+  auto &e = it->second;
+  checkSize(dy, e.pd.diff_dst_desc(), "dy");
+  checkSize(dx, e.pd.diff_src_desc(), "dx");
+  memory dyMem(e.pd.diff_dst_desc(), engine(), dy.Data());
+  memory dxMem(e.pd.diff_src_desc(), engine(), dx.Data());
+  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dyMem}, {DNNL_ARG_DIFF_SRC, dxMem}};
+  if (c.kind == 0) {
+    checkSize(x, e.fwdPd.src_desc(), "x");
+    memory ws(e.fwdPd.workspace_desc(), engine());
+    memory yTmp(e.fwdPd.dst_desc(), engine());
+    e.fwd.execute(stream(), {{DNNL_ARG_SRC, memory(e.fwdPd.src_desc(), engine(), x.Data())},
+                             {DNNL_ARG_DST, yTmp},
+                             {DNNL_ARG_WORKSPACE, ws}});
+    args.emplace(DNNL_ARG_WORKSPACE, ws);
+  }
+  e.prim.execute(stream(), args);
+  stream().wait();
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterOneDnnKernels(Napi::Env env, Napi::Object exports) {
+  exports.Set("convForward", Napi::Function::New(env, Guard<ConvForward>));
+  exports.Set("convBackwardData", Napi::Function::New(env, Guard<ConvBackwardData>));
+  exports.Set("convBackwardWeights", Napi::Function::New(env, Guard<ConvBackwardWeights>));
+  exports.Set("matMul", Napi::Function::New(env, Guard<MatMul>));
+  exports.Set("poolForward", Napi::Function::New(env, Guard<PoolForward>));
+  exports.Set("poolBackward", Napi::Function::New(env, Guard<PoolBackward>));
+}
+
+}  // namespace dkl

@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** Library facts the addon reports. */
+export interface AddonInfo {
+  onednnVersion: string;
+  threads: number;
+  cpuRuntime: string;
+}
+
+/**
+ * The functions exported by native/build/Release/dkl_native.node. Every function reads
+ * and writes the typed arrays it is given during the call only.
+ */
+export interface NativeAddon {
+  info(): AddonInfo;
+  setThreads(threads: number): number;
+  convForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, params: Int32Array, alpha: number): void;
+  convBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
+  convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
+  matMul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, params: Int32Array, alpha: number): void;
+  poolForward(x: Float32Array, y: Float32Array, params: Int32Array): void;
+  poolBackward(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, shape: Int32Array): void;
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  reduce(op: number, x: Float32Array, out: Float32Array, outer: number, r: number, inner: number): void;
+  batchNorm(
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    offset: Float32Array | null,
+    scale: Float32Array | null,
+    out: Float32Array,
+    channels: number,
+    eps: number,
+  ): void;
+  tile(x: Float32Array, out: Float32Array, shape: Int32Array): void;
+  bnTrainForward(
+    x: Float32Array, gamma: Float32Array, beta: Float32Array,
+    y: Float32Array, mean: Float32Array, variance: Float32Array, channels: number, eps: number,
+  ): void;
+  bnTrainBackward(
+    dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, variance: Float32Array,
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, channels: number, eps: number,
+  ): void;
+}
+
+/** Where node-gyp puts the addon (the same relative path from src/ and dist/). */
+export const ADDON_PATH = fileURLToPath(new URL('../native/build/Release/dkl_native.node', import.meta.url));
+
+/** The message thrown when the addon binary at `path` has not been built. */
+export function addonMissingMessage(path: string = ADDON_PATH): string {
+  return (
+    `the dkl-native addon is not built (${path} is missing): install libdnnl-dev ` +
+    '(apt-get install -y libdnnl-dev) and run npm run build:native -w @dkl/backend-native'
+  );
+}
+
+let cached: NativeAddon | undefined;
+
+/** True when the addon binary exists on disk (it may still fail to load). */
+export function isAddonBuilt(path: string = ADDON_PATH): boolean {
+  return existsSync(path);
+}
+
+/**
+ * Loads the addon (once per path); throws an Error with a clear message when it
+ * is absent or unloadable.
+ */
+export function loadAddon(path: string = ADDON_PATH): NativeAddon {
+  if (cached && path === ADDON_PATH) return cached;
+  if (!isAddonBuilt(path)) throw new Error(addonMissingMessage(path));
+  const require = createRequire(import.meta.url);
+  let addon: NativeAddon;
+  try {
+    addon = require(path) as NativeAddon;
+  } catch (err) {
+    throw new Error(
+      `the dkl-native addon at ${path} failed to load (${(err as Error).message}); ` +
+        'is libdnnl2 installed? Rebuild with npm run build:native -w @dkl/backend-native',
+      { cause: err },
+    );
+  }
+  if (path === ADDON_PATH) cached = addon;
+  return addon;
+}

@@ -1,0 +1,18 @@
+/**
+ * @dkl/backend-native: a TensorFlow.js backend ('dkl-native') that keeps the
+ * cpu backend's storage and kernels and runs convolutions, matmuls, pooling,
+ * batch-norm and the hot elementwise ops on oneDNN / OpenMP via a Node-API addon.
+ *
+ * @packageDocumentation
+ */
+export {
+  NATIVE_BACKEND_NAME,
+  type NativeBackendInfo,
+  nativeKernelNames,
+  registerNativeBackend,
+  setNativeThreads,
+} from './register.js';
+export { ADDON_PATH, type AddonInfo, addonMissingMessage, isAddonBuilt, loadAddon, type NativeAddon } from './addon.js';
+export { NativeBackend } from './backend.js';
+/** The fused batch-norm op lives in @dkl/core (models use it); re-exported for convenience. */
+export { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, batchNormTraining, type BatchNormTrainingResult } from '@dkl/core';

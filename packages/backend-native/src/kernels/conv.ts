@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { type KernelArgs, activationCode, allFloat32, sizeOf, withCpuFallback } from './shared.js';
+import type { NativeBackend } from '../backend.js';
+
+type Conv2DInfo = tf.backend_util.Conv2DInfo;
+type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+
+/** Packs a tfjs conv description into the addon's 19-int parameter block. */
+export function convParams(info: Conv2DInfo, groups: number, act: number): Int32Array {
+  const p = info.padInfo;
+  return Int32Array.from([
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels,
+    info.outHeight, info.outWidth, info.outChannels,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth,
+    info.dilationHeight, info.dilationWidth,
+    p.top, p.bottom, p.left, p.right, groups, act,
+  ]);
+}
+
+function isNhwc(attrs: tf.NamedAttrMap | undefined): boolean {
+  const f = attrs?.['dataFormat'];
+  return f == null || f === 'NHWC' || f === 'channelsLast';
+}
+
+function info(
+  xShape: number[],
+  filterShape: number[],
+  attrs: tf.NamedAttrMap,
+  depthwise: boolean,
+  dilations: number | [number, number] = (attrs['dilations'] as number | [number, number] | undefined) ?? 1,
+): Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs['strides'] as number | [number, number],
+    dilations,
+    attrs['pad'] as PadAttr,
+    attrs['dimRoundingMode'] as Rounding,
+    depthwise,
+  );
+}
+
+function forward(args: KernelArgs, b: NativeBackend, depthwise: boolean, fused: boolean): tf.TensorInfo | null {
+  const { x, filter, bias, preluActivationWeights } = args.inputs;
+  const attrs = args.attrs ?? {};
+  if (!x || !filter || !isNhwc(attrs) || !allFloat32(x, filter, bias)) return null;
+  if (x.shape.length !== 4 || filter.shape.length !== 4) return null;
+  const act = fused ? activationCode(attrs['activation']) : 0;
+  if (act === undefined || preluActivationWeights) return null;
+  const ci = info(x.shape, filter.shape, attrs, depthwise);
+  if (bias && sizeOf(bias.shape) !== ci.outChannels) return null;
+  const y = b.alloc(sizeOf(ci.outShape));
+  const alpha = Number(attrs['leakyreluAlpha'] ?? 0.2);
+  b.addon.convForward(
+    b.f32(x), b.f32(filter), bias ? b.f32(bias) : null, y,
+    convParams(ci, depthwise ? ci.inChannels : 1, act), alpha,
+  );
+  return b.output(ci.outShape, y);
+}
+
+function backpropInput(args: KernelArgs, b: NativeBackend, depthwise: boolean): tf.TensorInfo | null {
+  const { dy, filter } = args.inputs;
+  const attrs = args.attrs ?? {};
+  if (!dy || !filter || !isNhwc(attrs) || !allFloat32(dy, filter)) return null;
+  const inputShape = attrs['inputShape'] as number[];
+  const ci = info(inputShape, filter.shape, attrs, depthwise, depthwise ? undefined : 1);
+  const dx = b.alloc(sizeOf(ci.inShape));
+  b.addon.convBackwardData(b.f32(dy), b.f32(filter), dx, convParams(ci, depthwise ? ci.inChannels : 1, 0));
+  return b.output(ci.inShape, dx);
+}
+
+function backpropFilter(args: KernelArgs, b: NativeBackend, depthwise: boolean): tf.TensorInfo | null {
+  const { x, dy } = args.inputs;
+  const attrs = args.attrs ?? {};
+  if (!x || !dy || !isNhwc(attrs) || !allFloat32(x, dy)) return null;
+  const filterShape = attrs['filterShape'] as number[];
+  const ci = info(x.shape, filterShape, attrs, depthwise, depthwise ? undefined : 1);
+  const dw = b.alloc(sizeOf(filterShape));
+  b.addon.convBackwardWeights(b.f32(x), b.f32(dy), dw, convParams(ci, depthwise ? ci.inChannels : 1, 0));
+  return b.output(filterShape, dw);
+}
+
+/** Convolution kernels backed by oneDNN (NHWC activations, HWIO filters). */
+export function convKernels(): tf.KernelConfig[] {
+  const k = (kernelName: string, f: Parameters<typeof withCpuFallback>[1]): tf.KernelConfig => ({
+    kernelName,
+    backendName: 'dkl-native',
+    kernelFunc: withCpuFallback(kernelName, f),
+  });
+  return [
+    k(tf.Conv2D, (a, b) => forward(a, b, false, false)),
+    k(tf.FusedConv2D, (a, b) => forward(a, b, false, true)),
+    k(tf.Conv2DBackpropInput, (a, b) => backpropInput(a, b, false)),
+    k(tf.Conv2DBackpropFilter, (a, b) => backpropFilter(a, b, false)),
+    k(tf.DepthwiseConv2dNative, (a, b) => forward(a, b, true, false)),
+    k(tf.FusedDepthwiseConv2D, (a, b) => forward(a, b, true, true)),
+    k(tf.DepthwiseConv2dNativeBackpropInput, (a, b) => backpropInput(a, b, true)),
+    k(tf.DepthwiseConv2dNativeBackpropFilter, (a, b) => backpropFilter(a, b, true)),
+  ];
+}

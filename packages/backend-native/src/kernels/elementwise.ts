@@ -1,0 +1,163 @@
+import * as tf from '@tensorflow/tfjs';
+
+import { type KernelArgs, allFloat32, sizeOf, withCpuFallback } from './shared.js';
+import type { NativeBackend } from '../backend.js';
+
+/** Binary op codes of the addon. */
+const BINARY_OPS: ReadonlyArray<[string, number]> = [
+  [tf.Add, 0],
+  [tf.Sub, 1],
+  [tf.Multiply, 2],
+  [tf.RealDiv, 3],
+  [tf.Maximum, 4],
+  [tf.Minimum, 5],
+  [tf.SquaredDifference, 6],
+];
+
+/** Unary op codes of the addon. */
+const UNARY_OPS: ReadonlyArray<[string, number]> = [
+  [tf.Relu, 0],
+  [tf.Step, 1],
+  [tf.Neg, 2],
+  [tf.Square, 3],
+  [tf.Sqrt, 4],
+  [tf.Rsqrt, 5],
+  [tf.Exp, 6],
+  [tf.Log, 7],
+  [tf.Abs, 8],
+  [tf.Relu6, 9],
+];
+
+/** Reduction op codes of the addon. */
+const REDUCE_OPS: ReadonlyArray<[string, number]> = [
+  [tf.Sum, 0],
+  [tf.Mean, 1],
+  [tf.Max, 2],
+  [tf.Min, 3],
+];
+
+/**
+ * Describes a broadcast of `aShape` and `bShape` to `outShape` as the addon's
+ * shape block [rank, dims, aStrides, bStrides], after dropping size-1 output
+ * dimensions and merging neighbours that both inputs walk contiguously.
+ */
+export function broadcastBlock(aShape: readonly number[], bShape: readonly number[], outShape: readonly number[]): Int32Array {
+  const rank = outShape.length;
+  const pad = (s: readonly number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
+  const as = pad(aShape), bs = pad(bShape);
+  const strides = (s: number[]) => {
+    const st = new Array<number>(rank).fill(0);
+    let acc = 1;
+    for (let d = rank - 1; d >= 0; --d) {
+      st[d] = s[d] === 1 ? 0 : acc;
+      acc *= s[d]!;
+    }
+    return st;
+  };
+  const sa = strides(as), sb = strides(bs);
+  const dims: number[] = [], ka: number[] = [], kb: number[] = [];
+  for (let d = 0; d < rank; ++d) {
+    const n = outShape[d]!;
+    if (n === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && ka[last] === sa[d]! * n && kb[last] === sb[d]! * n) {
+      dims[last] = dims[last]! * n;
+      ka[last] = sa[d]!;
+      kb[last] = sb[d]!;
+    } else {
+      dims.push(n);
+      ka.push(sa[d]!);
+      kb.push(sb[d]!);
+    }
+  }
+  if (dims.length === 0) {
+    dims.push(1);
+    ka.push(0);
+    kb.push(0);
+  }
+  return Int32Array.from([dims.length, ...dims, ...ka, ...kb]);
+}
+
+function binary(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
+  const { a, b: bIn } = args.inputs;
+  if (!a || !bIn || !allFloat32(a, bIn)) return null;
+  const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, bIn.shape);
+  const size = sizeOf(outShape);
+  if (size === 0) return null;
+  const out = b.alloc(size);
+  b.addon.binary(op, b.f32(a), b.f32(bIn), out, broadcastBlock(a.shape, bIn.shape, outShape));
+  return b.output(outShape, out);
+}
+
+function unary(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
+  const { x } = args.inputs;
+  if (!x || !allFloat32(x)) return null;
+  const out = b.alloc(sizeOf(x.shape));
+  b.addon.unary(op, b.f32(x), out, Number(args.attrs?.['alpha'] ?? 0));
+  return b.output(x.shape, out);
+}
+
+function reduce(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
+  const { x } = args.inputs;
+  if (!x || !allFloat32(x) || sizeOf(x.shape) === 0) return null;
+  const attrs = args.attrs ?? {};
+  // Max names its axes 'reductionIndices'; Sum, Mean and Min name them 'axis'.
+  const axisAttr = (attrs['reductionIndices'] ?? attrs['axis']) as number | number[];
+  const axes = [...tf.util.parseAxisParam(axisAttr, x.shape)].sort((p, q) => p - q);
+  if (axes.length === 0) return null;
+  // The addon reduces one contiguous run of axes; anything else uses the cpu kernel.
+  for (let i = 1; i < axes.length; ++i) if (axes[i] !== axes[i - 1]! + 1) return null;
+  const first = axes[0]!, last = axes[axes.length - 1]!;
+  const outer = sizeOf(x.shape.slice(0, first));
+  const r = sizeOf(x.shape.slice(first, last + 1));
+  const inner = sizeOf(x.shape.slice(last + 1));
+  const outShape = attrs['keepDims']
+    ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d))
+    : x.shape.filter((_, i) => i < first || i > last);
+  const out = b.alloc(outer * inner);
+  b.addon.reduce(op, b.f32(x), out, outer, r, inner);
+  return b.output(outShape, out);
+}
+
+function batchNorm(args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
+  const { x, mean, variance, offset, scale } = args.inputs;
+  if (!x || !mean || !variance || !allFloat32(x, mean, variance, offset, scale)) return null;
+  const c = x.shape[x.shape.length - 1] ?? 1;
+  const ok = [mean, variance, offset, scale].every((t) => t == null || sizeOf(t.shape) === 1 || sizeOf(t.shape) === c);
+  if (!ok || sizeOf(x.shape) === 0) return null;
+  const out = b.alloc(sizeOf(x.shape));
+  const eps = Number(args.attrs?.['varianceEpsilon'] ?? 0.001);
+  b.addon.batchNorm(
+    b.f32(x), b.f32(mean), b.f32(variance), offset ? b.f32(offset) : null, scale ? b.f32(scale) : null,
+    out, c, eps,
+  );
+  return b.output(x.shape, out);
+}
+
+function tile(args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
+  const { x } = args.inputs;
+  const reps = args.attrs?.['reps'] as number[] | undefined;
+  if (!x || !reps || !allFloat32(x) || x.shape.length === 0 || x.shape.length > 8 || reps.length !== x.shape.length) return null;
+  const outShape = x.shape.map((d, i) => d * reps[i]!);
+  const size = sizeOf(outShape);
+  if (size === 0) return null;
+  const out = b.alloc(size);
+  b.addon.tile(b.f32(x), out, Int32Array.from([x.shape.length, ...x.shape, ...reps]));
+  return b.output(outShape, out);
+}
+
+/** Broadcasting binary ops, unary ops, reductions, Tile and batch-norm with OpenMP. */
+export function elementwiseKernels(): tf.KernelConfig[] {
+  const k = (kernelName: string, f: Parameters<typeof withCpuFallback>[1]): tf.KernelConfig => ({
+    kernelName,
+    backendName: 'dkl-native',
+    kernelFunc: withCpuFallback(kernelName, f),
+  });
+  return [
+    ...BINARY_OPS.map(([name, op]) => k(name, (a, b) => binary(op, a, b))),
+    ...UNARY_OPS.map(([name, op]) => k(name, (a, b) => unary(op, a, b))),
+    ...REDUCE_OPS.map(([name, op]) => k(name, (a, b) => reduce(op, a, b))),
+    k(tf.FusedBatchNorm, batchNorm),
+    k(tf.Tile, tile),
+  ];
+}

@@ -1,0 +1,88 @@
+import { createRequire } from 'node:module';
+
+import * as tf from '@tensorflow/tfjs';
+
+import { loadAddon } from './addon.js';
+import { batchNormTrainingKernels } from './batch-norm-training.js';
+import { NativeBackend } from './backend.js';
+import { convKernels } from './kernels/conv.js';
+import { elementwiseKernels } from './kernels/elementwise.js';
+import { matMulKernels } from './kernels/matmul.js';
+import { poolKernels } from './kernels/pool.js';
+
+/** The tfjs backend name this package registers. */
+export const NATIVE_BACKEND_NAME = 'dkl-native';
+
+/** What {@link registerNativeBackend} reports. */
+export interface NativeBackendInfo {
+  name: 'dkl-native';
+  /** Version of @dkl/backend-native. */
+  version: string;
+  /** OpenMP threads oneDNN and the elementwise kernels use. */
+  threads: number;
+  /** Version of the oneDNN library the addon is linked against. */
+  onednnVersion: string;
+}
+
+/** The kernels this backend runs natively (others are the cpu backend's). */
+export function nativeKernelConfigs(): tf.KernelConfig[] {
+  return [...convKernels(), ...matMulKernels(), ...poolKernels(), ...elementwiseKernels(), ...batchNormTrainingKernels()];
+}
+
+/** Names of the kernels overridden with native implementations. */
+export function nativeKernelNames(): string[] {
+  return nativeKernelConfigs().map((k) => k.kernelName);
+}
+
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../package.json') as { version: string }).version;
+}
+
+let kernelsRegistered = false;
+
+function registerKernels(): void {
+  if (kernelsRegistered) return;
+  // Every cpu kernel runs unchanged on this backend since it shares the cpu data storage.
+  for (const config of tf.getKernelsForBackend('cpu')) {
+    if (!tf.getKernel(config.kernelName, NATIVE_BACKEND_NAME)) {
+      tf.registerKernel({ ...config, backendName: NATIVE_BACKEND_NAME });
+    }
+  }
+  for (const config of nativeKernelConfigs()) {
+    if (tf.getKernel(config.kernelName, NATIVE_BACKEND_NAME)) tf.unregisterKernel(config.kernelName, NATIVE_BACKEND_NAME);
+    tf.registerKernel(config);
+  }
+  kernelsRegistered = true;
+}
+
+/**
+ * Registers the 'dkl-native' tfjs backend (idempotent) and reports its
+ * configuration. It does not make it the active backend: call
+ * `await tf.setBackend('dkl-native')`. Registered with priority 0, so tfjs never
+ * picks it implicitly.
+ *
+ * @throws Error when the addon binary is absent ("the dkl-native addon is not
+ * built: install libdnnl-dev and run npm run build:native -w @dkl/backend-native")
+ * or fails to load.
+ */
+export async function registerNativeBackend(): Promise<NativeBackendInfo> {
+  const addon = loadAddon();
+  if (!tf.findBackendFactory(NATIVE_BACKEND_NAME)) {
+    tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(addon), 0);
+  }
+  registerKernels();
+  const info = addon.info();
+  return { name: NATIVE_BACKEND_NAME, version: packageVersion(), threads: info.threads, onednnVersion: info.onednnVersion };
+}
+
+/**
+ * Sets the number of OpenMP threads the addon uses (default: all cores, or
+ * OMP_NUM_THREADS). Returns the count now in effect.
+ */
+export function setNativeThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`setNativeThreads: argument 'threads' must be a positive integer, got ${threads}`);
+  }
+  return loadAddon().setThreads(threads);
+}

@@ -1,0 +1,100 @@
+// tfjs on dkl-native vs PyTorch: training steps of CIFAR ResNets, same script.
+// Usage: node tools/bench/vs-pytorch/bench.mjs [--models resnet8x4,wrn_16_2,resnet32x4]
+//   [--steps 5] [--warmup 2] [--rounds 1] [--batch 64] [--threads N] [--bn fused|composite] [--python /usr/bin/python3]
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+
+import * as tf from '@tensorflow/tfjs';
+import { registerNativeBackend, setNativeThreads } from '@dkl/backend-native';
+
+import { makeModel, setBatchNormMode } from './models.mjs';
+import { makeTrainer } from './train-step.mjs';
+
+function arg(name, def) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+}
+const models = arg('models', 'resnet8x4,wrn_16_2,resnet32x4').split(',');
+const steps = Number(arg('steps', '5'));
+const warmup = Number(arg('warmup', '2'));
+const batch = Number(arg('batch', '64'));
+const threads = Number(arg('threads', String(os.availableParallelism?.() ?? os.cpus().length)));
+const bn = arg('bn', 'fused');
+const rounds = Number(arg('rounds', '1'));
+const python = arg('python', '/usr/bin/python3');
+const here = dirname(fileURLToPath(import.meta.url));
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
+const info = await registerNativeBackend();
+setNativeThreads(threads);
+await tf.setBackend('dkl-native');
+setBatchNormMode(bn);
+console.log(`dkl-native ${info.version}, oneDNN ${info.onednnVersion}, ${threads} threads, batch-norm: ${bn}; ` +
+  `batch ${batch}, 32x32x3, 100 classes, SGD(0.9, wd 5e-4), ${warmup} warm-up + ${steps} timed steps; load avg ${os.loadavg()[0].toFixed(1)}`);
+
+function runTfjs(name) {
+  const model = makeModel(name);
+  const trainer = makeTrainer(model);
+  const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1);
+  const labels = tf.tidy(() => tf.oneHot(tf.randomUniform([batch], 0, 100, 'int32', 2), 100).toFloat());
+  const times = [], cpu = [], losses = [];
+  for (let s = 0; s < warmup + steps; ++s) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    losses.push(trainer.step(x, labels));
+    const dc = process.cpuUsage(c0);
+    if (s >= warmup) {
+      times.push((performance.now() - t0) / 1000);
+      cpu.push((dc.user + dc.system) / 1e6);
+    }
+  }
+  trainer.dispose();
+  tf.dispose([x, labels]);
+  tf.disposeVariables();
+  for (const p of model.bns) tf.dispose([p.runMean, p.runVar]);
+  return { times, cpu, losses };
+}
+
+function runTorch(name) {
+  const r = spawnSync(python, [join(here, 'bench_torch.py'), name, String(threads), String(batch), String(warmup), String(steps)], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+  });
+  if (r.status !== 0) throw new Error(`PyTorch run failed (${python}): ${r.stderr || r.error}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+// Rounds alternate PyTorch and tfjs per model so both see similar machine load.
+const rows = [];
+for (const name of models) {
+  const torch = { times: [], cpu: [], losses: [] }, ours = { times: [], cpu: [], losses: [] };
+  let version = '';
+  for (let r = 0; r < rounds; ++r) {
+    const t = runTorch(name);
+    version = t.torch;
+    const o = runTfjs(name);
+    for (const k of ['times', 'cpu']) { torch[k].push(...t[k]); ours[k].push(...o[k]); }
+    torch.losses = t.losses; ours.losses = o.losses;
+  }
+  const row = {
+    name,
+    torchMs: median(torch.times) * 1000, oursMs: median(ours.times) * 1000,
+    torchCpu: median(torch.cpu), oursCpu: median(ours.cpu),
+  };
+  row.tImg = batch / (row.torchMs / 1000);
+  row.oImg = batch / (row.oursMs / 1000);
+  rows.push(row);
+  console.log(`${name}: PyTorch ${version} ${row.torchMs.toFixed(0)} ms/step (${row.tImg.toFixed(1)} img/s, ${row.torchCpu.toFixed(2)} cpu-s), ` +
+    `dkl-native ${row.oursMs.toFixed(0)} ms/step (${row.oImg.toFixed(1)} img/s, ${row.oursCpu.toFixed(2)} cpu-s), ratio ${(row.oImg / row.tImg).toFixed(2)}; ` +
+    `losses torch ${torch.losses.map((l) => l.toFixed(2)).join(' ')} | ours ${ours.losses.map((l) => l.toFixed(2)).join(' ')}`);
+}
+console.log('\n| model | PyTorch ms/step | PyTorch img/s | dkl-native ms/step | dkl-native img/s | ratio img/s (ours/PyTorch) | PyTorch cpu-s/step | dkl-native cpu-s/step | ratio by cpu time |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(`| ${r.name} | ${r.torchMs.toFixed(0)} | ${r.tImg.toFixed(1)} | ${r.oursMs.toFixed(0)} | ${r.oImg.toFixed(1)} | ` +
+    `${(r.oImg / r.tImg).toFixed(2)} | ${r.torchCpu.toFixed(2)} | ${r.oursCpu.toFixed(2)} | ${(r.torchCpu / r.oursCpu).toFixed(2)} |`);
+}
+console.log(`load average after the run: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (shared machine: compare ratios, not absolute numbers)`);
