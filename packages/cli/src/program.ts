@@ -92,7 +92,7 @@ export function buildProgram(): Command {
   program
     .command('quickstart')
     .option('--students <list>', 'comma-separated: ce,kd,dkd,ikl', 'ce,kd,dkd,ikl')
-    .option('--seeds <n>', 'seeds per student', (v) => parseInt(v, 10), 2)
+    .option('--seeds <n>', 'seeds per student', (v) => parseInt(v, 10), 3)
     .option('--scale <factor>', 'multiply data sizes and epochs (0.1 for a smoke run)', parseFloat, 1)
     .description('Fashion-MNIST knowledge-distillation quick start: a teacher, then CE / KD / DKD / IKL students; prints a table')
     .action(async (o: { students: string; seeds: number; scale: number }) => {
