@@ -1,0 +1,36 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { quickstartCommand, quickstartConfig, resolveConfig } from '../src/index.js';
+
+describe('quick start (the main job), at a smoke-test scale', () => {
+  it('configs parse for every student and differ only in the loss terms', () => {
+    const configs = ['ce', 'kd', 'dkd', 'ikl'].map((s) => resolveConfig(quickstartConfig(s, 0, 1) as Record<string, unknown>));
+    expect(configs.map((c) => c.trainer.losses.map((l) => l.name).join('+'))).toEqual(['ce', 'kd', 'dkd', 'ikl']);
+    const strip = (c: (typeof configs)[number]) => ({ ...c, name: '', description: '', trainer: { ...c.trainer, losses: [] } });
+    expect(new Set(configs.map((c) => JSON.stringify(strip(c)))).size).toBe(1);
+    expect(() => quickstartConfig('mse', 0, 1)).toThrow(/unknown quick-start student 'mse'/);
+  });
+
+  it('trains a cached teacher and students, prints the table and writes the comparison report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dkl-qs-'));
+    let printed = '';
+    const { runs, comparison } = await quickstartCommand({
+      runsDir: join(dir, 'runs'),
+      cacheDir: join(dir, 'cache'),
+      students: ['ce', 'ikl'],
+      seeds: 1,
+      scale: 0.02,
+      progress: false,
+      out: (t) => (printed += `${t}\n`),
+      log: () => undefined,
+    });
+    expect(printed).toMatch(/student \(tiny_cnn\)\s+test top-1 %\s+test top-5 %\s+train time s/);
+    expect(printed).toMatch(/\nCE only\s+\d+\.\d\d/);
+    expect(printed).toMatch(/\nIKL\s+\d+\.\d\d/);
+    expect(runs['ce']![0]!.result.status).toBe('completed');
+    expect(existsSync(join(runs['ikl']![0]!.runDir, 'class-prior.json'))).toBe(true);
+    expect(readFileSync(comparison, 'utf8')).toContain('<svg');
+  }, 600_000);
+});
