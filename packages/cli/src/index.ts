@@ -16,7 +16,7 @@ export {
   type MdistillerMappingOptions,
   type MdistillerConfig,
 } from './mdistiller/index.js';
-export { renderRunReport, renderComparisonReport, type RunReportData } from './report/index.js';
+export { renderRunReport, renderComparisonReport, lineChartSvg, heatmapSvg, comparisonSeries, type RunReportData, type ChartSeries } from './report/index.js';
 export { createApplication, loadPluginPackage, FRAMEWORK_MODULES, type Application } from './run/application.js';
 export { assembleRun, type AssembledRun, type AssembleOptions } from './run/assemble.js';
 export { executeRun, type ExecutedRun, type ExecuteOptions } from './run/execute.js';

@@ -55,10 +55,11 @@ export function buildProgram(): Command {
     .option('--split <name>', 'evaluation split (default: the first in data.eval)')
     .option('--limit <n>', 'examples to attack (default 512)', (v) => parseInt(v, 10))
     .option('--checkpoint <which>', 'best or last', 'best')
+    .option('--json', 'print the metrics as JSON')
     .description('evaluate a trained run, clean and optionally under attack')
-    .action(async (runDir: string, o: { attack?: 'pgd' | 'autoattack'; eps?: number; split?: string; limit?: number; checkpoint: 'best' | 'last' }) => {
+    .action(async (runDir: string, o: { attack?: 'pgd' | 'autoattack'; eps?: number; split?: string; limit?: number; checkpoint: 'best' | 'last'; json?: boolean }) => {
       if (o.attack && o.attack !== 'pgd' && o.attack !== 'autoattack') throw Object.assign(new Error(`--attack must be pgd or autoattack, got '${o.attack}'`), { exit: EXIT.configError });
-      await evalCommand(runDir, { ...(o.attack ? { attack: o.attack } : {}), ...(o.eps !== undefined ? { epsilon: o.eps } : {}), ...(o.split ? { split: o.split } : {}), ...(o.limit ? { limit: o.limit } : {}), checkpoint: o.checkpoint });
+      await evalCommand(runDir, { ...(o.attack ? { attack: o.attack } : {}), ...(o.eps !== undefined ? { epsilon: o.eps } : {}), ...(o.split ? { split: o.split } : {}), ...(o.limit ? { limit: o.limit } : {}), checkpoint: o.checkpoint, json: o.json ?? false });
     });
 
   program

@@ -19,6 +19,8 @@ export interface EvalCommandOptions {
   /** Evaluate at most this many examples under attack (attacks are slow). */
   readonly limit?: number;
   readonly checkpoint?: 'best' | 'last';
+  /** Print the metrics as one JSON object instead of a table. */
+  readonly json?: boolean;
   readonly out?: (text: string) => void;
   readonly log?: (line: string) => void;
 }
@@ -66,10 +68,15 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
     if (options.attack) {
       const robust = await robustEvaluation(model, loader, { attack: options.attack, epsilon: options.epsilon ?? config.trainer.attack?.epsilon ?? 8 / 255, limit: options.limit ?? 512, seed: config.seed });
       metrics[`robust_${options.attack}`] = robust.robustAccuracy;
+      metrics[`clean_attacked_subset`] = robust.cleanAccuracy;
+      metrics['attacked_examples'] = robust.count;
       rows.push([`${options.attack} (n=${robust.count})`, 100 * robust.robustAccuracy, NaN]);
     }
-    out(`${path.basename(target)} (${path.basename(checkpoint)}), split ${splitName}`);
-    out(formatTable(['evaluation', 'top-1 %', 'top-5 %'], rows));
+    if (options.json) out(JSON.stringify({ run: path.basename(target), checkpoint: path.basename(checkpoint), split: splitName, ...metrics }));
+    else {
+      out(`${path.basename(target)} (${path.basename(checkpoint)}), split ${splitName}`);
+      out(formatTable(['evaluation', 'top-1 %', 'top-5 %'], rows));
+    }
     return metrics;
   } finally {
     model.dispose();

@@ -86,6 +86,12 @@ async function activate(tfjsBackend: string): Promise<void> {
   const ok = await tf.setBackend(tfjsBackend);
   if (!ok) throw new Error(`tf.setBackend('${tfjsBackend}') failed`);
   await tf.ready();
+  // The pure-JS cpu backend (and backends built on it) print an "install tfjs-node" banner on
+  // first use; we have already said which backend runs and why, so switch it off.
+  for (const name of [tfjsBackend, 'cpu']) {
+    const backend = tf.engine().findBackend(name) as { firstUse?: boolean } | null;
+    if (backend && 'firstUse' in backend) backend.firstUse = false;
+  }
 }
 
 async function loadCandidate(name: BackendName, importer: ModuleImporter): Promise<Loaded> {

