@@ -55,7 +55,7 @@ export function dklVsKlConfig(method, seed, scale = 1) {
     method === 'kl'
       ? [{ name: 'kd', options: { temperature: 1, ceWeight: 1, weight: 1 } }]
       : [{ name: 'dkl', options: { temperature: 1, softLabelWeight: 1, wmseWeight: 1, symmetric: false, ceWeight: 1, warmup: 1 } }];
-  return { ...base, name: `dkl-vs-kl-${method}-seed${seed}`, description: `Theorem 1 check: ${method}`, backend: { prefer: ['cpu'] }, trainer: { ...base.trainer, epochs: Math.max(1, Math.round(3 * Math.min(1, scale * 4))), losses } };
+  return { ...base, name: `dkl-vs-kl-${method}-seed${seed}`, description: `Theorem 1 check: ${method}`, trainer: { ...base.trainer, epochs: Math.max(1, Math.round(3 * Math.min(1, scale * 4))), losses } };
 }
 
 /** Adversarial-training robust terms under the same attack budget. */

@@ -91,9 +91,10 @@ export function decodeSnapshot<M>(buffer: Buffer, file = '(memory)'): SnapshotFi
 }
 
 /** Writes `data` to `file` atomically: temp file in the same directory, fsync, rename. */
-export async function writeFileAtomic(file: string, data: Buffer | string): Promise<void> {
+export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  // A hidden sibling with a unique name: same file system (rename is atomic), no clash between writers.
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
   const handle = await fs.open(tmp, 'w');
   try {
     await handle.writeFile(data);

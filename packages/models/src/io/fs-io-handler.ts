@@ -7,8 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CheckpointError } from '@dkl/core';
-import { writeFileAtomic } from './atomic-write.js';
+import { CheckpointError, writeFileAtomic } from '@dkl/core';
 
 /** Default shard size, as tfjs' converter uses. */
 export const DEFAULT_SHARD_BYTES = 4 * 1024 * 1024;
