@@ -85,7 +85,7 @@ if (at) {
     print(`| ${method} | ${pm(runs.map((r) => 100 * r.pgd.top1))} | ${pm(runs.map((r) => 100 * r.pgd.robust_pgd))} | ${runs.every((r) => r.autoattack) ? pm(runs.map((r) => 100 * r.autoattack.robust_autoattack)) : '-'} | ${pm(runs.map(trainSeconds), 1)} |`);
   }
   print();
-  print(`PGD-20 and AutoAttack are measured on the first ${at.results[0]?.pgd.attacked_examples ?? '?'} test images.`);
+  print(`PGD-20 is measured on the first ${at.results[0]?.pgd.attacked_examples ?? '?'} test images, AutoAttack (standard: APGD-CE, APGD-T, FAB-T, Square) on the first ${at.results[0]?.autoattack?.attacked_examples ?? '?'}; clean accuracy is on the whole ${at.results[0]?.pgd.attacked_examples ?? '?'}-image test subset.`);
   print();
   writeFileSync(join(img, 'at-test-top1.svg'), curvesSvg(at.results, 'AT: clean test top-1 by epoch', (h) => 100 * h.eval.test.top1, 'top-1 %'));
 }

@@ -2,6 +2,7 @@
 // Runs the experiments through the `dkl` CLI and writes results/<suite>.json.
 //   node experiments/run.mjs configs                 write every config to experiments/configs/
 //   node experiments/run.mjs kd|dkl-vs-kl|at|all [--seeds 3] [--scale 1] [--smoke] [--out DIR]
+//     [--pgd-limit 1000] [--aa-limit 100]   test images attacked by PGD-20 / AutoAttack
 // --smoke: one seed, tiny data and epochs, PGD only (what CI runs). Each run is
 // `dkl train <config.yaml>`; AT runs are then evaluated with `dkl eval --attack pgd` and
 // `--attack autoattack`.
@@ -23,7 +24,7 @@ const smoke = args.includes('--smoke');
 const seeds = Number(flag('seeds', smoke ? 1 : 3));
 const scale = Number(flag('scale', smoke ? 0.01 : 1));
 const out = resolve(flag('out', join(here, smoke ? 'smoke' : 'results')));
-const limit = Number(flag('attack-limit', smoke ? 20 : 200));
+const limits = { pgd: Number(flag('pgd-limit', smoke ? 20 : 1000)), autoattack: Number(flag('aa-limit', smoke ? 20 : 100)) };
 
 export const SUITES = {
   kd: { methods: Object.keys(KD_METHODS), make: kdConfig },
@@ -64,7 +65,7 @@ function runSuite(suite) {
     const record = { suite, method, seed, runDir, status: summary.status, wallMs: train.ms, backend: summary.backend, history: summary.history };
     if (suite === 'at') {
       for (const attack of smoke ? ['pgd'] : ['pgd', 'autoattack']) {
-        const evaluated = dkl(['eval', runDir, '--checkpoint', 'last', '--attack', attack, '--limit', String(limit), '--json']);
+        const evaluated = dkl(['eval', runDir, '--checkpoint', 'last', '--attack', attack, '--limit', String(limits[attack]), '--json']);
         record[attack] = JSON.parse(evaluated.stdout.trim().split('\n').at(-1));
         record[`${attack}Ms`] = evaluated.ms;
       }
