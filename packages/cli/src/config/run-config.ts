@@ -56,6 +56,8 @@ export const teacherTrainingSchema = z
   .object({
     /** Teacher training data if different from `data.train` (e.g. more examples than the students get). */
     train: splitConfigSchema.optional(),
+    /** Seed of the teacher's initialisation and training (default: the run's seed). Fix it to share one teacher across student seeds. */
+    seed: seedSchema.optional(),
     epochs: z.number().int().positive(),
     optimizer: optimizerConfigSchema,
     schedule: scheduleConfigSchema,

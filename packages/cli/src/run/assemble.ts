@@ -53,13 +53,14 @@ async function obtainTeacher(
   options: AssembleOptions,
 ): Promise<ClassifierModel> {
   const teacherConfig = config.models.teacher!;
-  const teacher = await buildModel(app, teacherConfig, { ...shape, seed: `${String(config.seed)}/teacher` }, 'models.teacher');
-  if (teacherConfig.weights) return teacher;
   const training = config.models.teacherTraining;
+  const seed = training?.seed ?? config.seed;
+  const teacher = await buildModel(app, teacherConfig, { ...shape, seed: `${String(seed)}/teacher` }, 'models.teacher');
+  if (teacherConfig.weights) return teacher;
   if (!training) {
     throw new ConfigError('models.teacher', "has no 'weights' and there is no 'models.teacherTraining' to train it; give one of them");
   }
-  const key = hashOf({ data: config.data.dataset, train: training.train ?? config.data.train, teacher: teacherConfig, training, seed: config.seed });
+  const key = hashOf({ data: config.data.dataset, train: training.train ?? config.data.train, teacher: teacherConfig, training, seed });
   const dir = path.join(options.cacheDir, 'teachers', `${teacherConfig.name}-${key}`);
   if (existsSync(path.join(dir, 'model.json'))) {
     await loadModelWeights(teacher, dir, 'models.teacher');
@@ -69,12 +70,12 @@ async function obtainTeacher(
   options.log?.(`[dkl] training teacher ${teacherConfig.name} for ${training.epochs} epochs (cached afterwards in ${dir})`);
   const progress = options.progress === false ? [] : [app.plugins.get('progress').create(parseConfig(app.plugins.get('progress').schema, {}), { runDir: options.runDir, numClasses: shape.numClasses, resolve: (t) => app.container.get(t) })];
   const teacherTrain = training.train
-    ? makeLoader(await loadSplit(app, config, training.train, 'models.teacherTraining.train'), config, training.train, 'models.teacherTraining.train', true)
+    ? makeLoader(await loadSplit(app, { ...config, seed }, training.train, 'models.teacherTraining.train'), { ...config, seed }, training.train, 'models.teacherTraining.train', true)
     : train;
   const result = await new SupervisedTrainer({
     model: teacher,
     epochs: training.epochs,
-    seed: `${String(config.seed)}/teacher-training`,
+    seed: `${String(seed)}/teacher-training`,
     optimizer: createOptimizer(training.optimizer, 'models.teacherTraining.optimizer'),
     schedule: createSchedule(training.schedule, training.epochs, 'models.teacherTraining.schedule'),
     train: teacherTrain,
