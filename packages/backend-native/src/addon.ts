@@ -71,6 +71,10 @@ export function isAddonBuilt(path: string = ADDON_PATH): boolean {
 export function loadAddon(path: string = ADDON_PATH): NativeAddon {
   if (cached && path === ADDON_PATH) return cached;
   if (!isAddonBuilt(path)) throw new Error(addonMissingMessage(path));
+  // OpenMP reads its environment when the library loads. Passive waiting keeps idle threads from
+  // spinning at barriers, which otherwise collapses throughput whenever another process shares the
+  // cores (CI machines, a data worker, a second run); the user's own setting wins.
+  process.env['OMP_WAIT_POLICY'] ??= 'PASSIVE';
   const require = createRequire(import.meta.url);
   let addon: NativeAddon;
   try {
