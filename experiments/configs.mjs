@@ -77,7 +77,8 @@ export function atConfig(method, seed, scale = 1) {
     data: {
       dataset: { name: 'fashion-mnist', options: {} },
       train: { split: 'train', batchSize: 64, subset: { perClass: n(300) }, transforms: [...plain, { kind: 'random-crop', padding: 2 }] },
-      eval: { test: { split: 'test', batchSize: 250, subset: { perClass: n(100) }, transforms: plain } },
+      // Shuffled (seeded) so the first examples the attacks take cover every class.
+      eval: { test: { split: 'test', batchSize: 250, shuffle: true, subset: { perClass: n(100) }, transforms: plain } },
     },
     models: { student: { name: 'tiny_cnn' } },
     trainer: {
