@@ -1,6 +1,6 @@
 // Benchmark of @dkl/losses (built dist): value + gradient of kdLoss, decoupledKL (IKL-KD preset)
 // and the authors' pairwise [B, C, C] form, side by side in one process.
-// Usage: node tools/bench/losses/bench.mjs [--backends cpu,wasm] [--reps 7]
+// Usage: node tools/bench/losses/bench.mjs [--backends cpu,wasm,dkl-native] [--reps 7] [--pairwise-max B·C²]
 import * as tf from '@tensorflow/tfjs';
 import { SeededRng } from '@dkl/core';
 import { classPriorWeights, decoupledKL, iklKdOptions, kdLoss } from '@dkl/losses';
@@ -83,6 +83,14 @@ async function benchBackend(name) {
       await import('@tensorflow/tfjs-backend-wasm');
     } catch (e) {
       console.log(`wasm backend unavailable: ${e.message}`);
+      return;
+    }
+  }
+  if (name === 'dkl-native') {
+    try {
+      await (await import('@dkl/backend-native')).registerNativeBackend();
+    } catch (e) {
+      console.log(`dkl-native backend unavailable: ${e.message}`);
       return;
     }
   }
