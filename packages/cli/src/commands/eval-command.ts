@@ -2,9 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError, ConfigError, initBackend, readSnapshotFile, type ClassifierModel } from '@dkl/core';
-import { evaluateModel } from '@dkl/trainers';
+import { evaluateModel, loadModelStateFromSnapshot } from '@dkl/trainers';
 import { resolveConfig } from '../config/load-config.js';
-import type { RunConfig } from '../config/run-config.js';
 import { createApplication } from '../run/application.js';
 import { loadSplit, makeLoader } from '../run/build-data.js';
 import { buildModel } from '../run/build-models.js';
@@ -25,25 +24,18 @@ export interface EvalCommandOptions {
   readonly log?: (line: string) => void;
 }
 
-/** Loads a run directory's config and the student weights of its best (or last) checkpoint. */
-async function studentFromRun(runDir: string, which: 'best' | 'last', build: (config: RunConfig) => Promise<ClassifierModel>): Promise<{ config: RunConfig; model: ClassifierModel; checkpoint: string }> {
+/** Loads the student weights of a run's best (or last) checkpoint into `model`. */
+async function loadRunCheckpoint(runDir: string, which: 'best' | 'last', model: ClassifierModel): Promise<string> {
   const files = runFiles(runDir);
-  const config = resolveConfig(readJson<Record<string, unknown>>(files.config));
   const checkpoint = which === 'best' && existsSync(files.bestCheckpoint) ? files.bestCheckpoint : files.lastCheckpoint;
   if (!existsSync(checkpoint)) throw new CheckpointError(checkpoint, 'does not exist: train the run first');
-  const model = await build(config);
   const snapshot = await readSnapshotFile(checkpoint);
   try {
-    const variables = [...model.trainableVariables, ...model.nonTrainableVariables];
-    variables.forEach((v, i) => {
-      const t = snapshot.tensors[`model/${i}`];
-      if (!t || t.shape.join() !== v.shape.join()) throw new CheckpointError(checkpoint, `variable ${i} (${v.name}) does not match the model (architecture changed?)`);
-      v.assign(t);
-    });
+    loadModelStateFromSnapshot(model, snapshot.tensors, checkpoint);
   } finally {
     tf.dispose(Object.values(snapshot.tensors));
   }
-  return { config, model, checkpoint };
+  return checkpoint;
 }
 
 /** `dkl eval <run-dir>`: clean top-1/top-5 and, with `--attack`, robust accuracy. */
@@ -58,10 +50,9 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
   if (!splitName || !split) throw new ConfigError('data.eval', `has no split '${options.split ?? ''}' (has: ${Object.keys(config.data.eval).join(', ') || 'none'})`);
   const dataset = await loadSplit(app, config, split, `data.eval.${splitName}`);
   const loader = makeLoader(dataset, config, split, `data.eval.${splitName}`, false);
-  const { model, checkpoint } = await studentFromRun(target, options.checkpoint ?? 'best', (c) =>
-    buildModel(app, { ...c.models.student, weights: undefined }, { numClasses: dataset.numClasses, inputShape: loader.outputShape, seed: 'eval' }, 'models.student'),
-  );
+  const model = await buildModel(app, { ...config.models.student, weights: undefined }, { numClasses: dataset.numClasses, inputShape: loader.outputShape, seed: 'eval' }, 'models.student');
   try {
+    const checkpoint = await loadRunCheckpoint(target, options.checkpoint ?? 'best', model);
     const clean = await evaluateModel(model, loader);
     const metrics: Record<string, number> = { top1: clean.top1, top5: clean.top5, loss: clean.loss };
     const rows: Array<[string, number, number]> = [['clean', 100 * clean.top1, 100 * clean.top5]];

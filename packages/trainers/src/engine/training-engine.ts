@@ -21,6 +21,7 @@ import {
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LearningRateSchedule } from '../schedules/schedules.js';
 import { evaluateModel, topKCorrect } from './evaluate.js';
+import { loadModelStateFromSnapshot, modelStateVariables } from './snapshot-variables.js';
 import type { StepContext, TrainStep } from './step.js';
 
 export interface TrainingEngineOptions {
@@ -87,10 +88,6 @@ export interface RunSnapshotMeta {
 function keepAll<T extends Record<string, tf.Tensor | undefined>>(record: T): T {
   for (const t of Object.values(record)) if (t) tf.keep(t);
   return record;
-}
-
-function stateVariables(model: ClassifierModel): tf.Variable[] {
-  return [...model.trainableVariables, ...model.nonTrainableVariables];
 }
 
 /**
@@ -282,7 +279,7 @@ export class TrainingEngine {
    */
   async captureSnapshot(): Promise<TrainingSnapshot> {
     const tensors: Record<string, tf.Tensor> = {};
-    const variables = stateVariables(this.options.model);
+    const variables = modelStateVariables(this.options.model);
     variables.forEach((v, i) => (tensors[`model/${i}`] = v.clone()));
     const optimizerState = this.options.optimizer.getState();
     for (const [key, t] of Object.entries(optimizerState.tensors)) tensors[`optimizer/${key}`] = t;
@@ -315,17 +312,7 @@ export class TrainingEngine {
     const meta = snapshot.meta as unknown as RunSnapshotMeta;
     const where = `(snapshot of run ${meta?.runId ?? '?'})`;
     if (meta?.format !== 'dkl-run-snapshot') throw new CheckpointError(where, 'is not a dkl run snapshot');
-    const variables = stateVariables(this.options.model);
-    if (meta.variables.length !== variables.length) {
-      throw new CheckpointError(where, `holds ${meta.variables.length} model variables, the model has ${variables.length}: different architecture?`);
-    }
-    variables.forEach((v, i) => {
-      const t = snapshot.tensors[`model/${i}`];
-      if (!t || t.shape.join() !== v.shape.join()) {
-        throw new CheckpointError(where, `variable ${i} (${v.name}) expects [${v.shape.join(', ')}], snapshot has ${t ? `[${t.shape.join(', ')}]` : 'nothing'} (saved as ${meta.variables[i]})`);
-      }
-    });
-    variables.forEach((v, i) => v.assign(snapshot.tensors[`model/${i}`]!));
+    loadModelStateFromSnapshot(this.options.model, snapshot.tensors, where, meta.variables);
     const optimizerTensors: Record<string, tf.Tensor> = {};
     for (const [key, t] of Object.entries(snapshot.tensors)) if (key.startsWith('optimizer/')) optimizerTensors[key.slice('optimizer/'.length)] = t;
     this.options.optimizer.setState(this.options.model.trainableVariables as tf.Variable[], { json: meta.optimizer, tensors: optimizerTensors });
