@@ -67,6 +67,33 @@ Napi::Value Guard(const Napi::CallbackInfo &info) {
   }
 }
 
+// Activation layouts shared with the TS side: 0 = NHWC (tfjs' own), 8 / 16 =
+// oneDNN's channel-blocked nChw8c / nChw16c. A blocked layout is only used when
+// the channel count is a multiple of the block, so it holds exactly as many
+// floats as NHWC and fits the same buffer.
+inline dnnl::memory::desc activationMd(const dnnl::memory::dims &nchw, int block) {
+  using tag = dnnl::memory::format_tag;
+  const tag t = block == 16 ? tag::nChw16c : block == 8 ? tag::nChw8c : tag::nhwc;
+  if (block != 0 && block != 8 && block != 16) throw std::invalid_argument("unknown activation layout " + std::to_string(block));
+  if (block != 0 && nchw[1] % block != 0) {
+    throw std::invalid_argument("layout nChw" + std::to_string(block) + "c needs a channel count that is a multiple of " +
+                                std::to_string(block) + ", got " + std::to_string(nchw[1]));
+  }
+  return dnnl::memory::desc(nchw, dnnl::memory::data_type::f32, t);
+}
+
+// The layout code of `md` when it is one of the activation layouts above (and
+// holds no padding), else -1.
+inline int activationBlockOf(const dnnl::memory::desc &md) {
+  const dnnl::memory::dims d = md.dims();
+  if (d.size() != 4) return -1;
+  for (int block : {0, 16, 8}) {
+    if (block != 0 && d[1] % block != 0) continue;
+    if (md == activationMd(d, block)) return block;
+  }
+  return -1;
+}
+
 void RegisterOneDnnKernels(Napi::Env env, Napi::Object exports);
 void RegisterElementwiseKernels(Napi::Env env, Napi::Object exports);
 

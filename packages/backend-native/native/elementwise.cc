@@ -350,16 +350,37 @@ Napi::Value Tile(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
-// Per-channel sums over the rows of an [rows, c] array, in double, across threads.
+// The per-channel view of an activation for batch-norm: rows of `width`
+// consecutive channels starting at channel `offset(row)`. NHWC is rows of all
+// c channels; the blocked nChwBc layouts are rows of B channels, where row r
+// belongs to the channel block (r / hw) % (c / B).
+struct ChannelRows {
+  int64_t c, width, rows, hw, blocks;
+  ChannelRows(int64_t n, int64_t c, int block, int64_t hw)
+      : c(c), width(block == 0 ? c : block), rows(0), hw(hw), blocks(block == 0 ? 1 : c / block) {
+    if (c < 1 || n % c != 0 || n == 0) throw std::invalid_argument("x size is not a positive multiple of the channel count");
+    if (block != 0 && (block < 0 || c % block != 0 || hw < 1 || n % (hw * c) != 0)) {
+      throw std::invalid_argument("blocked layout: channels must be a multiple of the block and x a multiple of hw * c");
+    }
+    rows = n / width;
+  }
+  int64_t offset(int64_t r) const { return blocks == 1 ? 0 : ((r / hw) % blocks) * width; }
+};
+
+// Per-channel sums over the rows of an activation, in double, across threads.
 template <typename F>
-void channelSums(int64_t rows, int64_t c, std::vector<double> &s1, std::vector<double> &s2, F rowFn) {
+void channelSums(const ChannelRows &v, std::vector<double> &s1, std::vector<double> &s2, F rowFn) {
+  const int64_t c = v.c;
   const int threads = omp_get_max_threads();
   std::vector<double> p1(static_cast<size_t>(threads) * c, 0.0), p2(static_cast<size_t>(threads) * c, 0.0);
-#pragma omp parallel if (rows * c >= kParallelMin)
+#pragma omp parallel if (v.rows * v.width >= kParallelMin)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     double *a1 = p1.data() + static_cast<size_t>(t) * c, *a2 = p2.data() + static_cast<size_t>(t) * c;
-    for (int64_t r = rows * t / nt; r < rows * (t + 1) / nt; ++r) rowFn(r, a1, a2);
+    for (int64_t r = v.rows * t / nt; r < v.rows * (t + 1) / nt; ++r) {
+      const int64_t o = v.offset(r);
+      rowFn(r, o, a1 + o, a2 + o);
+    }
   }
   s1.assign(c, 0.0);
   s2.assign(c, 0.0);
@@ -371,9 +392,14 @@ void channelSums(int64_t rows, int64_t c, std::vector<double> &s1, std::vector<d
   }
 }
 
-// bnTrainForward(x, gamma, beta, y, mean, variance, c, eps): batch statistics
-// over all rows of x viewed as [rows, c], y = (x - mean) / sqrt(var + eps) *
-// gamma + beta; writes the biased batch mean and variance.
+int layoutArg(const Napi::CallbackInfo &info, size_t i) {
+  return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int32Value() : 0;
+}
+
+// bnTrainForward(x, gamma, beta, y, mean, variance, c, eps, layout = 0, hw):
+// batch statistics per channel of x (NHWC, or nChwBc with B = layout and hw =
+// H * W), y = (x - mean) / sqrt(var + eps) * gamma + beta in x's layout;
+// writes the biased batch mean and variance.
 Napi::Value BnTrainForward(const Napi::CallbackInfo &info) {
   auto x = f32(info, 0, "x");
   auto gamma = f32(info, 1, "gamma");
@@ -384,47 +410,48 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo &info) {
   const int64_t c = info[6].As<Napi::Number>().Int64Value();
   const double eps = info[7].As<Napi::Number>().DoubleValue();
   const int64_t n = x.ElementLength();
-  if (c < 1 || n % c != 0 || n == 0) throw std::invalid_argument("x size is not a positive multiple of the channel count");
+  const ChannelRows v(n, c, layoutArg(info, 8), layoutArg(info, 9));
   checkLen(y, n, "y");
   checkLen(gamma, c, "gamma");
   checkLen(beta, c, "beta");
   checkLen(meanOut, c, "mean");
   checkLen(varOut, c, "variance");
-  const int64_t rows = n / c;
+  const int64_t count = n / c, w = v.width;
   const float *xp = x.Data();
   std::vector<double> s1, s2;
-  channelSums(rows, c, s1, s2, [&](int64_t r, double *a1, double *) {
-    const float *xr = xp + r * c;
-    for (int64_t j = 0; j < c; ++j) a1[j] += xr[j];
+  channelSums(v, s1, s2, [&](int64_t r, int64_t, double *a1, double *) {
+    const float *xr = xp + r * w;
+    for (int64_t j = 0; j < w; ++j) a1[j] += xr[j];
   });
   std::vector<float> m(c), k(c), b(c);
-  for (int64_t j = 0; j < c; ++j) m[j] = static_cast<float>(s1[j] / rows);
+  for (int64_t j = 0; j < c; ++j) m[j] = static_cast<float>(s1[j] / count);
   // Second pass for the variance: exact even when |mean| >> std.
-  channelSums(rows, c, s1, s2, [&](int64_t r, double *a1, double *) {
-    const float *xr = xp + r * c;
-    for (int64_t j = 0; j < c; ++j) { const double d = xr[j] - m[j]; a1[j] += d * d; }
+  channelSums(v, s1, s2, [&](int64_t r, int64_t o, double *a1, double *) {
+    const float *xr = xp + r * w, *mr = m.data() + o;
+    for (int64_t j = 0; j < w; ++j) { const double d = xr[j] - mr[j]; a1[j] += d * d; }
   });
   for (int64_t j = 0; j < c; ++j) {
-    const double var = s1[j] / rows;
+    const double var = s1[j] / count;
     meanOut.Data()[j] = m[j];
     varOut.Data()[j] = static_cast<float>(var);
     k[j] = static_cast<float>(gamma.Data()[j] / std::sqrt(var + eps));
     b[j] = beta.Data()[j];
   }
   float *yp = y.Data();
-  const float *mp = m.data(), *kp = k.data(), *bp = b.data();
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float *xr = xp + r * c;
-    float *yr = yp + r * c;
+  for (int64_t r = 0; r < v.rows; ++r) {
+    const int64_t o = v.offset(r);
+    const float *xr = xp + r * w, *mp = m.data() + o, *kp = k.data() + o, *bp = b.data() + o;
+    float *yr = yp + r * w;
 #pragma omp simd
-    for (int64_t j = 0; j < c; ++j) yr[j] = (xr[j] - mp[j]) * kp[j] + bp[j];
+    for (int64_t j = 0; j < w; ++j) yr[j] = (xr[j] - mp[j]) * kp[j] + bp[j];
   }
   return info.Env().Undefined();
 }
 
-// bnTrainBackward(dy, x, gamma, mean, variance, dx, dgamma, dbeta, c, eps):
-// the exact gradient of bnTrainForward's y (batch statistics included).
+// bnTrainBackward(dy, x, gamma, mean, variance, dx, dgamma, dbeta, c, eps, layout = 0, hw):
+// the exact gradient of bnTrainForward's y (batch statistics included); dy, x
+// and dx share one layout.
 Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
   auto dy = f32(info, 0, "dy");
   auto x = f32(info, 1, "x");
@@ -437,11 +464,11 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
   const int64_t c = info[8].As<Napi::Number>().Int64Value();
   const double eps = info[9].As<Napi::Number>().DoubleValue();
   const int64_t n = x.ElementLength();
-  if (c < 1 || n % c != 0 || n == 0) throw std::invalid_argument("x size is not a positive multiple of the channel count");
+  const ChannelRows v(n, c, layoutArg(info, 10), layoutArg(info, 11));
   checkLen(dy, n, "dy");
   checkLen(dx, n, "dx");
   for (auto *p : {&gamma, &mean, &var, &dgamma, &dbeta}) checkLen(*p, c, "per-channel parameter");
-  const int64_t rows = n / c;
+  const int64_t count = n / c, w = v.width;
   const float *xp = x.Data(), *dyp = dy.Data();
   std::vector<float> m(c), inv(c);
   for (int64_t j = 0; j < c; ++j) {
@@ -449,32 +476,33 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
     inv[j] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var.Data()[j]) + eps));
   }
   std::vector<double> sdy, sdyx;
-  channelSums(rows, c, sdy, sdyx, [&](int64_t r, double *a1, double *a2) {
-    const float *xr = xp + r * c, *dr = dyp + r * c;
-    for (int64_t j = 0; j < c; ++j) {
+  channelSums(v, sdy, sdyx, [&](int64_t r, int64_t o, double *a1, double *a2) {
+    const float *xr = xp + r * w, *dr = dyp + r * w, *mr = m.data() + o;
+    for (int64_t j = 0; j < w; ++j) {
       a1[j] += dr[j];
-      a2[j] += static_cast<double>(dr[j]) * (xr[j] - m[j]);
+      a2[j] += static_cast<double>(dr[j]) * (xr[j] - mr[j]);
     }
   });
-  // dx = gamma * inv / rows * (rows * dy - sum(dy) - xhat * sum(dy * xhat))
+  // dx = gamma * inv / count * (count * dy - sum(dy) - xhat * sum(dy * xhat))
   std::vector<float> k1(c), k2(c), k3(c);
   for (int64_t j = 0; j < c; ++j) {
     const double g = gamma.Data()[j], iv = inv[j];
     const double sumDyXhat = sdyx[j] * iv;
     dbeta.Data()[j] = static_cast<float>(sdy[j]);
     dgamma.Data()[j] = static_cast<float>(sumDyXhat);
-    k1[j] = static_cast<float>(g * iv);                          // * dy
-    k2[j] = static_cast<float>(g * iv * sdy[j] / rows);          // constant
-    k3[j] = static_cast<float>(g * iv * sumDyXhat * iv / rows);  // * (x - mean)
+    k1[j] = static_cast<float>(g * iv);                           // * dy
+    k2[j] = static_cast<float>(g * iv * sdy[j] / count);          // constant
+    k3[j] = static_cast<float>(g * iv * sumDyXhat * iv / count);  // * (x - mean)
   }
   float *dxp = dx.Data();
-  const float *mp = m.data(), *k1p = k1.data(), *k2p = k2.data(), *k3p = k3.data();
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float *xr = xp + r * c, *dr = dyp + r * c;
-    float *o = dxp + r * c;
+  for (int64_t r = 0; r < v.rows; ++r) {
+    const int64_t o = v.offset(r);
+    const float *xr = xp + r * w, *dr = dyp + r * w;
+    const float *mp = m.data() + o, *k1p = k1.data() + o, *k2p = k2.data() + o, *k3p = k3.data() + o;
+    float *out = dxp + r * w;
 #pragma omp simd
-    for (int64_t j = 0; j < c; ++j) o[j] = dr[j] * k1p[j] - k2p[j] - (xr[j] - mp[j]) * k3p[j];
+    for (int64_t j = 0; j < w; ++j) out[j] = dr[j] * k1p[j] - k2p[j] - (xr[j] - mp[j]) * k3p[j];
   }
   return info.Env().Undefined();
 }

@@ -40,8 +40,8 @@ struct ConvParams {
   memory::dims padL() const { return {pt, pl}; }
   memory::dims padR() const { return {pb, pr}; }
   // Activations are NHWC in tfjs; oneDNN dims are always (N, C, H, W).
-  memory::desc srcMd() const { return memory::desc({n, ic, ih, iw}, dt::f32, tag::nhwc); }
-  memory::desc dstMd() const { return memory::desc({n, oc, oh, ow}, dt::f32, tag::nhwc); }
+  memory::desc srcMd(int block = 0) const { return activationMd({n, ic, ih, iw}, block); }
+  memory::desc dstMd(int block = 0) const { return activationMd({n, oc, oh, ow}, block); }
   // tfjs filters are [kh, kw, in, out] (regular) or [kh, kw, in, multiplier]
   // (depthwise, groups == in channels).
   memory::desc userWeightsMd() const {
@@ -193,6 +193,41 @@ memory activationIn(const memory::desc &user, const memory::desc &want, float *p
   return m;
 }
 
+// Where a primitive writes an activation: straight into the caller's buffer
+// when its layout is NHWC, or a blocked layout the caller accepts (same size);
+// otherwise into `scratch`, reordered to NHWC by finish().
+class ActivationOut {
+ public:
+  ActivationOut(const memory::desc &want, const memory::desc &userNhwc, float *ptr, Scratch &scratch,
+                bool acceptBlocked)
+      : user_(userNhwc, engine(), ptr) {
+    const int block = activationBlockOf(want);
+    if (block == 0 || (block > 0 && acceptBlocked)) {
+      mem_ = memory(want, engine(), ptr);
+      block_ = block;
+    } else {
+      mem_ = memory(want, engine(), scratch.get(want.get_size()));
+      reorder_ = true;
+    }
+  }
+  const memory &mem() const { return mem_; }
+  // Reorders to NHWC if needed; returns the layout code of the caller's buffer.
+  int finish() {
+    if (reorder_) dnnl::reorder(mem_, user_).execute(stream(), mem_, user_);
+    return block_;
+  }
+
+ private:
+  memory user_, mem_;
+  bool reorder_ = false;
+  int block_ = 0;
+};
+
+int32_t intArg(const Napi::CallbackInfo &info, size_t i, const char *name) {
+  if (info.Length() <= i || !info[i].IsNumber()) throw std::invalid_argument(std::string("argument '") + name + "' must be a number");
+  return info[i].As<Napi::Number>().Int32Value();
+}
+
 // Backward passes let oneDNN pick blocked activation layouts (nChw16c on
 // AVX-512), whose kernels are ~2x faster than the NHWC ones in oneDNN 2.6;
 // the reorders in and out cost much less than that. DKL_NATIVE_NHWC_BWD=1
@@ -218,7 +253,10 @@ dnnl::convolution_forward::primitive_desc convFwdPdAny(const ConvParams &c) {
 }
 
 
-// convForward(x, w, bias | null, y, params Int32Array[19], alpha)
+// convForward(x, w, bias | null, y, params Int32Array[19], alpha, xLayout,
+// acceptBlocked) -> layout code of y. x is read in layout xLayout (see
+// activationMd); y is NHWC unless acceptBlocked and the primitive prefers a
+// blocked layout, which is then written as is (no reorder back).
 Napi::Value ConvForward(const Napi::CallbackInfo &info) {
   auto x = f32(info, 0, "x");
   auto w = f32(info, 1, "filter");
@@ -227,6 +265,8 @@ Napi::Value ConvForward(const Napi::CallbackInfo &info) {
   auto y = f32(info, 3, "y");
   auto p = i32(info, 4, "params", 19);
   const float alpha = static_cast<float>(info[5].As<Napi::Number>().DoubleValue());
+  const int xLayout = intArg(info, 6, "xLayout");
+  const bool acceptBlocked = info[7].ToBoolean();
   ConvParams c(p.Data());
   std::string key = paramsKey(withBias ? "fb" : "f", p.Data(), 19) + "," + std::to_string(alpha);
   auto it = convFwdCache.find(key);
@@ -240,26 +280,26 @@ Napi::Value ConvForward(const Napi::CallbackInfo &info) {
   auto &e = it->second;
   checkSize(x, c.srcMd(), "x");
   checkSize(y, c.dstMd(), "y");
-  memory src = activationIn(c.srcMd(), e.pd.src_desc(), x.Data(), scratchIn1);
+  memory src = activationIn(c.srcMd(xLayout), e.pd.src_desc(), x.Data(), scratchIn1);
   memory wts = weightsIn(e.userW, e.reorderW, e.scratchW, w.Data());
-  memory yUser(c.dstMd(), engine(), y.Data());
-  const bool reorderOut = e.pd.dst_desc() != c.dstMd();
-  memory dst = reorderOut ? memory(e.pd.dst_desc(), engine(), scratchOut.get(e.pd.dst_desc().get_size())) : yUser;
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DST, dst}};
+  ActivationOut dst(e.pd.dst_desc(), c.dstMd(), y.Data(), scratchOut, acceptBlocked);
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DST, dst.mem()}};
   if (withBias) args.emplace(DNNL_ARG_BIAS, memory(e.pd.bias_desc(), engine(), bias));
   addScratchpad(args, e.pd);
   e.prim.execute(stream(), args);
-  if (reorderOut) dnnl::reorder(dst, yUser).execute(stream(), dst, yUser);
+  const int yLayout = dst.finish();
   stream().wait();
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), yLayout);
 }
 
-// convBackwardData(dy, w, dx, params)
+// convBackwardData(dy, w, dx, params, dyLayout, acceptBlocked) -> layout code of dx.
 Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
   auto dy = f32(info, 0, "dy");
   auto w = f32(info, 1, "filter");
   auto dx = f32(info, 2, "dx");
   auto p = i32(info, 3, "params", 19);
+  const int dyLayout = intArg(info, 4, "dyLayout");
+  const bool acceptBlocked = info[5].ToBoolean();
   ConvParams c(p.Data());
   std::string key = paramsKey("bd", p.Data(), 19);
   auto it = convBwdDataCache.find(key);
@@ -274,29 +314,27 @@ Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
     it = convBwdDataCache.emplace(key, std::move(e)).first;
   }
   auto &e = it->second;
-  const memory::desc userDy = c.dstMd(), userDx = c.srcMd();
-  checkSize(dy, userDy, "dy");
-  checkSize(dx, userDx, "dx");
-  memory dyMem = activationIn(userDy, e.pd.diff_dst_desc(), dy.Data(), scratchIn1);
+  checkSize(dy, c.dstMd(), "dy");
+  checkSize(dx, c.srcMd(), "dx");
+  memory dyMem = activationIn(c.dstMd(dyLayout), e.pd.diff_dst_desc(), dy.Data(), scratchIn1);
   memory wts = weightsIn(e.userW, e.reorderW, e.scratchW, w.Data());
-  memory dxUser(userDx, engine(), dx.Data());
-  const bool reorderOut = e.pd.diff_src_desc() != userDx;
-  memory dxMem = reorderOut ? memory(e.pd.diff_src_desc(), engine(), scratchOut.get(e.pd.diff_src_desc().get_size()))
-                            : dxUser;
-  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dyMem}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DIFF_SRC, dxMem}};
+  ActivationOut dxOut(e.pd.diff_src_desc(), c.srcMd(), dx.Data(), scratchOut, acceptBlocked);
+  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dyMem}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DIFF_SRC, dxOut.mem()}};
   addScratchpad(args, e.pd);
   e.prim.execute(stream(), args);
-  if (reorderOut) dnnl::reorder(dxMem, dxUser).execute(stream(), dxMem, dxUser);
+  const int dxLayout = dxOut.finish();
   stream().wait();
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), dxLayout);
 }
 
-// convBackwardWeights(x, dy, dw, params)
+// convBackwardWeights(x, dy, dw, params, xLayout, dyLayout); dw is HWIO.
 Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
   auto x = f32(info, 0, "x");
   auto dy = f32(info, 1, "dy");
   auto dw = f32(info, 2, "dw");
   auto p = i32(info, 3, "params", 19);
+  const int xLayout = intArg(info, 4, "xLayout");
+  const int dyLayout = intArg(info, 5, "dyLayout");
   ConvParams c(p.Data());
   std::string key = paramsKey("bw", p.Data(), 19);
   auto it = convBwdWeightsCache.find(key);
@@ -315,14 +353,33 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
   checkSize(x, c.srcMd(), "x");
   checkSize(dy, c.dstMd(), "dy");
   checkSize(dw, e.userW, "dw");
-  memory src = activationIn(c.srcMd(), e.pd.src_desc(), x.Data(), scratchIn1);
-  memory dyMem = activationIn(c.dstMd(), e.pd.diff_dst_desc(), dy.Data(), scratchIn2);
+  memory src = activationIn(c.srcMd(xLayout), e.pd.src_desc(), x.Data(), scratchIn1);
+  memory dyMem = activationIn(c.dstMd(dyLayout), e.pd.diff_dst_desc(), dy.Data(), scratchIn2);
   memory user(e.userW, engine(), dw.Data());
   memory dwMem = e.reorderW ? e.scratchW : user;
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, dyMem}, {DNNL_ARG_DIFF_WEIGHTS, dwMem}};
   addScratchpad(args, e.pd);
   e.prim.execute(stream(), args);
   if (e.reorderW) dnnl::reorder(dwMem, user).execute(stream(), dwMem, user);
+  stream().wait();
+  return info.Env().Undefined();
+}
+
+// ---- layouts -----------------------------------------------------------------
+
+// relayout(src, dst, dims Int32Array[4] = [n, h, w, c], fromLayout, toLayout):
+// copies an activation between NHWC and the blocked layouts.
+Napi::Value Relayout(const Napi::CallbackInfo &info) {
+  auto src = f32(info, 0, "src");
+  auto dst = f32(info, 1, "dst");
+  auto d = i32(info, 2, "dims", 4);
+  const int from = intArg(info, 3, "fromLayout"), to = intArg(info, 4, "toLayout");
+  const memory::dims nchw{d.Data()[0], d.Data()[3], d.Data()[1], d.Data()[2]};
+  const memory::desc fromMd = activationMd(nchw, from), toMd = activationMd(nchw, to);
+  checkSize(src, fromMd, "src");
+  checkSize(dst, toMd, "dst");
+  memory a(fromMd, engine(), src.Data()), b(toMd, engine(), dst.Data());
+  dnnl::reorder(a, b).execute(stream(), a, b);
   stream().wait();
   return info.Env().Undefined();
 }
@@ -478,6 +535,7 @@ void RegisterOneDnnKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("convBackwardData", Napi::Function::New(env, Guard<ConvBackwardData>));
   exports.Set("convBackwardWeights", Napi::Function::New(env, Guard<ConvBackwardWeights>));
   exports.Set("matMul", Napi::Function::New(env, Guard<MatMul>));
+  exports.Set("relayout", Napi::Function::New(env, Guard<Relayout>));
   exports.Set("poolForward", Napi::Function::New(env, Guard<PoolForward>));
   exports.Set("poolBackward", Napi::Function::New(env, Guard<PoolBackward>));
 }

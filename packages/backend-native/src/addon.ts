@@ -16,9 +16,19 @@ export interface AddonInfo {
 export interface NativeAddon {
   info(): AddonInfo;
   setThreads(threads: number): number;
-  convForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, params: Int32Array, alpha: number): void;
-  convBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
-  convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
+  /**
+   * Layout codes: 0 = NHWC, 8 / 16 = oneDNN's nChw8c / nChw16c. The forward and
+   * backward-data passes return the layout they wrote their output in (blocked
+   * only when `acceptBlocked`).
+   */
+  convForward(
+    x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, params: Int32Array, alpha: number,
+    xLayout: number, acceptBlocked: boolean,
+  ): number;
+  convBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array, dyLayout: number, acceptBlocked: boolean): number;
+  convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array, xLayout: number, dyLayout: number): void;
+  /** Copies an activation of NHWC shape `dims` from layout `from` to layout `to`. */
+  relayout(src: Float32Array, dst: Float32Array, dims: Int32Array, from: number, to: number): void;
   matMul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, params: Int32Array, alpha: number): void;
   poolForward(x: Float32Array, y: Float32Array, params: Int32Array): void;
   poolBackward(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;
@@ -39,10 +49,12 @@ export interface NativeAddon {
   bnTrainForward(
     x: Float32Array, gamma: Float32Array, beta: Float32Array,
     y: Float32Array, mean: Float32Array, variance: Float32Array, channels: number, eps: number,
+    layout?: number, hw?: number,
   ): void;
   bnTrainBackward(
     dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, variance: Float32Array,
     dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, channels: number, eps: number,
+    layout?: number, hw?: number,
   ): void;
 }
 

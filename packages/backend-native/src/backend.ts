@@ -5,6 +5,30 @@ import type { NativeAddon } from './addon.js';
 
 type DataId = object;
 
+/**
+ * An activation [N, H, W, C] whose values are stored in oneDNN's channel-blocked
+ * nChwBc layout (B = `block`) instead of NHWC. Same number of floats (C % B == 0).
+ */
+export interface BlockedActivation {
+  /** 8 or 16. */
+  block: number;
+  /** The logical NHWC shape the values were written for. */
+  dims: readonly number[];
+  /** The blocked values. */
+  values: Float32Array;
+}
+
+/** A stored tensor entry of the cpu backend, with the blocked-layout mark this backend adds. */
+interface Entry {
+  values: tf.backend_util.BackendValues;
+  blocked?: BlockedActivation;
+}
+
+/** Activation layouts are propagated between native kernels unless DKL_NATIVE_LAYOUT=nhwc. */
+function blockedLayoutsEnabled(): boolean {
+  return process.env['DKL_NATIVE_LAYOUT'] !== 'nhwc';
+}
+
 /** Arrays below this many elements are not worth recycling. */
 const POOL_MIN_ELEMENTS = 4096;
 /** Upper bound on memory parked in the recycling pool (DKL_NATIVE_POOL_MB, default 2048). */
@@ -25,6 +49,15 @@ function poolMaxBytes(): number {
  * `dataSync` / `data` read, no second tensor or view made from its buffer) and
  * its tensor was disposed. At most DKL_NATIVE_POOL_MB (default 2048) MiB are
  * parked; set DKL_NATIVE_POOL=0 to disable recycling.
+ *
+ * Activations may stay in oneDNN's blocked layout between native kernels
+ * (convolutions, batch-norm, elementwise ops), as PyTorch keeps them, instead
+ * of being reordered to NHWC and back around every convolution. Such a tensor
+ * is marked with its {@link BlockedActivation}; its `values` property is an
+ * accessor that reorders it to NHWC, in place and once, the first time
+ * anything else (a cpu kernel, `dataSync`, a download) reads it, so the
+ * layout is invisible outside the kernels that understand it.
+ * DKL_NATIVE_LAYOUT=nhwc switches this off.
  */
 export class NativeBackend extends MathBackendCPU {
   private readonly pool = new Map<number, Float32Array[]>();
@@ -35,6 +68,8 @@ export class NativeBackend extends MathBackendCPU {
   private readonly attached = new WeakSet<ArrayBufferLike>();
   private readonly pooling = process.env['DKL_NATIVE_POOL'] !== '0';
   private readonly poolCap = poolMaxBytes();
+  /** Whether native kernels may hand blocked activations to each other. */
+  readonly blockedLayouts = blockedLayoutsEnabled();
 
   constructor(readonly addon: NativeAddon) {
     super();
@@ -88,27 +123,90 @@ export class NativeBackend extends MathBackendCPU {
     super.move(dataId, values, shape, dtype, refCount);
   }
 
+  /**
+   * Wraps values written in the blocked layout `block` (0 = NHWC) as a float32
+   * tensor of NHWC shape `shape`.
+   */
+  outputInLayout(shape: number[], values: Float32Array, block: number): tf.TensorInfo {
+    const info = this.output(shape, values);
+    if (block !== 0) this.markBlocked(this.data.get(info.dataId) as Entry, { block, dims: [...shape], values });
+    return info;
+  }
+
+  /**
+   * The blocked layout of `t`'s values, if they are blocked and were written
+   * for exactly `t`'s shape (a reshaped view reads as NHWC).
+   */
+  blockedOf(t: tf.TensorInfo): BlockedActivation | undefined {
+    const b = (this.data.get(t.dataId) as Entry).blocked;
+    if (!b || b.dims.length !== t.shape.length || b.dims.some((d, i) => d !== t.shape[i])) return undefined;
+    return b;
+  }
+
+  /** The values of `t` in its current layout (code 0 = NHWC), without reordering. */
+  f32InLayout(t: tf.TensorInfo): { values: Float32Array; block: number } {
+    const b = this.blockedOf(t);
+    return b ? { values: b.values, block: b.block } : { values: this.f32(t), block: 0 };
+  }
+
+  private markBlocked(entry: Entry, blocked: BlockedActivation): void {
+    entry.blocked = blocked;
+    const settle = (values: tf.backend_util.BackendValues) => {
+      Object.defineProperty(entry, 'values', { value: values, writable: true, configurable: true, enumerable: true });
+      entry.blocked = undefined;
+    };
+    Object.defineProperty(entry, 'values', {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        const plain = this.toNhwc(blocked);
+        settle(plain);
+        return plain;
+      },
+      set: settle,
+    });
+  }
+
+  private toNhwc(b: BlockedActivation): Float32Array {
+    const plain = this.alloc(b.values.length);
+    const [n, h, w, c] = b.dims;
+    this.addon.relayout(b.values, plain, Int32Array.from([n!, h!, w!, c!]), b.block, 0);
+    if (this.owned.get(plain.buffer) === plain) this.attached.add(plain.buffer);
+    this.recycle(b.values);
+    return plain;
+  }
+
+  /** The values stored for `dataId` in whatever layout, without reordering. */
+  private rawValues(dataId: DataId): tf.backend_util.BackendValues | undefined {
+    if (!this.data.has(dataId)) return undefined;
+    const entry = this.data.get(dataId) as Entry;
+    return entry.blocked ? entry.blocked.values : entry.values;
+  }
+
   override readSync(dataId: DataId): tf.backend_util.BackendValues {
+    const values = super.readSync(dataId);
     // Whatever is read may be kept by the caller: it leaves the pool for good.
-    const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
-    if (values && ArrayBuffer.isView(values)) this.owned.delete(values.buffer);
-    return super.readSync(dataId);
+    for (const v of [values, this.rawValues(dataId)]) if (v && ArrayBuffer.isView(v)) this.owned.delete(v.buffer);
+    return values;
   }
 
   override disposeData(dataId: DataId, force = false): boolean {
-    const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
+    const values = this.rawValues(dataId);
     const released = super.disposeData(dataId, force);
-    if (values instanceof Float32Array && !this.data.has(dataId) && this.owned.get(values.buffer) === values) {
-      this.owned.delete(values.buffer);
-      this.attached.delete(values.buffer);
-      if (this.pooledBytes + values.byteLength <= this.poolCap) {
-        const list = this.pool.get(values.length);
-        if (list) list.push(values);
-        else this.pool.set(values.length, [values]);
-        this.pooledBytes += values.byteLength;
-      }
-    }
+    if (values instanceof Float32Array && !this.data.has(dataId)) this.recycle(values);
     return released;
+  }
+
+  /** Parks an array this backend allocated, and no longer uses, for reuse. */
+  private recycle(values: Float32Array): void {
+    if (this.owned.get(values.buffer) !== values) return;
+    this.owned.delete(values.buffer);
+    this.attached.delete(values.buffer);
+    if (this.pooledBytes + values.byteLength > this.poolCap) return;
+    const list = this.pool.get(values.length);
+    if (list) list.push(values);
+    else this.pool.set(values.length, [values]);
+    this.pooledBytes += values.byteLength;
   }
 
   /** Bytes currently parked for reuse. */

@@ -13,6 +13,11 @@ function channelsOf(x: tf.TensorInfo): number {
   return x.shape[x.shape.length - 1] ?? 1;
 }
 
+/** H * W of an NHWC activation (what the blocked layouts need); 1 for other ranks. */
+function spatialSize(x: tf.TensorInfo): number {
+  return x.shape.length === 4 ? x.shape[1]! * x.shape[2]! : 1;
+}
+
 /** The native kernels behind {@link batchNormTraining}, for the 'dkl-native' backend. */
 export function batchNormTrainingKernels(): tf.KernelConfig[] {
   return [
@@ -25,8 +30,12 @@ export function batchNormTrainingKernels(): tf.KernelConfig[] {
         const c = channelsOf(x);
         const y = b.alloc(tf.util.sizeFromShape(x.shape));
         const mean = new Float32Array(c), variance = new Float32Array(c);
-        b.addon.bnTrainForward(b.f32(x), b.f32(gamma), b.f32(beta), y, mean, variance, c, Number(attrs?.['epsilon']));
-        return [b.output(x.shape, y), b.output([c], mean), b.output([c], variance)];
+        // Blocked activations (from a convolution) are normalised in their layout and stay in it.
+        const xIn = b.f32InLayout(x);
+        b.addon.bnTrainForward(
+          xIn.values, b.f32(gamma), b.f32(beta), y, mean, variance, c, Number(attrs?.['epsilon']), xIn.block, spatialSize(x),
+        );
+        return [b.outputInLayout(x.shape, y, xIn.block), b.output([c], mean), b.output([c], variance)];
       },
     },
     {
@@ -38,10 +47,15 @@ export function batchNormTrainingKernels(): tf.KernelConfig[] {
         const c = channelsOf(x!);
         const dx = b.alloc(tf.util.sizeFromShape(x!.shape));
         const dgamma = new Float32Array(c), dbeta = new Float32Array(c);
+        // dy and x must share a layout: blocked when both are blocked alike, else both NHWC.
+        const bx = b.blockedOf(x!), bdy = b.blockedOf(dy!);
+        const block = bx && bdy && bx.block === bdy.block ? bx.block : 0;
+        const values = (t: tf.TensorInfo) => (block ? b.f32InLayout(t).values : b.f32(t));
         b.addon.bnTrainBackward(
-          b.f32(dy!), b.f32(x!), b.f32(gamma!), b.f32(mean!), b.f32(variance!), dx, dgamma, dbeta, c, Number(attrs?.['epsilon']),
+          values(dy!), values(x!), b.f32(gamma!), b.f32(mean!), b.f32(variance!), dx, dgamma, dbeta, c, Number(attrs?.['epsilon']),
+          block, spatialSize(x!),
         );
-        return [b.output(x!.shape, dx), b.output([c], dgamma), b.output([c], dbeta)];
+        return [b.outputInLayout(x!.shape, dx, block), b.output([c], dgamma), b.output([c], dbeta)];
       },
     },
   ];

@@ -53,11 +53,12 @@ function forward(args: KernelArgs, b: NativeBackend, depthwise: boolean, fused: 
   if (bias && sizeOf(bias.shape) !== ci.outChannels) return null;
   const y = b.alloc(sizeOf(ci.outShape));
   const alpha = Number(attrs['leakyreluAlpha'] ?? 0.2);
-  b.addon.convForward(
-    b.f32(x), b.f32(filter), bias ? b.f32(bias) : null, y,
-    convParams(ci, depthwise ? ci.inChannels : 1, act), alpha,
+  const xIn = b.f32InLayout(x);
+  const yLayout = b.addon.convForward(
+    xIn.values, b.f32(filter), bias ? b.f32(bias) : null, y,
+    convParams(ci, depthwise ? ci.inChannels : 1, act), alpha, xIn.block, b.blockedLayouts,
   );
-  return b.output(ci.outShape, y);
+  return b.outputInLayout(ci.outShape, y, yLayout);
 }
 
 function backpropInput(args: KernelArgs, b: NativeBackend, depthwise: boolean): tf.TensorInfo | null {
@@ -67,8 +68,11 @@ function backpropInput(args: KernelArgs, b: NativeBackend, depthwise: boolean): 
   const inputShape = attrs['inputShape'] as number[];
   const ci = info(inputShape, filter.shape, attrs, depthwise, depthwise ? undefined : 1);
   const dx = b.alloc(sizeOf(ci.inShape));
-  b.addon.convBackwardData(b.f32(dy), b.f32(filter), dx, convParams(ci, depthwise ? ci.inChannels : 1, 0));
-  return b.output(ci.inShape, dx);
+  const dyIn = b.f32InLayout(dy);
+  const dxLayout = b.addon.convBackwardData(
+    dyIn.values, b.f32(filter), dx, convParams(ci, depthwise ? ci.inChannels : 1, 0), dyIn.block, b.blockedLayouts,
+  );
+  return b.outputInLayout(ci.inShape, dx, dxLayout);
 }
 
 function backpropFilter(args: KernelArgs, b: NativeBackend, depthwise: boolean): tf.TensorInfo | null {
@@ -78,11 +82,16 @@ function backpropFilter(args: KernelArgs, b: NativeBackend, depthwise: boolean):
   const filterShape = attrs['filterShape'] as number[];
   const ci = info(x.shape, filterShape, attrs, depthwise, depthwise ? undefined : 1);
   const dw = b.alloc(sizeOf(filterShape));
-  b.addon.convBackwardWeights(b.f32(x), b.f32(dy), dw, convParams(ci, depthwise ? ci.inChannels : 1, 0));
+  const xIn = b.f32InLayout(x), dyIn = b.f32InLayout(dy);
+  b.addon.convBackwardWeights(xIn.values, dyIn.values, dw, convParams(ci, depthwise ? ci.inChannels : 1, 0), xIn.block, dyIn.block);
   return b.output(filterShape, dw);
 }
 
-/** Convolution kernels backed by oneDNN (NHWC activations, HWIO filters). */
+/**
+ * Convolution kernels backed by oneDNN (NHWC or blocked activations, HWIO
+ * filters): they read activations in whatever layout they are stored in and
+ * leave their outputs in the primitive's preferred layout (see NativeBackend).
+ */
 export function convKernels(): tf.KernelConfig[] {
   const k = (kernelName: string, f: Parameters<typeof withCpuFallback>[1]): tf.KernelConfig => ({
     kernelName,

@@ -78,6 +78,20 @@ export function broadcastBlock(aShape: readonly number[], bShape: readonly numbe
   return Int32Array.from([dims.length, ...dims, ...ka, ...kb]);
 }
 
+/**
+ * The common blocked layout of a binary op's operands when the op can run on
+ * the blocked values as they are: both operands blocked alike with the output's
+ * shape, or one so and the other a scalar.
+ */
+function sharedBlock(b: NativeBackend, x: tf.TensorInfo, y: tf.TensorInfo, outShape: number[]): number {
+  const bx = b.blockedOf(x), by = b.blockedOf(y);
+  const sameShape = (t: tf.TensorInfo) => t.shape.length === outShape.length && t.shape.every((d, i) => d === outShape[i]);
+  if (bx && by) return bx.block === by.block && sameShape(x) && sameShape(y) ? bx.block : 0;
+  if (bx && sizeOf(y.shape) === 1 && sameShape(x)) return bx.block;
+  if (by && sizeOf(x.shape) === 1 && sameShape(y)) return by.block;
+  return 0;
+}
+
 function binary(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
   const { a, b: bIn } = args.inputs;
   if (!a || !bIn || !allFloat32(a, bIn)) return null;
@@ -85,16 +99,20 @@ function binary(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo |
   const size = sizeOf(outShape);
   if (size === 0) return null;
   const out = b.alloc(size);
-  b.addon.binary(op, b.f32(a), b.f32(bIn), out, broadcastBlock(a.shape, bIn.shape, outShape));
-  return b.output(outShape, out);
+  // Elementwise work does not care about the layout, as long as both operands share it.
+  const block = sharedBlock(b, a, bIn, outShape);
+  const values = (t: tf.TensorInfo) => (block ? b.f32InLayout(t).values : b.f32(t));
+  b.addon.binary(op, values(a), values(bIn), out, broadcastBlock(a.shape, bIn.shape, outShape));
+  return b.outputInLayout(outShape, out, block);
 }
 
 function unary(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
   const { x } = args.inputs;
   if (!x || !allFloat32(x)) return null;
   const out = b.alloc(sizeOf(x.shape));
-  b.addon.unary(op, b.f32(x), out, Number(args.attrs?.['alpha'] ?? 0));
-  return b.output(x.shape, out);
+  const xIn = b.f32InLayout(x);
+  b.addon.unary(op, xIn.values, out, Number(args.attrs?.['alpha'] ?? 0));
+  return b.outputInLayout(x.shape, out, xIn.block);
 }
 
 function reduce(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
