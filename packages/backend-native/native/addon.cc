@@ -42,6 +42,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, Guard<SetThreads>));
   RegisterOneDnnKernels(env, exports);
   RegisterElementwiseKernels(env, exports);
+  RegisterOptimizerKernels(env, exports);
   return exports;
 }
 

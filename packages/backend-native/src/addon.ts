@@ -27,6 +27,11 @@ export interface NativeAddon {
   ): number;
   convBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array, dyLayout: number, acceptBlocked: boolean): number;
   convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array, xLayout: number, dyLayout: number): void;
+  /**
+   * One PyTorch SGD step: hyper = [learningRate, momentum, dampening, weightDecay, nesterov (0/1)];
+   * `buf` null on the first step, `bufOut` null when momentum is 0.
+   */
+  sgdUpdate(w: Float32Array, grad: Float32Array, buf: Float32Array | null, wOut: Float32Array, bufOut: Float32Array | null, hyper: Float64Array): void;
   /** Copies an activation of NHWC shape `dims` from layout `from` to layout `to`. */
   relayout(src: Float32Array, dst: Float32Array, dims: Int32Array, from: number, to: number): void;
   matMul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, params: Int32Array, alpha: number): void;

@@ -8,6 +8,7 @@ import { NativeBackend } from './backend.js';
 import { convKernels } from './kernels/conv.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { matMulKernels } from './kernels/matmul.js';
+import { optimizerKernels } from './kernels/optim.js';
 import { poolKernels } from './kernels/pool.js';
 
 /** The tfjs backend name this package registers. */
@@ -26,7 +27,7 @@ export interface NativeBackendInfo {
 
 /** The kernels this backend runs natively (others are the cpu backend's). */
 export function nativeKernelConfigs(): tf.KernelConfig[] {
-  return [...convKernels(), ...matMulKernels(), ...poolKernels(), ...elementwiseKernels(), ...batchNormTrainingKernels()];
+  return [...convKernels(), ...matMulKernels(), ...poolKernels(), ...elementwiseKernels(), ...batchNormTrainingKernels(), ...optimizerKernels()];
 }
 
 /** Names of the kernels overridden with native implementations. */

@@ -1,27 +1,20 @@
-// One SGD training step in tfjs with PyTorch's SGD semantics:
-// g += wd * w; v = momentum * v + g; w -= lr * v. Cross-entropy on logits.
+// One SGD training step in tfjs with @dkl/trainers' optimizer (PyTorch's SGD semantics:
+// g += wd * w; v = momentum * v + g; w -= lr * v, fused per variable by core's sgdUpdate
+// where the backend has the kernel). Cross-entropy on logits.
 import * as tf from '@tensorflow/tfjs';
+import { Sgd } from '@dkl/trainers';
 
 export function makeTrainer(model, { lr = 0.05, momentum = 0.9, weightDecay = 5e-4 } = {}) {
-  const velocity = new Map();
+  const sgd = new Sgd({ momentum, weightDecay });
   const step = (x, labels) => {
     const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.forward(x, true)));
     model.commit();
-    tf.tidy(() => {
-      for (const [name, g] of Object.entries(grads)) {
-        const w = tf.engine().registeredVariables[name];
-        const gw = tf.add(g, tf.mul(w, weightDecay));
-        const prev = velocity.get(name);
-        const v = prev ? tf.add(tf.mul(prev, momentum), gw) : gw;
-        if (prev) prev.dispose();
-        velocity.set(name, tf.keep(v));
-        w.assign(tf.sub(w, tf.mul(v, lr)));
-      }
-    });
+    const names = Object.keys(grads);
+    sgd.apply(names.map((n) => tf.engine().registeredVariables[n]), names.map((n) => grads[n]), lr);
     tf.dispose(grads);
     const loss = value.dataSync()[0];
     value.dispose();
     return loss;
   };
-  return { step, dispose: () => { for (const v of velocity.values()) v.dispose(); velocity.clear(); } };
+  return { step, dispose: () => sgd.dispose() };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError } from '@dkl/core';
+import { ArgumentError, sgdUpdate } from '@dkl/core';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { SlotSet } from './slots.js';
 
@@ -36,19 +36,22 @@ export class Sgd implements Optimizer {
   }
 
   apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], learningRate: number): void {
+    const options = {
+      learningRate,
+      momentum: this.momentum,
+      dampening: this.dampening,
+      weightDecay: this.weightDecay,
+      nesterov: this.nesterov,
+    };
     tf.tidy(() => {
       variables.forEach((variable, i) => {
         const grad = grads[i];
         if (!grad) return;
-        let g = this.weightDecay !== 0 ? grad.add(variable.mul(this.weightDecay)) : grad;
-        if (this.momentum !== 0) {
-          const first = !this.momentumBuffers.has(i);
-          const buf = this.momentumBuffers.get(i, variable);
-          const next = first ? g : buf.mul(this.momentum).add(this.dampening ? g.mul(1 - this.dampening) : g);
-          buf.assign(next);
-          g = this.nesterov ? g.add(next.mul(this.momentum)) : next;
-        }
-        variable.assign(variable.sub(g.mul(learningRate)));
+        // One fused op per variable where the backend has it (core's sgdUpdate), same bits either way.
+        const prev = this.momentum !== 0 && this.momentumBuffers.has(i) ? this.momentumBuffers.get(i, variable) : null;
+        const { w, buf } = sgdUpdate(variable, grad, prev, options);
+        if (buf) this.momentumBuffers.get(i, variable).assign(buf);
+        variable.assign(w);
       });
     });
   }
