@@ -30,6 +30,14 @@ struct OpDiv { static float f(float a, float b) { return a / b; } };
 struct OpMax { static float f(float a, float b) { return nanAware(a, b, true); } };
 struct OpMin { static float f(float a, float b) { return nanAware(a, b, false); } };
 struct OpSqDiff { static float f(float a, float b) { const float d = a - b; return d * d; } };
+// ReLU's gradient dy * step(x) in one pass (a = dy, b = x), NaN in x propagating as in tfjs.
+struct OpReluGrad {
+  // Branch-free so it vectorises (random signs would defeat a branch predictor).
+  static float f(float a, float b) {
+    const float r = a * static_cast<float>(b > 0.f);
+    return b != b ? b : r;
+  }
+};
 
 template <typename Op>
 inline void runSpan(const float *a, const float *b, float *o, int64_t len, int64_t sa, int64_t sb) {
@@ -138,6 +146,7 @@ Napi::Value Binary(const Napi::CallbackInfo &info) {
     case 4: binaryImpl<OpMax>(a.Data(), b.Data(), o.Data(), s); break;
     case 5: binaryImpl<OpMin>(a.Data(), b.Data(), o.Data(), s); break;
     case 6: binaryImpl<OpSqDiff>(a.Data(), b.Data(), o.Data(), s); break;
+    case 7: binaryImpl<OpReluGrad>(a.Data(), b.Data(), o.Data(), s); break;
     default: throw std::invalid_argument("unknown binary op " + std::to_string(op));
   }
   return info.Env().Undefined();

@@ -6,7 +6,7 @@ import { loadAddon } from './addon.js';
 import { batchNormTrainingKernels } from './batch-norm-training.js';
 import { NativeBackend } from './backend.js';
 import { convKernels } from './kernels/conv.js';
-import { elementwiseKernels } from './kernels/elementwise.js';
+import { elementwiseKernels, reluGradConfig } from './kernels/elementwise.js';
 import { matMulKernels } from './kernels/matmul.js';
 import { optimizerKernels } from './kernels/optim.js';
 import { poolKernels } from './kernels/pool.js';
@@ -54,6 +54,7 @@ function registerKernels(): void {
     if (tf.getKernel(config.kernelName, NATIVE_BACKEND_NAME)) tf.unregisterKernel(config.kernelName, NATIVE_BACKEND_NAME);
     tf.registerKernel(config);
   }
+  tf.registerGradient(reluGradConfig);
   kernelsRegistered = true;
 }
 

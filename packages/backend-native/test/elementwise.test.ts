@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { batchNormTraining } from '../src/index.js';
+import { NativeBackend } from '../src/index.js';
 import { broadcastBlock } from '../src/kernels/elementwise.js';
 import { addonBuilt, arr, compareBackends, compareWithGrads, expectClose, runOn, setup } from './helpers.js';
 
@@ -54,6 +55,20 @@ describe.skipIf(!addonBuilt)('OpenMP elementwise kernels vs the cpu backend', ()
     const a = { values: Float32Array.from([NaN, 1, 2]), shape: [3] };
     const b = { values: Float32Array.from([0, NaN, 3]), shape: [3] };
     await compareBackends([a, b], (x, y) => [tf.maximum(x!, y!), tf.minimum(x!, y!)]);
+  });
+
+  it('the ReLU gradient is one fused kernel with the cpu backend\'s exact values, NaN and infinities included', async () => {
+    const x = { values: Float32Array.from([NaN, -1, 0, -0, 1e-30, 2, 3, -4, 5, 6]), shape: [10] };
+    const dy = { values: Float32Array.from([1, Infinity, Infinity, 2, -3, NaN, -Infinity, 0.5, 7, -0]), shape: [10] };
+    const grad = (a: tf.Tensor, d: tf.Tensor) => tf.grad((t: tf.Tensor) => tf.relu(t))(a, d);
+    const ref = await runOn('cpu', [x, dy], grad);
+    await tf.setBackend('dkl-native');
+    const spy = vi.spyOn((tf.backend() as NativeBackend).addon, 'binary');
+    const got = await runOn('dkl-native', [x, dy], grad);
+    expect(spy.mock.calls.map((c) => c[0])).toEqual([7]);
+    spy.mockRestore();
+    expect(Array.from(got[0]!.values)).toEqual(Array.from(ref[0]!.values));
+    await compareWithGrads([arr([3, 5, 7, 16], 5)], (t) => tf.relu(t));
   });
 
   const unary: Array<[string, (x: tf.Tensor) => tf.Tensor, number, number]> = [

@@ -14,6 +14,25 @@ const BINARY_OPS: ReadonlyArray<[string, number]> = [
   [tf.SquaredDifference, 6],
 ];
 
+/** Kernel computing ReLU's gradient `dy * step(x)` in one pass; inputs dy, x. */
+export const RELU_GRAD_KERNEL = 'DklReluGrad';
+
+/**
+ * tfjs's ReLU gradient (`mul(dy, cast(step(x), 'float32'))`, two full passes and a temporary),
+ * as one kernel where the active backend has it. tfjs keeps gradients in one global registry,
+ * so this replaces Relu's entry for every backend; elsewhere it runs tfjs's own formula.
+ */
+export const reluGradConfig: tf.GradConfig = {
+  kernelName: tf.Relu,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved) => {
+    const [x] = saved as tf.Tensor[];
+    const g = dy as tf.Tensor;
+    const fused = g.dtype === 'float32' && x!.dtype === 'float32' && tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend());
+    return { x: () => (fused ? tf.engine().runKernel(RELU_GRAD_KERNEL, { a: g, b: x! }) as tf.Tensor : tf.mul(g, tf.cast(tf.step(x!), 'float32'))) };
+  },
+};
+
 /** Unary op codes of the addon. */
 const UNARY_OPS: ReadonlyArray<[string, number]> = [
   [tf.Relu, 0],
@@ -106,6 +125,13 @@ function binary(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo |
   return b.outputInLayout(outShape, out, block);
 }
 
+function reluGrad(args: KernelArgs, b: NativeBackend): tf.TensorInfo {
+  const out = binary(7, args, b);
+  if (out) return out;
+  // Only a zero-size tensor gets here: its gradient is as empty.
+  return b.output(tf.backend_util.assertAndGetBroadcastShape(args.inputs['a']!.shape, args.inputs['b']!.shape), new Float32Array(0));
+}
+
 function unary(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
   const { x } = args.inputs;
   if (!x || !allFloat32(x)) return null;
@@ -173,6 +199,7 @@ export function elementwiseKernels(): tf.KernelConfig[] {
   });
   return [
     ...BINARY_OPS.map(([name, op]) => k(name, (a, b) => binary(op, a, b))),
+    { kernelName: RELU_GRAD_KERNEL, backendName: 'dkl-native', kernelFunc: (args) => reluGrad(args as KernelArgs, args.backend as NativeBackend) },
     ...UNARY_OPS.map(([name, op]) => k(name, (a, b) => unary(op, a, b))),
     ...REDUCE_OPS.map(([name, op]) => k(name, (a, b) => reduce(op, a, b))),
     k(tf.FusedBatchNorm, batchNorm),
