@@ -149,6 +149,27 @@ export class NativeBackend extends MathBackendCPU {
     return b ? { values: b.values, block: b.block } : { values: this.f32(t), block: 0 };
   }
 
+  /** Whether an NHWC tensor of this shape can be held in blocked layout `block`. */
+  canBlock(shape: readonly number[], block: number): boolean {
+    return block !== 0 && shape.length === 4 && shape[3]! % block === 0;
+  }
+
+  /**
+   * `t`'s values in layout `block` (0 = NHWC) for one kernel call: its own storage when it is in
+   * that layout already, else a reordered temporary that `release` hands back to the pool (the
+   * tensor's own storage is left as it is). Blocked targets need {@link canBlock}.
+   */
+  valuesIn(t: tf.TensorInfo, block: number): { values: Float32Array; release: () => void } {
+    const own = this.blockedOf(t);
+    if ((own?.block ?? 0) === block) return { values: own ? own.values : this.f32(t), release: () => {} };
+    if (block === 0) return { values: this.f32(t), release: () => {} };
+    const src = this.f32InLayout(t);
+    const tmp = this.alloc(src.values.length);
+    const [n, h, w, c] = t.shape;
+    this.addon.relayout(src.values, tmp, Int32Array.from([n!, h!, w!, c!]), src.block, block);
+    return { values: tmp, release: () => this.recycle(tmp) };
+  }
+
   private markBlocked(entry: Entry, blocked: BlockedActivation): void {
     entry.blocked = blocked;
     const settle = (values: tf.backend_util.BackendValues) => {

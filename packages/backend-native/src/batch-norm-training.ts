@@ -47,14 +47,17 @@ export function batchNormTrainingKernels(): tf.KernelConfig[] {
         const c = channelsOf(x!);
         const dx = b.alloc(tf.util.sizeFromShape(x!.shape));
         const dgamma = new Float32Array(c), dbeta = new Float32Array(c);
-        // dy and x must share a layout: blocked when both are blocked alike, else both NHWC.
-        const bx = b.blockedOf(x!), bdy = b.blockedOf(dy!);
-        const block = bx && bdy && bx.block === bdy.block ? bx.block : 0;
-        const values = (t: tf.TensorInfo) => (block ? b.f32InLayout(t).values : b.f32(t));
+        // dy and x must share a layout: x's when it is blocked (an NHWC dy is reordered into a
+        // temporary), else dy's, else NHWC.
+        const wanted = b.blockedOf(x!)?.block ?? b.blockedOf(dy!)?.block ?? 0;
+        const block = b.canBlock(x!.shape, wanted) ? wanted : 0;
+        const vdy = b.valuesIn(dy!, block), vx = b.valuesIn(x!, block);
         b.addon.bnTrainBackward(
-          values(dy!), values(x!), b.f32(gamma!), b.f32(mean!), b.f32(variance!), dx, dgamma, dbeta, c, Number(attrs?.['epsilon']),
+          vdy.values, vx.values, b.f32(gamma!), b.f32(mean!), b.f32(variance!), dx, dgamma, dbeta, c, Number(attrs?.['epsilon']),
           block, spatialSize(x!),
         );
+        vdy.release();
+        vx.release();
         return [b.outputInLayout(x!.shape, dx, block), b.output([c], dgamma), b.output([c], dbeta)];
       },
     },

@@ -72,9 +72,12 @@ describe.skipIf(!addonBuilt)('blocked activation layouts', () => {
     const y1 = tf.conv2d(x, w, 1, 'same'), y2 = tf.conv2d(x, w, 1, 'same');
     const sum = tf.add(y1, y2), scaled = tf.mul(y1, 3), relu = tf.relu(y1);
     for (const t of [sum, scaled, relu]) expect(b.blockedOf(t)?.block ?? 0).toBe(block);
-    const mixed = tf.add(y1, x); // x is NHWC: y1 is read as NHWC
+    // x is NHWC: a blocked copy of it is made for the call; x itself and y1 keep their layouts.
+    const mixed = tf.add(x, y1);
+    expect(b.blockedOf(mixed)?.block ?? 0).toBe(block);
+    expect(b.blockedOf(x)).toBeUndefined();
+    expect(b.blockedOf(y1)?.block ?? 0).toBe(block);
     const bias = tf.add(y2, tf.range(0, 16).toFloat()); // a per-channel broadcast needs NHWC
-    expect(b.blockedOf(mixed)).toBeUndefined();
     expect(b.blockedOf(bias)).toBeUndefined();
     const y1v = y1.dataSync(), xv = x.dataSync(), sumv = sum.dataSync(), scaledv = scaled.dataSync();
     const reluv = relu.dataSync(), mixedv = mixed.dataSync(), biasv = bias.dataSync(), y2v = y2.dataSync();
@@ -98,6 +101,17 @@ describe.skipIf(!addonBuilt)('blocked activation layouts', () => {
     const { y } = batchNormTraining(conv, gamma, beta, 1e-5);
     expect(b.blockedOf(y)?.block ?? 0).toBe(preferredBlock(32));
     tf.dispose([x, w, gamma, beta, conv, y]);
+  });
+
+  it('gradients arriving in NHWC (from global pooling) meet blocked activations and stay correct', async () => {
+    // mean's gradient is an NHWC broadcast; it meets the blocked relu input, batch-norm input and
+    // the identity shortcut of a stack of blocks.
+    const inputs = [arr([2, 6, 6, 32], 30), arr([3, 3, 32, 32], 31, -0.2, 0.2), arr([32], 32, 0.5, 1.5), arr([32], 33)];
+    await compareWithGrads(inputs, (x, w, g, beta) => {
+      let h = x!;
+      for (let i = 0; i < 3; ++i) h = tf.relu(tf.add(batchNormTraining(tf.conv2d(h as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), g!, beta!, 1e-5).y, h));
+      return tf.mean(h, [1, 2]);
+    });
   });
 
   // The chain of a residual block: conv -> batch-norm -> relu -> conv -> batch-norm -> + x -> relu,

@@ -98,17 +98,17 @@ export function broadcastBlock(aShape: readonly number[], bShape: readonly numbe
 }
 
 /**
- * The common blocked layout of a binary op's operands when the op can run on
- * the blocked values as they are: both operands blocked alike with the output's
- * shape, or one so and the other a scalar.
+ * The blocked layout a binary op runs in: that of a blocked operand with the output's shape when
+ * the other operand is blocked alike, a scalar, or an NHWC tensor of the same shape (reordered
+ * into a temporary, so gradients arriving in NHWC do not pull a chain of blocked activations
+ * back to NHWC); 0 (NHWC) otherwise, e.g. for per-channel broadcasts.
  */
 function sharedBlock(b: NativeBackend, x: tf.TensorInfo, y: tf.TensorInfo, outShape: number[]): number {
-  const bx = b.blockedOf(x), by = b.blockedOf(y);
   const sameShape = (t: tf.TensorInfo) => t.shape.length === outShape.length && t.shape.every((d, i) => d === outShape[i]);
-  if (bx && by) return bx.block === by.block && sameShape(x) && sameShape(y) ? bx.block : 0;
-  if (bx && sizeOf(y.shape) === 1 && sameShape(x)) return bx.block;
-  if (by && sizeOf(x.shape) === 1 && sameShape(y)) return by.block;
-  return 0;
+  const block = b.blockedOf(x)?.block ?? b.blockedOf(y)?.block ?? 0;
+  if (block === 0 || !b.canBlock(outShape, block)) return 0;
+  const fits = (t: tf.TensorInfo) => sizeOf(t.shape) === 1 || (sameShape(t) && (b.blockedOf(t)?.block ?? block) === block);
+  return fits(x) && fits(y) ? block : 0;
 }
 
 function binary(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
@@ -120,8 +120,11 @@ function binary(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo |
   const out = b.alloc(size);
   // Elementwise work does not care about the layout, as long as both operands share it.
   const block = sharedBlock(b, a, bIn, outShape);
-  const values = (t: tf.TensorInfo) => (block ? b.f32InLayout(t).values : b.f32(t));
-  b.addon.binary(op, values(a), values(bIn), out, broadcastBlock(a.shape, bIn.shape, outShape));
+  const va = block && sizeOf(a.shape) > 1 ? b.valuesIn(a, block) : { values: b.f32(a), release: () => {} };
+  const vb = block && sizeOf(bIn.shape) > 1 ? b.valuesIn(bIn, block) : { values: b.f32(bIn), release: () => {} };
+  b.addon.binary(op, va.values, vb.values, out, broadcastBlock(a.shape, bIn.shape, outShape));
+  va.release();
+  vb.release();
   return b.outputInLayout(outShape, out, block);
 }
 
