@@ -405,10 +405,11 @@ int layoutArg(const Napi::CallbackInfo &info, size_t i) {
   return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int32Value() : 0;
 }
 
-// bnTrainForward(x, gamma, beta, y, mean, variance, c, eps, layout = 0, hw):
+// bnTrainForward(x, gamma, beta, y, mean, variance, c, eps, layout = 0, hw, relu = false):
 // batch statistics per channel of x (NHWC, or nChwBc with B = layout and hw =
-// H * W), y = (x - mean) / sqrt(var + eps) * gamma + beta in x's layout;
-// writes the biased batch mean and variance.
+// H * W), y = (x - mean) / sqrt(var + eps) * gamma + beta in x's layout, then
+// max(y, 0) when relu (NaN kept, as tfjs' relu does); writes the biased batch
+// mean and variance.
 Napi::Value BnTrainForward(const Napi::CallbackInfo &info) {
   auto x = f32(info, 0, "x");
   auto gamma = f32(info, 1, "gamma");
@@ -420,6 +421,7 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo &info) {
   const double eps = info[7].As<Napi::Number>().DoubleValue();
   const int64_t n = x.ElementLength();
   const ChannelRows v(n, c, layoutArg(info, 8), layoutArg(info, 9));
+  const bool relu = info.Length() > 10 && info[10].ToBoolean();
   checkLen(y, n, "y");
   checkLen(gamma, c, "gamma");
   checkLen(beta, c, "beta");
@@ -452,15 +454,24 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo &info) {
     const int64_t o = v.offset(r);
     const float *xr = xp + r * w, *mp = m.data() + o, *kp = k.data() + o, *bp = b.data() + o;
     float *yr = yp + r * w;
+    if (relu) {
 #pragma omp simd
-    for (int64_t j = 0; j < w; ++j) yr[j] = (xr[j] - mp[j]) * kp[j] + bp[j];
+      for (int64_t j = 0; j < w; ++j) {
+        const float t = (xr[j] - mp[j]) * kp[j] + bp[j];
+        yr[j] = t > 0.f ? t : (t != t ? t : 0.f);
+      }
+    } else {
+#pragma omp simd
+      for (int64_t j = 0; j < w; ++j) yr[j] = (xr[j] - mp[j]) * kp[j] + bp[j];
+    }
   }
   return info.Env().Undefined();
 }
 
-// bnTrainBackward(dy, x, gamma, mean, variance, dx, dgamma, dbeta, c, eps, layout = 0, hw):
-// the exact gradient of bnTrainForward's y (batch statistics included); dy, x
-// and dx share one layout.
+// bnTrainBackward(dy, x, gamma, mean, variance, dx, dgamma, dbeta, c, eps, layout = 0, hw,
+// y | null): the exact gradient of bnTrainForward's y (batch statistics
+// included); with the forward output y of a relu forward, dy is first masked
+// by ReLU's gradient dy * step(y). dy, x, y and dx share one layout.
 Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
   auto dy = f32(info, 0, "dy");
   auto x = f32(info, 1, "x");
@@ -474,6 +485,9 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
   const double eps = info[9].As<Napi::Number>().DoubleValue();
   const int64_t n = x.ElementLength();
   const ChannelRows v(n, c, layoutArg(info, 10), layoutArg(info, 11));
+  const bool masked = info.Length() > 12 && !info[12].IsNull() && !info[12].IsUndefined();
+  const float *yp = masked ? f32(info, 12, "y").Data() : nullptr;
+  if (masked) checkLen(info[12].As<Napi::Float32Array>(), n, "y");
   checkLen(dy, n, "dy");
   checkLen(dx, n, "dx");
   for (auto *p : {&gamma, &mean, &var, &dgamma, &dbeta}) checkLen(*p, c, "per-channel parameter");
@@ -484,12 +498,27 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
     m[j] = mean.Data()[j];
     inv[j] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var.Data()[j]) + eps));
   }
+  // With a fused relu, dy is first masked by ReLU's gradient exactly as the separate kernel
+  // computes it (OpReluGrad); the branch on `masked` stays outside the vectorised loops.
+  auto maskedDy = [](float d, float yv) {
+    const float r = d * static_cast<float>(yv > 0.f);
+    return yv != yv ? yv : r;
+  };
   std::vector<double> sdy, sdyx;
   channelSums(v, sdy, sdyx, [&](int64_t r, int64_t o, double *a1, double *a2) {
     const float *xr = xp + r * w, *dr = dyp + r * w, *mr = m.data() + o;
-    for (int64_t j = 0; j < w; ++j) {
-      a1[j] += dr[j];
-      a2[j] += static_cast<double>(dr[j]) * (xr[j] - mr[j]);
+    if (masked) {
+      const float *yr = yp + r * w;
+      for (int64_t j = 0; j < w; ++j) {
+        const float d = maskedDy(dr[j], yr[j]);
+        a1[j] += d;
+        a2[j] += static_cast<double>(d) * (xr[j] - mr[j]);
+      }
+    } else {
+      for (int64_t j = 0; j < w; ++j) {
+        a1[j] += dr[j];
+        a2[j] += static_cast<double>(dr[j]) * (xr[j] - mr[j]);
+      }
     }
   });
   // dx = gamma * inv / count * (count * dy - sum(dy) - xhat * sum(dy * xhat))
@@ -510,8 +539,14 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
     const float *xr = xp + r * w, *dr = dyp + r * w;
     const float *mp = m.data() + o, *k1p = k1.data() + o, *k2p = k2.data() + o, *k3p = k3.data() + o;
     float *out = dxp + r * w;
+    if (masked) {
+      const float *yr = yp + r * w;
 #pragma omp simd
-    for (int64_t j = 0; j < w; ++j) out[j] = dr[j] * k1p[j] - k2p[j] - (xr[j] - mp[j]) * k3p[j];
+      for (int64_t j = 0; j < w; ++j) out[j] = maskedDy(dr[j], yr[j]) * k1p[j] - k2p[j] - (xr[j] - mp[j]) * k3p[j];
+    } else {
+#pragma omp simd
+      for (int64_t j = 0; j < w; ++j) out[j] = dr[j] * k1p[j] - k2p[j] - (xr[j] - mp[j]) * k3p[j];
+    }
   }
   return info.Env().Undefined();
 }

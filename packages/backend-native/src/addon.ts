@@ -54,12 +54,12 @@ export interface NativeAddon {
   bnTrainForward(
     x: Float32Array, gamma: Float32Array, beta: Float32Array,
     y: Float32Array, mean: Float32Array, variance: Float32Array, channels: number, eps: number,
-    layout?: number, hw?: number,
+    layout?: number, hw?: number, relu?: boolean,
   ): void;
   bnTrainBackward(
     dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, variance: Float32Array,
     dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, channels: number, eps: number,
-    layout?: number, hw?: number,
+    layout?: number, hw?: number, y?: Float32Array | null,
   ): void;
 }
 

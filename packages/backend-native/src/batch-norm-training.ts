@@ -34,6 +34,7 @@ export function batchNormTrainingKernels(): tf.KernelConfig[] {
         const xIn = b.f32InLayout(x);
         b.addon.bnTrainForward(
           xIn.values, b.f32(gamma), b.f32(beta), y, mean, variance, c, Number(attrs?.['epsilon']), xIn.block, spatialSize(x),
+          attrs?.['activation'] === 'relu',
         );
         return [b.outputInLayout(x.shape, y, xIn.block), b.output([c], mean), b.output([c], variance)];
       },
@@ -43,7 +44,7 @@ export function batchNormTrainingKernels(): tf.KernelConfig[] {
       backendName: 'dkl-native',
       kernelFunc: ({ inputs, backend, attrs }) => {
         const b = backend as NativeBackend;
-        const { dy, x, gamma, mean, variance } = inputs as Record<string, tf.TensorInfo>;
+        const { dy, x, gamma, mean, variance, y } = inputs as Record<string, tf.TensorInfo>;
         const c = channelsOf(x!);
         const dx = b.alloc(tf.util.sizeFromShape(x!.shape));
         const dgamma = new Float32Array(c), dbeta = new Float32Array(c);
@@ -52,12 +53,15 @@ export function batchNormTrainingKernels(): tf.KernelConfig[] {
         const wanted = b.blockedOf(x!)?.block ?? b.blockedOf(dy!)?.block ?? 0;
         const block = b.canBlock(x!.shape, wanted) ? wanted : 0;
         const vdy = b.valuesIn(dy!, block), vx = b.valuesIn(x!, block);
+        // y is passed for a fused relu: its sign masks dy.
+        const vy = attrs?.['activation'] === 'relu' && y ? b.valuesIn(y, block) : null;
         b.addon.bnTrainBackward(
           vdy.values, vx.values, b.f32(gamma!), b.f32(mean!), b.f32(variance!), dx, dgamma, dbeta, c, Number(attrs?.['epsilon']),
-          block, spatialSize(x!),
+          block, spatialSize(x!), vy ? vy.values : null,
         );
         vdy.release();
         vx.release();
+        vy?.release();
         return [b.outputInLayout(x!.shape, dx, block), b.output([c], dgamma), b.output([c], dbeta)];
       },
     },

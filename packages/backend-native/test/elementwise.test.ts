@@ -181,6 +181,31 @@ describe.skipIf(!addonBuilt)('fused training batch-norm and Tile', () => {
     expectClose(stats, refStats);
   });
 
+  // Fused relu: the same bits as batch-norm followed by the separate relu kernels on this backend,
+  // in NHWC (6 channels) and in the blocked layout (32 channels after a convolution).
+  for (const [label, c, viaConv] of [['NHWC', 6, false], ['blocked', 32, true]] as const) {
+    it(`batchNormTraining with a fused relu (${label}) equals batch-norm + relu exactly, gradients included`, async () => {
+      const inputs = [arr([4, 5, 3, c], 970 + c, -2, 3), arr([c], 971, 0.5, 1.5), arr([c], 972), arr([3, 3, c, c], 973, -0.2, 0.2)];
+      const run = (fusedRelu: boolean) => (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, w: tf.Tensor) => {
+        const { value, grads: gs } = tf.valueAndGrads((a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+          const h = viaConv ? tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same') : a;
+          const y = fusedRelu ? batchNormTraining(h, gg, bb, 1e-5, 'relu').y : tf.relu(batchNormTraining(h, gg, bb, 1e-5).y);
+          return tf.sum(tf.mul(y, tf.add(y, 1)));
+        })([x, g, b]);
+        return [value, ...gs];
+      };
+      const separate = await runOn('dkl-native', inputs, (x, g, b, w) => run(false)(x!, g!, b!, w!));
+      await tf.setBackend('dkl-native');
+      const spy = vi.spyOn((tf.backend() as NativeBackend).addon, 'bnTrainForward');
+      const fused = await runOn('dkl-native', inputs, (x, g, b, w) => run(true)(x!, g!, b!, w!));
+      expect(spy.mock.calls[0]![10]).toBe(true);
+      spy.mockRestore();
+      fused.forEach((f, i) => expect(Array.from(f.values), `output ${i}`).toEqual(Array.from(separate[i]!.values)));
+      const portable = await runOn('cpu', inputs, (x, g, b, w) => run(true)(x!, g!, b!, w!));
+      expectClose(fused, portable, 2e-4);
+    });
+  }
+
   it('batchNormTraining rejects parameters of the wrong size, naming the shapes', async () => {
     await tf.setBackend('dkl-native');
     tf.tidy(() => {

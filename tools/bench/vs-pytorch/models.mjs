@@ -3,7 +3,7 @@
 // (w1..w3 for the three stages), and pre-activation WRN-16-k. Batch-norm uses
 // batch statistics (training mode) and updates running statistics like PyTorch.
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTraining } from '@dkl/backend-native';
+import { batchNormTraining } from '@dkl/core';
 
 /** 'fused' uses @dkl/backend-native's batchNormTraining, 'composite' tf.moments + tf.batchNorm. */
 let bnMode = 'fused';
@@ -26,14 +26,19 @@ function bnParams(c) {
   };
 }
 
-function batchNorm(x, p, training) {
-  if (!training) return tf.batchNorm(x, p.runMean, p.runVar, p.beta, p.gamma, 1e-5);
+/** Batch-norm, followed by relu when `relu` (fused into the batch-norm pass in 'fused' mode). */
+function batchNorm(x, p, training, relu = false) {
+  if (!training) {
+    const y = tf.batchNorm(x, p.runMean, p.runVar, p.beta, p.gamma, 1e-5);
+    return relu ? tf.relu(y) : y;
+  }
   let y, mean, variance;
   if (bnMode === 'fused') {
-    ({ y, mean, variance } = batchNormTraining(x, p.gamma, p.beta, 1e-5));
+    ({ y, mean, variance } = batchNormTraining(x, p.gamma, p.beta, 1e-5, relu ? 'relu' : 'linear'));
   } else {
     ({ mean, variance } = tf.moments(x, [0, 1, 2]));
     y = tf.batchNorm(x, mean, variance, p.beta, p.gamma, 1e-5);
+    if (relu) y = tf.relu(y);
   }
   // Running statistics (momentum 0.1, unbiased variance), as PyTorch keeps them.
   const n = x.size / x.shape[3];
@@ -81,9 +86,9 @@ export function resnet(depth, widths, numClasses) {
   }
   const fc = dense(cin, numClasses);
   const forward = (x, training) => {
-    let h = tf.relu(batchNorm(tf.conv2d(x, stem.w, 1, 'same'), stem.bn, training));
+    let h = batchNorm(tf.conv2d(x, stem.w, 1, 'same'), stem.bn, training, true);
     for (const b of blocks) {
-      let o = tf.relu(batchNorm(tf.conv2d(h, b.w1, b.stride, 'same'), b.bn1, training));
+      let o = batchNorm(tf.conv2d(h, b.w1, b.stride, 'same'), b.bn1, training, true);
       o = batchNorm(tf.conv2d(o, b.w2, 1, 'same'), b.bn2, training);
       const sc = b.down ? batchNorm(tf.conv2d(h, b.down.w, b.stride, 'valid'), b.down.bn, training) : h;
       h = tf.relu(tf.add(o, sc));
@@ -118,13 +123,13 @@ export function wrn(depth, k, numClasses) {
   const forward = (x, training) => {
     let h = tf.conv2d(x, stem, 1, 'same');
     for (const b of blocks) {
-      const a = tf.relu(batchNorm(h, b.bn1, training));
+      const a = batchNorm(h, b.bn1, training, true);
       let o = tf.conv2d(a, b.w1, b.stride, 'same');
-      o = tf.conv2d(tf.relu(batchNorm(o, b.bn2, training)), b.w2, 1, 'same');
+      o = tf.conv2d(batchNorm(o, b.bn2, training, true), b.w2, 1, 'same');
       const sc = b.short ? tf.conv2d(a, b.short, b.stride, 'valid') : h;
       h = tf.add(o, sc);
     }
-    h = tf.relu(batchNorm(h, bnLast, training));
+    h = batchNorm(h, bnLast, training, true);
     const pooled = tf.mean(h, [1, 2]);
     return tf.add(tf.matMul(pooled, fc.w), fc.b);
   };

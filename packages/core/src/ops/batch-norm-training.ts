@@ -5,12 +5,21 @@
  * Models call `batchNormTraining` and never depend on a backend package.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ShapeError } from '../errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 
-/** Kernel computing y, batch mean and biased batch variance in one call. Inputs x, gamma, beta; attr epsilon. */
+/**
+ * Kernel computing y, batch mean and biased batch variance in one call. Inputs x, gamma, beta;
+ * attrs epsilon and activation ('linear' or 'relu', applied to y).
+ */
 export const BN_TRAIN_KERNEL = 'DklBatchNormTrain';
-/** Its gradient kernel: dx, dgamma, dbeta from dy, x, gamma, mean, variance. */
+/**
+ * Its gradient kernel: dx, dgamma, dbeta from dy, x, gamma, mean, variance, and for
+ * activation 'relu' also y (the forward output, whose sign masks dy as ReLU's gradient does).
+ */
 export const BN_TRAIN_GRAD_KERNEL = 'DklBatchNormTrainGrad';
+
+/** Activations {@link batchNormTraining} can apply to its output in the same pass. */
+export type BatchNormActivation = 'linear' | 'relu';
 
 export interface BatchNormTrainingResult {
   /** Normalised output, differentiable with respect to x, gamma and beta. */
@@ -27,15 +36,14 @@ function ensureGradient(): void {
   tf.registerGradient({
     kernelName: BN_TRAIN_KERNEL,
     inputsToSave: ['x', 'gamma'],
-    outputsToSave: [false, true, true],
+    outputsToSave: [true, true, true],
     gradFunc: (dys, saved, attrs) => {
       const dy = Array.isArray(dys) ? dys[0]! : dys;
-      const [x, gamma, mean, variance] = saved as tf.Tensor[];
-      const [dx, dgamma, dbeta] = tf.engine().runKernel(
-        BN_TRAIN_GRAD_KERNEL,
-        { dy, x: x!, gamma: gamma!, mean: mean!, variance: variance! },
-        attrs as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor[];
+      const [x, gamma, y, mean, variance] = saved as tf.Tensor[];
+      const relu = (attrs as { activation?: BatchNormActivation }).activation === 'relu';
+      const inputs: tf.NamedTensorMap = { dy, x: x!, gamma: gamma!, mean: mean!, variance: variance! };
+      if (relu) inputs['y'] = y!;
+      const [dx, dgamma, dbeta] = tf.engine().runKernel(BN_TRAIN_GRAD_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
       return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta! };
     },
   });
@@ -43,25 +51,36 @@ function ensureGradient(): void {
 
 /**
  * `y = (x - mean) / sqrt(variance + epsilon) * gamma + beta` over every axis but the last (NHWC),
- * with the batch's own mean and biased variance; gradients flow to x (through the statistics),
+ * with the batch's own mean and biased variance, followed by `activation` ('relu': `tf.relu(y)`,
+ * fused into the same pass forward and backward); gradients flow to x (through the statistics),
  * gamma and beta. Uses the fused kernels when the active backend has them, else `tf.moments` +
- * `tf.batchNorm` (whose chained gradient is the same). Use `mean`/`variance` only to update
- * running statistics.
+ * `tf.batchNorm` (+ `tf.relu`), whose chained gradient is the same. Use `mean`/`variance` only to
+ * update running statistics.
  */
-export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon = 1e-5): BatchNormTrainingResult {
+export function batchNormTraining(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon = 1e-5,
+  activation: BatchNormActivation = 'linear',
+): BatchNormTrainingResult {
   const c = x.shape[x.shape.length - 1]!;
   if (x.rank < 2) throw new ShapeError('x', 'rank >= 2, channels last', x.shape);
   if (gamma.size !== c) throw new ShapeError('gamma', `[${c}] (the channels of x)`, gamma.shape);
   if (beta.size !== c) throw new ShapeError('beta', `[${c}] (the channels of x)`, beta.shape);
   const g = gamma.rank === 1 ? gamma : gamma.reshape([c]);
   const b = beta.rank === 1 ? beta : beta.reshape([c]);
+  if (activation !== 'linear' && activation !== 'relu') {
+    throw new ArgumentError('activation', `must be 'linear' or 'relu', got '${String(activation)}'`);
+  }
   if (x.dtype === 'float32' && tf.getKernel(BN_TRAIN_KERNEL, tf.getBackend())) {
     ensureGradient();
-    const [y, mean, variance] = tf.engine().runKernel(BN_TRAIN_KERNEL, { x, gamma: g, beta: b }, { epsilon }) as tf.Tensor[];
+    const [y, mean, variance] = tf.engine().runKernel(BN_TRAIN_KERNEL, { x, gamma: g, beta: b }, { epsilon, activation }) as tf.Tensor[];
     return { y: y!, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
   }
   const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
   const { mean, variance } = tf.moments(x, axes);
-  const y = tf.batchNorm(x, mean as tf.Tensor1D, variance as tf.Tensor1D, b as tf.Tensor1D, g as tf.Tensor1D, epsilon);
+  const normalised = tf.batchNorm(x, mean as tf.Tensor1D, variance as tf.Tensor1D, b as tf.Tensor1D, g as tf.Tensor1D, epsilon);
+  const y = activation === 'relu' ? tf.relu(normalised) : normalised;
   return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }

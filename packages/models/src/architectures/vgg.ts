@@ -35,8 +35,9 @@ class VggBlock {
   /** Returns the pre-activation output (upstream drops the block's last ReLU). */
   forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
     let h = x;
+    const last = this.layers.length - 1;
     this.layers.forEach(({ conv, bn }, i) => {
-      h = bn.forward(conv.forward(i === 0 ? h : tf.relu(h)), ctx);
+      h = bn.forward(conv.forward(h), ctx, i === last ? 'linear' : 'relu');
     });
     return h;
   }

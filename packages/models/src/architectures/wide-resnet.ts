@@ -29,8 +29,8 @@ class PreActBlock {
   }
 
   forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
-    const act = tf.relu(this.bn1.forward(x, ctx));
-    const out = this.conv2.forward(tf.relu(this.bn2.forward(this.conv1.forward(act), ctx)));
+    const act = this.bn1.forward(x, ctx, 'relu');
+    const out = this.conv2.forward(this.bn2.forward(this.conv1.forward(act), ctx, 'relu'));
     // Upstream: identity blocks add the raw input; projection blocks project the activated input.
     return tf.add(this.shortcut ? this.shortcut.forward(act) : x, out);
   }
@@ -75,7 +75,7 @@ export function buildWideResNet(wrn: WrnOptions) {
           for (const block of blocks) h = block.forward(h, ctx);
           features[`stage${s + 1}`] = h;
         });
-        const embedding = globalAvgPool(tf.relu(bn1.forward(h, ctx)));
+        const embedding = globalAvgPool(bn1.forward(h, ctx, 'relu'));
         features['embedding'] = embedding;
         return { logits: fc.forward(embedding), features };
       },

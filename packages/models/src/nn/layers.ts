@@ -4,7 +4,7 @@
  * callers control tidy scopes and gradients.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTraining, ShapeError } from '@dkl/core';
+import { batchNormTraining, ShapeError, type BatchNormActivation } from '@dkl/core';
 import { kaimingNormalFanOut, ones, torchDefault, zeros, type InitSpec } from './init.js';
 import type { Param, ParamStore } from './param.js';
 
@@ -128,11 +128,12 @@ export class BatchNorm2d {
     this.runningVar = store.declare(join(name, 'running_var'), 'vector', [channels], ones, false);
   }
 
-  forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
+  /** `activation` 'relu' gives relu(bn(x)), fused into the batch-norm pass where the backend can. */
+  forward(x: tf.Tensor4D, ctx: ForwardContext, activation: BatchNormActivation = 'linear'): tf.Tensor4D {
     const gamma = this.weight.value;
     const beta = this.bias.value;
     if (!ctx.training) {
-      return tf.batchNorm4d(
+      const y = tf.batchNorm4d(
         x,
         this.runningMean.value as tf.Tensor1D,
         this.runningVar.value as tf.Tensor1D,
@@ -140,6 +141,7 @@ export class BatchNorm2d {
         gamma as tf.Tensor1D,
         this.epsilon,
       );
+      return activation === 'relu' ? tf.relu(y) : y;
     }
     const [n, h, w] = x.shape;
     const count = n * h * w;
@@ -149,7 +151,7 @@ export class BatchNorm2d {
     // One fused pass forward and backward on backends that implement the op (dkl-native);
     // elsewhere tf.moments + the fused tf.batchNorm, whose chained gradient is the exact
     // batch-norm gradient (checked in test/layers.test.ts).
-    const { y, mean, variance } = batchNormTraining(x, gamma, beta, this.epsilon);
+    const { y, mean, variance } = batchNormTraining(x, gamma, beta, this.epsilon, activation);
     this.updateRunning(mean, variance, count);
     return y as tf.Tensor4D;
   }
@@ -208,8 +210,7 @@ export class ConvBn {
   }
 
   forward(x: tf.Tensor4D, ctx: ForwardContext, relu: boolean): tf.Tensor4D {
-    const y = this.bn.forward(this.conv.forward(x), ctx);
-    return relu ? tf.relu(y) : y;
+    return this.bn.forward(this.conv.forward(x), ctx, relu ? 'relu' : 'linear');
   }
 }
 
