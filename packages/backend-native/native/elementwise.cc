@@ -271,9 +271,31 @@ Napi::Value Reduce(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
-// batchNorm(x, mean, variance, offset | null, scale | null, out, channels, eps):
-// y = (x - mean) * scale / sqrt(variance + eps) + offset over the last axis;
-// every parameter has either 1 or `channels` elements.
+// The per-channel view of an activation for batch-norm: rows of `width`
+// consecutive channels starting at channel `offset(row)`. NHWC is rows of all
+// c channels; the blocked nChwBc layouts are rows of B channels, where row r
+// belongs to the channel block (r / hw) % (c / B).
+struct ChannelRows {
+  int64_t c, width, rows, hw, blocks;
+  ChannelRows(int64_t n, int64_t c, int block, int64_t hw)
+      : c(c), width(block == 0 ? c : block), rows(0), hw(hw), blocks(block == 0 ? 1 : c / block) {
+    if (c < 1 || n % c != 0 || n == 0) throw std::invalid_argument("x size is not a positive multiple of the channel count");
+    if (block != 0 && (block < 0 || c % block != 0 || hw < 1 || n % (hw * c) != 0)) {
+      throw std::invalid_argument("blocked layout: channels must be a multiple of the block and x a multiple of hw * c");
+    }
+    rows = n / width;
+  }
+  int64_t offset(int64_t r) const { return blocks == 1 ? 0 : ((r / hw) % blocks) * width; }
+};
+
+int layoutArg(const Napi::CallbackInfo &info, size_t i) {
+  return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int32Value() : 0;
+}
+
+// batchNorm(x, mean, variance, offset | null, scale | null, out, channels, eps, layout = 0, hw):
+// y = (x - mean) * scale / sqrt(variance + eps) + offset per channel of x (NHWC,
+// or nChwBc with B = layout and hw = H * W), in x's layout; every parameter has
+// either 1 or `channels` elements.
 Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
   auto x = f32(info, 0, "x");
   auto mean = f32(info, 1, "mean");
@@ -286,7 +308,8 @@ Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
   const int64_t c = info[6].As<Napi::Number>().Int64Value();
   const double eps = info[7].As<Napi::Number>().DoubleValue();
   const int64_t n = x.ElementLength();
-  if (c < 1 || n % c != 0) throw std::invalid_argument("x size is not a multiple of the channel count");
+  if (n == 0) return info.Env().Undefined();
+  const ChannelRows v(n, c, layoutArg(info, 8), layoutArg(info, 9));
   checkLen(o, n, "out");
   auto at = [c](const Napi::Float32Array &a, int64_t j, const char *name) -> float {
     const size_t len = a.ElementLength();
@@ -304,16 +327,16 @@ Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
     k[j] = static_cast<float>(s / std::sqrt(static_cast<double>(at(var, j, "variance")) + eps));
     b[j] = hasOffset ? at(offset, j, "offset") : 0.f;
   }
-  const int64_t rows = n / c;
+  const int64_t w = v.width;
   const float *xp = x.Data();
   float *out = o.Data();
-  const float *mp = m.data(), *kp = k.data(), *bp = b.data();
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float *xr = xp + r * c;
-    float *yr = out + r * c;
+  for (int64_t r = 0; r < v.rows; ++r) {
+    const int64_t off = v.offset(r);
+    const float *xr = xp + r * w, *mp = m.data() + off, *kp = k.data() + off, *bp = b.data() + off;
+    float *yr = out + r * w;
 #pragma omp simd
-    for (int64_t j = 0; j < c; ++j) yr[j] = (xr[j] - mp[j]) * kp[j] + bp[j];
+    for (int64_t j = 0; j < w; ++j) yr[j] = (xr[j] - mp[j]) * kp[j] + bp[j];
   }
   return info.Env().Undefined();
 }
@@ -359,23 +382,6 @@ Napi::Value Tile(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
-// The per-channel view of an activation for batch-norm: rows of `width`
-// consecutive channels starting at channel `offset(row)`. NHWC is rows of all
-// c channels; the blocked nChwBc layouts are rows of B channels, where row r
-// belongs to the channel block (r / hw) % (c / B).
-struct ChannelRows {
-  int64_t c, width, rows, hw, blocks;
-  ChannelRows(int64_t n, int64_t c, int block, int64_t hw)
-      : c(c), width(block == 0 ? c : block), rows(0), hw(hw), blocks(block == 0 ? 1 : c / block) {
-    if (c < 1 || n % c != 0 || n == 0) throw std::invalid_argument("x size is not a positive multiple of the channel count");
-    if (block != 0 && (block < 0 || c % block != 0 || hw < 1 || n % (hw * c) != 0)) {
-      throw std::invalid_argument("blocked layout: channels must be a multiple of the block and x a multiple of hw * c");
-    }
-    rows = n / width;
-  }
-  int64_t offset(int64_t r) const { return blocks == 1 ? 0 : ((r / hw) % blocks) * width; }
-};
-
 // Per-channel sums over the rows of an activation, in double, across threads.
 template <typename F>
 void channelSums(const ChannelRows &v, std::vector<double> &s1, std::vector<double> &s2, F rowFn) {
@@ -401,9 +407,6 @@ void channelSums(const ChannelRows &v, std::vector<double> &s1, std::vector<doub
   }
 }
 
-int layoutArg(const Napi::CallbackInfo &info, size_t i) {
-  return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int32Value() : 0;
-}
 
 // bnTrainForward(x, gamma, beta, y, mean, variance, c, eps, layout = 0, hw, relu = false):
 // batch statistics per channel of x (NHWC, or nChwBc with B = layout and hw =

@@ -49,6 +49,8 @@ export interface NativeAddon {
     out: Float32Array,
     channels: number,
     eps: number,
+    layout?: number,
+    hw?: number,
   ): void;
   tile(x: Float32Array, out: Float32Array, shape: Int32Array): void;
   bnTrainForward(

@@ -103,6 +103,17 @@ describe.skipIf(!addonBuilt)('blocked activation layouts', () => {
     tf.dispose([x, w, gamma, beta, conv, y]);
   });
 
+  it('inference batch-norm (tf.batchNorm) keeps blocked activations blocked and matches the cpu backend', async () => {
+    await tf.setBackend('dkl-native');
+    const b = nativeBackend();
+    const y = tf.tidy(() => tf.batchNorm(tf.conv2d(tf.ones([1, 4, 4, 16]) as tf.Tensor4D, tf.ones([3, 3, 16, 16]) as tf.Tensor4D, 1, 'same'), tf.ones([16]), tf.ones([16])));
+    expect(b.blockedOf(y)?.block ?? 0).toBe(block);
+    y.dispose();
+    const inputs = [arr([2, 5, 5, 16], 34), arr([3, 3, 16, 16], 35, -0.2, 0.2), arr([16], 36), arr([16], 37, 0.5, 2), arr([16], 38), arr([16], 39, 0.5, 1.5)];
+    await compareBackends(inputs, (x, w, m, v, o, s) =>
+      tf.relu(tf.batchNorm(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), m!, v!, o!, s!, 1e-5)));
+  });
+
   it('gradients arriving in NHWC (from global pooling) meet blocked activations and stay correct', async () => {
     // mean's gradient is an NHWC broadcast; it meets the blocked relu input, batch-norm input and
     // the identity shortcut of a stack of blocks.

@@ -174,11 +174,13 @@ function batchNorm(args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
   if (!ok || sizeOf(x.shape) === 0) return null;
   const out = b.alloc(sizeOf(x.shape));
   const eps = Number(args.attrs?.['varianceEpsilon'] ?? 0.001);
+  // Blocked activations (from a convolution) are normalised in their layout and stay in it.
+  const xIn = b.f32InLayout(x);
   b.addon.batchNorm(
-    b.f32(x), b.f32(mean), b.f32(variance), offset ? b.f32(offset) : null, scale ? b.f32(scale) : null,
-    out, c, eps,
+    xIn.values, b.f32(mean), b.f32(variance), offset ? b.f32(offset) : null, scale ? b.f32(scale) : null,
+    out, c, eps, xIn.block, x.shape.length === 4 ? x.shape[1]! * x.shape[2]! : 1,
   );
-  return b.output(x.shape, out);
+  return b.outputInLayout(x.shape, out, xIn.block);
 }
 
 function tile(args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
