@@ -48,6 +48,26 @@ struct ConvParams {
     if (groups == 1) return memory::desc({oc, ic, kh, kw}, dt::f32, tag::hwio);
     return memory::desc({groups, oc / groups, ic / groups, kh, kw}, dt::f32, tag::hwigo);
   }
+  // An ungrouped filter in layout `block`: 0 = tfjs' HWIO, 8 / 16 = oneDNN's
+  // OIhw8i8o / OIhw16i16o (ABcd8b8a / ABcd16b16a), which the forward and
+  // backward-weights primitives use on AVX2 / AVX-512 when both channel counts
+  // are multiples of the block (then it holds exactly as many floats as HWIO).
+  memory::desc filterMd(int block) const {
+    if (block == 0) return userWeightsMd();
+    if (groups != 1 || (block != 8 && block != 16) || ic % block != 0 || oc % block != 0) {
+      throw std::invalid_argument("filter layout " + std::to_string(block) + " needs an ungrouped filter with in and out channels multiple of it");
+    }
+    return memory::desc({oc, ic, kh, kw}, dt::f32, block == 16 ? tag::OIhw16i16o : tag::OIhw8i8o);
+  }
+  // The filter layout code of `md`, or -1 when it is none of filterMd's.
+  int filterBlockOf(const memory::desc &md) const {
+    if (md == userWeightsMd()) return 0;
+    if (groups != 1) return -1;
+    for (int block : {16, 8}) {
+      if (ic % block == 0 && oc % block == 0 && md == filterMd(block)) return block;
+    }
+    return -1;
+  }
   memory::desc anyWeightsMd() const {
     if (groups == 1) return memory::desc({oc, ic, kh, kw}, dt::f32, tag::any);
     return memory::desc({groups, oc / groups, ic / groups, kh, kw}, dt::f32, tag::any);
@@ -104,8 +124,6 @@ dnnl::convolution_forward::primitive_desc convFwdPd(const ConvParams &c, bool wi
 struct ConvFwdEntry {
   dnnl::convolution_forward::primitive_desc pd;
   dnnl::convolution_forward prim;
-  memory::desc userW;
-  bool reorderW;
   // Weights in the primitive's preferred layout: a C++-owned buffer reused
   // across calls (never JS memory), so each call reorders into warm pages.
   memory scratchW;
@@ -113,8 +131,6 @@ struct ConvFwdEntry {
 struct ConvBwdDataEntry {
   dnnl::convolution_backward_data::primitive_desc pd;
   dnnl::convolution_backward_data prim;
-  memory::desc userW;
-  bool reorderW;
   // Weights in the primitive's preferred layout: a C++-owned buffer reused
   // across calls (never JS memory), so each call reorders into warm pages.
   memory scratchW;
@@ -122,8 +138,6 @@ struct ConvBwdDataEntry {
 struct ConvBwdWeightsEntry {
   dnnl::convolution_backward_weights::primitive_desc pd;
   dnnl::convolution_backward_weights prim;
-  memory::desc userW;
-  bool reorderW;
   // Weights in the primitive's preferred layout: a C++-owned buffer reused
   // across calls (never JS memory), so each call reorders into warm pages.
   memory scratchW;
@@ -133,16 +147,13 @@ std::unordered_map<std::string, ConvFwdEntry> convFwdCache;
 std::unordered_map<std::string, ConvBwdDataEntry> convBwdDataCache;
 std::unordered_map<std::string, ConvBwdWeightsEntry> convBwdWeightsCache;
 
-// Copies user weights into the layout a primitive wants (a no-op view when equal).
-memory weightsIn(const memory::desc &userMd, bool reorder, memory &scratch, float *ptr) {
-  memory user(userMd, engine(), ptr);
-  if (!reorder) return user;
-  dnnl::reorder(user, scratch).execute(stream(), user, scratch);
+// The caller's filter (layout `user`) in the layout a primitive wants: the
+// caller's buffer itself when they agree, else a reorder into `scratch`.
+memory weightsIn(const memory::desc &want, const memory::desc &user, memory &scratch, float *ptr) {
+  memory u(user, engine(), ptr);
+  if (want == user) return u;
+  dnnl::reorder(u, scratch).execute(stream(), u, scratch);
   return scratch;
-}
-
-memory scratchFor(bool reorder, const memory::desc &md) {
-  return reorder ? memory(md, engine()) : memory();
 }
 
 // A growable, C++-owned buffer for activations in a primitive's blocked layout.
@@ -254,9 +265,10 @@ dnnl::convolution_forward::primitive_desc convFwdPdAny(const ConvParams &c) {
 
 
 // convForward(x, w, bias | null, y, params Int32Array[19], alpha, xLayout,
-// acceptBlocked) -> layout code of y. x is read in layout xLayout (see
-// activationMd); y is NHWC unless acceptBlocked and the primitive prefers a
-// blocked layout, which is then written as is (no reorder back).
+// acceptBlocked, wLayout) -> layout code of y. x is read in layout xLayout (see
+// activationMd), w in wLayout (see ConvParams::filterMd); y is NHWC unless
+// acceptBlocked and the primitive prefers a blocked layout, which is then
+// written as is (no reorder back).
 Napi::Value ConvForward(const Napi::CallbackInfo &info) {
   auto x = f32(info, 0, "x");
   auto w = f32(info, 1, "filter");
@@ -267,21 +279,21 @@ Napi::Value ConvForward(const Napi::CallbackInfo &info) {
   const float alpha = static_cast<float>(info[5].As<Napi::Number>().DoubleValue());
   const int xLayout = intArg(info, 6, "xLayout");
   const bool acceptBlocked = info[7].ToBoolean();
+  const int wLayout = info.Length() > 8 ? intArg(info, 8, "wLayout") : 0;
   ConvParams c(p.Data());
   std::string key = paramsKey(withBias ? "fb" : "f", p.Data(), 19) + "," + std::to_string(alpha);
   auto it = convFwdCache.find(key);
   if (it == convFwdCache.end()) {
     auto pd = convFwdPd(c, withBias, prop_kind::forward_training, userScratchpad(activationAttr(c.act, alpha)));
-    memory::desc userW = c.userWeightsMd();
-    const bool re = pd.weights_desc() != userW;
-    ConvFwdEntry e{pd, dnnl::convolution_forward(pd), userW, re, scratchFor(re, pd.weights_desc())};
+    ConvFwdEntry e{pd, dnnl::convolution_forward(pd), memory(pd.weights_desc(), engine())};
     it = convFwdCache.emplace(key, std::move(e)).first;
   }
   auto &e = it->second;
   checkSize(x, c.srcMd(), "x");
   checkSize(y, c.dstMd(), "y");
   memory src = activationIn(c.srcMd(xLayout), e.pd.src_desc(), x.Data(), scratchIn1);
-  memory wts = weightsIn(e.userW, e.reorderW, e.scratchW, w.Data());
+  checkSize(w, c.filterMd(wLayout), "filter");
+  memory wts = weightsIn(e.pd.weights_desc(), c.filterMd(wLayout), e.scratchW, w.Data());
   ActivationOut dst(e.pd.dst_desc(), c.dstMd(), y.Data(), scratchOut, acceptBlocked);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DST, dst.mem()}};
   if (withBias) args.emplace(DNNL_ARG_BIAS, memory(e.pd.bias_desc(), engine(), bias));
@@ -292,7 +304,7 @@ Napi::Value ConvForward(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), yLayout);
 }
 
-// convBackwardData(dy, w, dx, params, dyLayout, acceptBlocked) -> layout code of dx.
+// convBackwardData(dy, w, dx, params, dyLayout, acceptBlocked, wLayout) -> layout code of dx.
 Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
   auto dy = f32(info, 0, "dy");
   auto w = f32(info, 1, "filter");
@@ -300,6 +312,7 @@ Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
   auto p = i32(info, 3, "params", 19);
   const int dyLayout = intArg(info, 4, "dyLayout");
   const bool acceptBlocked = info[5].ToBoolean();
+  const int wLayout = info.Length() > 6 ? intArg(info, 6, "wLayout") : 0;
   ConvParams c(p.Data());
   std::string key = paramsKey("bd", p.Data(), 19);
   auto it = convBwdDataCache.find(key);
@@ -308,16 +321,15 @@ Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
     dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, anyLike(c.srcMd()), c.anyWeightsMd(),
                                             anyLike(c.dstMd()), c.strides(), c.dilates(), c.padL(), c.padR());
     dnnl::convolution_backward_data::primitive_desc pd(d, userScratchpad(), engine(), hint);
-    memory::desc userW = c.userWeightsMd();
-    const bool re = pd.weights_desc() != userW;
-    ConvBwdDataEntry e{pd, dnnl::convolution_backward_data(pd), userW, re, scratchFor(re, pd.weights_desc())};
+    ConvBwdDataEntry e{pd, dnnl::convolution_backward_data(pd), memory(pd.weights_desc(), engine())};
     it = convBwdDataCache.emplace(key, std::move(e)).first;
   }
   auto &e = it->second;
   checkSize(dy, c.dstMd(), "dy");
   checkSize(dx, c.srcMd(), "dx");
   memory dyMem = activationIn(c.dstMd(dyLayout), e.pd.diff_dst_desc(), dy.Data(), scratchIn1);
-  memory wts = weightsIn(e.userW, e.reorderW, e.scratchW, w.Data());
+  checkSize(w, c.filterMd(wLayout), "filter");
+  memory wts = weightsIn(e.pd.weights_desc(), c.filterMd(wLayout), e.scratchW, w.Data());
   ActivationOut dxOut(e.pd.diff_src_desc(), c.srcMd(), dx.Data(), scratchOut, acceptBlocked);
   std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dyMem}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DIFF_SRC, dxOut.mem()}};
   addScratchpad(args, e.pd);
@@ -327,7 +339,9 @@ Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), dxLayout);
 }
 
-// convBackwardWeights(x, dy, dw, params, xLayout, dyLayout); dw is HWIO.
+// convBackwardWeights(x, dy, dw, params, xLayout, dyLayout, acceptBlocked) ->
+// layout code of dw: HWIO, or the primitive's blocked filter layout (see
+// ConvParams::filterMd) written as is when acceptBlocked.
 Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
   auto x = f32(info, 0, "x");
   auto dy = f32(info, 1, "dy");
@@ -335,6 +349,7 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
   auto p = i32(info, 3, "params", 19);
   const int xLayout = intArg(info, 4, "xLayout");
   const int dyLayout = intArg(info, 5, "dyLayout");
+  const bool acceptBlocked = info.Length() > 6 && info[6].ToBoolean();
   ConvParams c(p.Data());
   std::string key = paramsKey("bw", p.Data(), 19);
   auto it = convBwdWeightsCache.find(key);
@@ -343,26 +358,25 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
     dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, anyLike(c.srcMd()), c.anyWeightsMd(),
                                                anyLike(c.dstMd()), c.strides(), c.dilates(), c.padL(), c.padR());
     dnnl::convolution_backward_weights::primitive_desc pd(d, userScratchpad(), engine(), hint);
-    memory::desc userW = c.userWeightsMd();
-    const bool re = pd.diff_weights_desc() != userW;
-    ConvBwdWeightsEntry e{pd, dnnl::convolution_backward_weights(pd), userW, re,
-                          scratchFor(re, pd.diff_weights_desc())};
+    ConvBwdWeightsEntry e{pd, dnnl::convolution_backward_weights(pd), memory(pd.diff_weights_desc(), engine())};
     it = convBwdWeightsCache.emplace(key, std::move(e)).first;
   }
   auto &e = it->second;
   checkSize(x, c.srcMd(), "x");
   checkSize(dy, c.dstMd(), "dy");
-  checkSize(dw, e.userW, "dw");
+  checkSize(dw, c.userWeightsMd(), "dw");
   memory src = activationIn(c.srcMd(xLayout), e.pd.src_desc(), x.Data(), scratchIn1);
   memory dyMem = activationIn(c.dstMd(dyLayout), e.pd.diff_dst_desc(), dy.Data(), scratchIn2);
-  memory user(e.userW, engine(), dw.Data());
-  memory dwMem = e.reorderW ? e.scratchW : user;
+  const int want = c.filterBlockOf(e.pd.diff_weights_desc());
+  const bool direct = want == 0 || (want > 0 && acceptBlocked);
+  memory user(direct ? e.pd.diff_weights_desc() : c.userWeightsMd(), engine(), dw.Data());
+  memory dwMem = direct ? user : e.scratchW;
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, dyMem}, {DNNL_ARG_DIFF_WEIGHTS, dwMem}};
   addScratchpad(args, e.pd);
   e.prim.execute(stream(), args);
-  if (e.reorderW) dnnl::reorder(dwMem, user).execute(stream(), dwMem, user);
+  if (!direct) dnnl::reorder(dwMem, user).execute(stream(), dwMem, user);
   stream().wait();
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), direct ? want : 0);
 }
 
 // ---- layouts -----------------------------------------------------------------
@@ -376,6 +390,26 @@ Napi::Value Relayout(const Napi::CallbackInfo &info) {
   const int from = intArg(info, 3, "fromLayout"), to = intArg(info, 4, "toLayout");
   const memory::dims nchw{d.Data()[0], d.Data()[3], d.Data()[1], d.Data()[2]};
   const memory::desc fromMd = activationMd(nchw, from), toMd = activationMd(nchw, to);
+  checkSize(src, fromMd, "src");
+  checkSize(dst, toMd, "dst");
+  memory a(fromMd, engine(), src.Data()), b(toMd, engine(), dst.Data());
+  dnnl::reorder(a, b).execute(stream(), a, b);
+  stream().wait();
+  return info.Env().Undefined();
+}
+
+// relayoutFilter(src, dst, dims Int32Array[4] = [kh, kw, in, out], fromLayout,
+// toLayout): copies an ungrouped filter between HWIO and the blocked layouts.
+Napi::Value RelayoutFilter(const Napi::CallbackInfo &info) {
+  auto src = f32(info, 0, "src");
+  auto dst = f32(info, 1, "dst");
+  auto d = i32(info, 2, "dims", 4);
+  const int from = intArg(info, 3, "fromLayout"), to = intArg(info, 4, "toLayout");
+  const int32_t *q = d.Data();
+  // A 1x1 stride-1 convolution description of the filter's shape.
+  const int32_t params[19] = {1, 1, 1, q[2], 1, 1, q[3], q[0], q[1], 1, 1, 1, 1, 0, 0, 0, 0, 1, 0};
+  const ConvParams c(params);
+  const memory::desc fromMd = c.filterMd(from), toMd = c.filterMd(to);
   checkSize(src, fromMd, "src");
   checkSize(dst, toMd, "dst");
   memory a(fromMd, engine(), src.Data()), b(toMd, engine(), dst.Data());
@@ -536,6 +570,7 @@ void RegisterOneDnnKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("convBackwardWeights", Napi::Function::New(env, Guard<ConvBackwardWeights>));
   exports.Set("matMul", Napi::Function::New(env, Guard<MatMul>));
   exports.Set("relayout", Napi::Function::New(env, Guard<Relayout>));
+  exports.Set("relayoutFilter", Napi::Function::New(env, Guard<RelayoutFilter>));
   exports.Set("poolForward", Napi::Function::New(env, Guard<PoolForward>));
   exports.Set("poolBackward", Napi::Function::New(env, Guard<PoolBackward>));
 }

@@ -23,10 +23,17 @@ export interface NativeAddon {
    */
   convForward(
     x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, params: Int32Array, alpha: number,
-    xLayout: number, acceptBlocked: boolean,
+    xLayout: number, acceptBlocked: boolean, wLayout?: number,
   ): number;
-  convBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array, dyLayout: number, acceptBlocked: boolean): number;
-  convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array, xLayout: number, dyLayout: number): void;
+  convBackwardData(
+    dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array, dyLayout: number, acceptBlocked: boolean, wLayout?: number,
+  ): number;
+  /** Filter layout codes: 0 = HWIO, 8 / 16 = OIhw8i8o / OIhw16i16o; returns the layout dw was written in. */
+  convBackwardWeights(
+    x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array, xLayout: number, dyLayout: number, acceptBlocked?: boolean,
+  ): number;
+  /** Copies a filter of HWIO shape `dims` from layout `from` to layout `to`. */
+  relayoutFilter(src: Float32Array, dst: Float32Array, dims: Int32Array, from: number, to: number): void;
   /**
    * One PyTorch SGD step: hyper = [learningRate, momentum, dampening, weightDecay, nesterov (0/1)];
    * `buf` null on the first step, `bufOut` null when momentum is 0.

@@ -6,22 +6,40 @@ import type { NativeAddon } from './addon.js';
 type DataId = object;
 
 /**
- * An activation [N, H, W, C] whose values are stored in oneDNN's channel-blocked
- * nChwBc layout (B = `block`) instead of NHWC. Same number of floats (C % B == 0).
+ * What a blocked layout holds: an activation [N, H, W, C] in oneDNN's nChwBc
+ * (instead of NHWC), or a convolution filter [kh, kw, in, out] in OIhwBiBo
+ * (instead of HWIO).
  */
-export interface BlockedActivation {
+export type BlockedKind = 'activation' | 'filter';
+
+/**
+ * A tensor whose values are stored in one of oneDNN's channel-blocked layouts,
+ * with block B = 8 or 16; the blocked channel counts are multiples of B, so it
+ * holds exactly as many floats as the tfjs layout.
+ */
+export interface BlockedTensor {
+  kind: BlockedKind;
   /** 8 or 16. */
   block: number;
-  /** The logical NHWC shape the values were written for. */
+  /** The logical tfjs shape the values were written for. */
   dims: readonly number[];
   /** The blocked values. */
   values: Float32Array;
 }
 
+/** A layout: `block` 0 is tfjs' own (NHWC / HWIO), whatever the kind. */
+export interface Layout {
+  kind: BlockedKind;
+  block: number;
+}
+
+/** tfjs' own layout. */
+export const PLAIN: Layout = { kind: 'activation', block: 0 };
+
 /** A stored tensor entry of the cpu backend, with the blocked-layout mark this backend adds. */
 interface Entry {
   values: tf.backend_util.BackendValues;
-  blocked?: BlockedActivation;
+  blocked?: BlockedTensor;
 }
 
 /** Activation layouts are propagated between native kernels unless DKL_NATIVE_LAYOUT=nhwc. */
@@ -52,12 +70,13 @@ function poolMaxBytes(): number {
  *
  * Activations may stay in oneDNN's blocked layout between native kernels
  * (convolutions, batch-norm, elementwise ops), as PyTorch keeps them, instead
- * of being reordered to NHWC and back around every convolution. Such a tensor
- * is marked with its {@link BlockedActivation}; its `values` property is an
- * accessor that reorders it to NHWC, in place and once, the first time
- * anything else (a cpu kernel, `dataSync`, a download) reads it, so the
- * layout is invisible outside the kernels that understand it.
- * DKL_NATIVE_LAYOUT=nhwc switches this off.
+ * of being reordered to NHWC and back around every convolution; so may
+ * filters between the backward-weights pass, the optimizer update and the next
+ * forward pass. Such a tensor is marked with its {@link BlockedTensor}; its
+ * `values` property is an accessor that reorders it to the tfjs layout, in
+ * place and once, the first time anything else (a cpu kernel, `dataSync`, a
+ * download) reads it, so the layout is invisible outside the kernels that
+ * understand it. DKL_NATIVE_LAYOUT=nhwc switches this off.
  */
 export class NativeBackend extends MathBackendCPU {
   private readonly pool = new Map<number, Float32Array[]>();
@@ -123,54 +142,73 @@ export class NativeBackend extends MathBackendCPU {
     super.move(dataId, values, shape, dtype, refCount);
   }
 
-  /**
-   * Wraps values written in the blocked layout `block` (0 = NHWC) as a float32
-   * tensor of NHWC shape `shape`.
-   */
-  outputInLayout(shape: number[], values: Float32Array, block: number): tf.TensorInfo {
+  /** Wraps values written in `layout` as a float32 tensor of tfjs shape `shape`. */
+  outputInLayout(shape: number[], values: Float32Array, layout: Layout): tf.TensorInfo {
     const info = this.output(shape, values);
-    if (block !== 0) this.markBlocked(this.data.get(info.dataId) as Entry, { block, dims: [...shape], values });
+    if (layout.block !== 0) {
+      this.markBlocked(this.data.get(info.dataId) as Entry, { kind: layout.kind, block: layout.block, dims: [...shape], values });
+    }
     return info;
   }
 
   /**
-   * The blocked layout of `t`'s values, if they are blocked and were written
-   * for exactly `t`'s shape (a reshaped view reads as NHWC).
+   * The blocked layout of `t`'s values (of the given kind, if one is given), if
+   * they are blocked and were written for exactly `t`'s shape (a reshaped view
+   * reads as the tfjs layout).
    */
-  blockedOf(t: tf.TensorInfo): BlockedActivation | undefined {
+  blockedOf(t: tf.TensorInfo, kind?: BlockedKind): BlockedTensor | undefined {
     const b = (this.data.get(t.dataId) as Entry).blocked;
-    if (!b || b.dims.length !== t.shape.length || b.dims.some((d, i) => d !== t.shape[i])) return undefined;
+    if (!b || (kind && b.kind !== kind)) return undefined;
+    if (b.dims.length !== t.shape.length || b.dims.some((d, i) => d !== t.shape[i])) return undefined;
     return b;
   }
 
-  /** The values of `t` in its current layout (code 0 = NHWC), without reordering. */
-  f32InLayout(t: tf.TensorInfo): { values: Float32Array; block: number } {
-    const b = this.blockedOf(t);
-    return b ? { values: b.values, block: b.block } : { values: this.f32(t), block: 0 };
-  }
-
-  /** Whether an NHWC tensor of this shape can be held in blocked layout `block`. */
-  canBlock(shape: readonly number[], block: number): boolean {
-    return block !== 0 && shape.length === 4 && shape[3]! % block === 0;
+  /** The layout `t`'s values are stored in. */
+  layoutOf(t: tf.TensorInfo, kind?: BlockedKind): Layout {
+    const b = this.blockedOf(t, kind);
+    return b ? { kind: b.kind, block: b.block } : PLAIN;
   }
 
   /**
-   * `t`'s values in layout `block` (0 = NHWC) for one kernel call: its own storage when it is in
-   * that layout already, else a reordered temporary that `release` hands back to the pool (the
-   * tensor's own storage is left as it is). Blocked targets need {@link canBlock}.
+   * The values of `t` in their current layout, without reordering, when that is
+   * tfjs' own or a blocked layout of `kind`; otherwise reordered to tfjs' layout.
    */
-  valuesIn(t: tf.TensorInfo, block: number): { values: Float32Array; release: () => void } {
+  f32InLayout(t: tf.TensorInfo, kind: BlockedKind): { values: Float32Array; block: number } {
+    const b = this.blockedOf(t, kind);
+    return b ? { values: b.values, block: b.block } : { values: this.f32(t), block: 0 };
+  }
+
+  /** Whether a tensor of this tfjs shape can be held in `layout`. */
+  canBlock(shape: readonly number[], layout: Layout): boolean {
+    if (layout.block === 0 || shape.length !== 4) return false;
+    if (layout.kind === 'filter') return shape[2]! % layout.block === 0 && shape[3]! % layout.block === 0;
+    return shape[3]! % layout.block === 0;
+  }
+
+  /**
+   * `t`'s values in `layout` for one kernel call: its own storage when it is in
+   * that layout already, else a reordered temporary that `release` hands back
+   * to the pool (the tensor's own storage is left as it is). Blocked targets
+   * need {@link canBlock}.
+   */
+  valuesIn(t: tf.TensorInfo, layout: Layout): { values: Float32Array; release: () => void } {
     const own = this.blockedOf(t);
-    if ((own?.block ?? 0) === block) return { values: own ? own.values : this.f32(t), release: () => {} };
-    if (block === 0) return { values: this.f32(t), release: () => {} };
-    const src = this.f32InLayout(t);
+    const same = own ? own.block === layout.block && own.kind === layout.kind : layout.block === 0;
+    if (same) return { values: own ? own.values : this.f32(t), release: () => {} };
+    if (layout.block === 0) return { values: this.f32(t), release: () => {} };
+    const src = this.f32InLayout(t, layout.kind);
     const tmp = this.alloc(src.values.length);
-    const [n, h, w, c] = t.shape;
-    this.addon.relayout(src.values, tmp, Int32Array.from([n!, h!, w!, c!]), src.block, block);
+    this.relayout(layout.kind, t.shape, src.values, tmp, src.block, layout.block);
     return { values: tmp, release: () => this.recycle(tmp) };
   }
 
-  private markBlocked(entry: Entry, blocked: BlockedActivation): void {
+  private relayout(kind: BlockedKind, dims: readonly number[], src: Float32Array, dst: Float32Array, from: number, to: number): void {
+    const d = Int32Array.from(dims);
+    if (kind === 'filter') this.addon.relayoutFilter(src, dst, d, from, to);
+    else this.addon.relayout(src, dst, d, from, to);
+  }
+
+  private markBlocked(entry: Entry, blocked: BlockedTensor): void {
     entry.blocked = blocked;
     const settle = (values: tf.backend_util.BackendValues) => {
       Object.defineProperty(entry, 'values', { value: values, writable: true, configurable: true, enumerable: true });
@@ -180,7 +218,7 @@ export class NativeBackend extends MathBackendCPU {
       configurable: true,
       enumerable: true,
       get: () => {
-        const plain = this.toNhwc(blocked);
+        const plain = this.toPlain(blocked);
         settle(plain);
         return plain;
       },
@@ -188,10 +226,9 @@ export class NativeBackend extends MathBackendCPU {
     });
   }
 
-  private toNhwc(b: BlockedActivation): Float32Array {
+  private toPlain(b: BlockedTensor): Float32Array {
     const plain = this.alloc(b.values.length);
-    const [n, h, w, c] = b.dims;
-    this.addon.relayout(b.values, plain, Int32Array.from([n!, h!, w!, c!]), b.block, 0);
+    this.relayout(b.kind, b.dims, b.values, plain, b.block, 0);
     if (this.owned.get(plain.buffer) === plain) this.attached.add(plain.buffer);
     this.recycle(b.values);
     return plain;

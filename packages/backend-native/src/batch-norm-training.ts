@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL } from '@dkl/core';
 
-import type { NativeBackend } from './backend.js';
+import { type NativeBackend, PLAIN } from './backend.js';
 
 export { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL };
 
@@ -31,12 +31,12 @@ export function batchNormTrainingKernels(): tf.KernelConfig[] {
         const y = b.alloc(tf.util.sizeFromShape(x.shape));
         const mean = new Float32Array(c), variance = new Float32Array(c);
         // Blocked activations (from a convolution) are normalised in their layout and stay in it.
-        const xIn = b.f32InLayout(x);
+        const xIn = b.f32InLayout(x, 'activation');
         b.addon.bnTrainForward(
           xIn.values, b.f32(gamma), b.f32(beta), y, mean, variance, c, Number(attrs?.['epsilon']), xIn.block, spatialSize(x),
           attrs?.['activation'] === 'relu',
         );
-        return [b.outputInLayout(x.shape, y, xIn.block), b.output([c], mean), b.output([c], variance)];
+        return [b.outputInLayout(x.shape, y, { kind: 'activation', block: xIn.block }), b.output([c], mean), b.output([c], variance)];
       },
     },
     {
@@ -50,11 +50,12 @@ export function batchNormTrainingKernels(): tf.KernelConfig[] {
         const dgamma = new Float32Array(c), dbeta = new Float32Array(c);
         // dy and x must share a layout: x's when it is blocked (an NHWC dy is reordered into a
         // temporary), else dy's, else NHWC.
-        const wanted = b.blockedOf(x!)?.block ?? b.blockedOf(dy!)?.block ?? 0;
-        const block = b.canBlock(x!.shape, wanted) ? wanted : 0;
-        const vdy = b.valuesIn(dy!, block), vx = b.valuesIn(x!, block);
+        const wanted = b.blockedOf(x!, 'activation') ?? b.blockedOf(dy!, 'activation');
+        const layout = wanted && b.canBlock(x!.shape, wanted) ? wanted : PLAIN;
+        const block = layout.block;
+        const vdy = b.valuesIn(dy!, layout), vx = b.valuesIn(x!, layout);
         // y is passed for a fused relu: its sign masks dy.
-        const vy = attrs?.['activation'] === 'relu' && y ? b.valuesIn(y, block) : null;
+        const vy = attrs?.['activation'] === 'relu' && y ? b.valuesIn(y, layout) : null;
         b.addon.bnTrainBackward(
           vdy.values, vx.values, b.f32(gamma!), b.f32(mean!), b.f32(variance!), dx, dgamma, dbeta, c, Number(attrs?.['epsilon']),
           block, spatialSize(x!), vy ? vy.values : null,
@@ -62,7 +63,7 @@ export function batchNormTrainingKernels(): tf.KernelConfig[] {
         vdy.release();
         vx.release();
         vy?.release();
-        return [b.outputInLayout(x!.shape, dx, block), b.output([c], dgamma), b.output([c], dbeta)];
+        return [b.outputInLayout(x!.shape, dx, layout), b.output([c], dgamma), b.output([c], dbeta)];
       },
     },
   ];

@@ -3,6 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { sgdUpdate } from '@dkl/core';
+
 import { NativeBackend, batchNormTraining, loadAddon } from '../src/index.js';
 import { addonBuilt, arr, compareBackends, compareWithGrads, randomArray, runOn, setup } from './helpers.js';
 
@@ -38,6 +40,23 @@ describe.skipIf(!addonBuilt)('blocked activation layouts', () => {
       expect(back).toEqual(nhwc);
     }
     expect(() => addon.relayout(nhwc, new Float32Array(nhwc.length), Int32Array.from([2, 3, 5, 30]), 0, 16)).toThrow(/nChw16c needs a channel count that is a multiple of 16, got 30/);
+  });
+
+  it('the addon reorders HWIO <-> blocked filters exactly', () => {
+    const addon = loadAddon();
+    const dims = Int32Array.from([3, 2, 16, 32]);
+    const hwio = randomArray(3 * 2 * 16 * 32, 4);
+    for (const b of [8, 16]) {
+      const blocked = new Float32Array(hwio.length), back = new Float32Array(hwio.length);
+      addon.relayoutFilter(hwio, blocked, dims, 0, b);
+      // OIhwBiBo: [o / B][i / B][h][w][i % B][o % B]
+      const at = (h: number, w: number, i: number, o: number) =>
+        (((((Math.floor(o / b) * (16 / b) + Math.floor(i / b)) * 3 + h) * 2 + w) * b + (i % b)) * b) + (o % b);
+      expect(blocked[at(2, 1, 13, 29)]).toBe(hwio[((2 * 2 + 1) * 16 + 13) * 32 + 29]);
+      addon.relayoutFilter(blocked, back, dims, b, 0);
+      expect(back).toEqual(hwio);
+    }
+    expect(() => addon.relayoutFilter(hwio, new Float32Array(hwio.length), Int32Array.from([3, 2, 12, 32]), 0, 16)).toThrow(/multiple/);
   });
 
   it('convolutions leave blocked outputs, and every reader sees NHWC values', async () => {
@@ -161,9 +180,17 @@ describe.skipIf(!addonBuilt)('blocked activation layouts', () => {
       tf.variable(tf.tensor4d(randomArray(9 * 16 * 16, 52, -0.2, 0.2), [3, 3, 16, 16])),
       tf.variable(tf.ones([16])), tf.variable(tf.zeros([16])), tf.variable(tf.ones([16])), tf.variable(tf.zeros([16])),
     ];
+    const [w1, w2, g1, b1, g2, b2] = vars as [tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable];
+    const bufs = new Map<string, tf.Tensor>();
     const step = () => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(block4(x, ...(vars as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor])))) as tf.Scalar);
-      tf.tidy(() => vars.forEach((v) => v.assign(tf.sub(v, tf.mul(grads[v.name]!, 0.01)))));
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(block4(x, w1, w2, g1, b1, g2, b2))) as tf.Scalar);
+      for (const v of vars) {
+        const r = sgdUpdate(v, grads[v.name]!, bufs.get(v.name) ?? null, { learningRate: 0.01, momentum: 0.9, dampening: 0, weightDecay: 5e-4, nesterov: false });
+        bufs.get(v.name)?.dispose();
+        bufs.set(v.name, r.buf!);
+        v.assign(r.w);
+        r.w.dispose();
+      }
       tf.dispose(grads);
       const loss = value.dataSync()[0]!;
       value.dispose();
@@ -177,7 +204,35 @@ describe.skipIf(!addonBuilt)('blocked activation layouts', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     expect(b.recycledBytes).toBeLessThanOrEqual(pooled + 4 * 8 * 8 * 16 * 4 * 8);
     expect(last).toBeLessThan(first);
-    tf.dispose([x, ...vars]);
+    // The filters and their momentum now live in the blocked filter layout between steps.
+    const filterBlock = b.blockedOf(w1)?.block ?? 0;
+    if (block !== 0) expect(filterBlock).toBeGreaterThan(0);
+    expect(b.blockedOf(bufs.get(w1.name)!)?.block ?? 0).toBe(filterBlock);
+    tf.dispose([x, ...vars, ...bufs.values()]);
+  });
+
+  it('SGD with momentum on blocked filters: weights after 3 steps match the cpu backend', async () => {
+    const inputs = [arr([2, 6, 6, 16], 70), arr([3, 3, 16, 32], 71, -0.2, 0.2), arr([3, 3, 32, 32], 72, -0.2, 0.2), arr([32, 4], 73)];
+    const train = (x: tf.Tensor, ...init: tf.Tensor[]) => {
+      const vars = init.map((t) => tf.variable(t));
+      const bufs: Array<tf.Tensor | null> = vars.map(() => null);
+      for (let s = 0; s < 3; ++s) {
+        const { grads } = tf.variableGrads(() => {
+          const h = tf.relu(tf.conv2d(x as tf.Tensor4D, vars[0] as tf.Variable<tf.Rank.R4>, 1, 'same'));
+          const o = tf.mean(tf.relu(tf.conv2d(h, vars[1] as tf.Variable<tf.Rank.R4>, 2, 'same')), [1, 2]);
+          return tf.sum(tf.square(tf.matMul(o, vars[2]!))) as tf.Scalar;
+        }, vars);
+        vars.forEach((v, i) => {
+          const r = sgdUpdate(v, grads[v.name]!, bufs[i]!, { learningRate: 0.05, momentum: 0.9, dampening: 0, weightDecay: 5e-4, nesterov: true });
+          bufs[i] = r.buf!;
+          v.assign(r.w);
+        });
+      }
+      const out = vars.map((v) => v.clone());
+      vars.forEach((v) => v.dispose());
+      return out;
+    };
+    await compareBackends(inputs, train);
   });
 
   it('DKL_NATIVE_LAYOUT=nhwc keeps every activation NHWC', async () => {

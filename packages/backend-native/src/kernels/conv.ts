@@ -42,6 +42,11 @@ function info(
   );
 }
 
+/** A filter's values as stored (HWIO or blocked); depthwise filters are always read as HWIO. */
+function filterIn(b: NativeBackend, filter: tf.TensorInfo, depthwise: boolean): { values: Float32Array; block: number } {
+  return depthwise ? { values: b.f32(filter), block: 0 } : b.f32InLayout(filter, 'filter');
+}
+
 function forward(args: KernelArgs, b: NativeBackend, depthwise: boolean, fused: boolean): tf.TensorInfo | null {
   const { x, filter, bias, preluActivationWeights } = args.inputs;
   const attrs = args.attrs ?? {};
@@ -53,12 +58,13 @@ function forward(args: KernelArgs, b: NativeBackend, depthwise: boolean, fused: 
   if (bias && sizeOf(bias.shape) !== ci.outChannels) return null;
   const y = b.alloc(sizeOf(ci.outShape));
   const alpha = Number(attrs['leakyreluAlpha'] ?? 0.2);
-  const xIn = b.f32InLayout(x);
+  const xIn = b.f32InLayout(x, 'activation');
+  const wIn = filterIn(b, filter, depthwise);
   const yLayout = b.addon.convForward(
-    xIn.values, b.f32(filter), bias ? b.f32(bias) : null, y,
-    convParams(ci, depthwise ? ci.inChannels : 1, act), alpha, xIn.block, b.blockedLayouts,
+    xIn.values, wIn.values, bias ? b.f32(bias) : null, y,
+    convParams(ci, depthwise ? ci.inChannels : 1, act), alpha, xIn.block, b.blockedLayouts, wIn.block,
   );
-  return b.outputInLayout(ci.outShape, y, yLayout);
+  return b.outputInLayout(ci.outShape, y, { kind: 'activation', block: yLayout });
 }
 
 function backpropInput(args: KernelArgs, b: NativeBackend, depthwise: boolean): tf.TensorInfo | null {
@@ -68,11 +74,12 @@ function backpropInput(args: KernelArgs, b: NativeBackend, depthwise: boolean): 
   const inputShape = attrs['inputShape'] as number[];
   const ci = info(inputShape, filter.shape, attrs, depthwise, depthwise ? undefined : 1);
   const dx = b.alloc(sizeOf(ci.inShape));
-  const dyIn = b.f32InLayout(dy);
+  const dyIn = b.f32InLayout(dy, 'activation');
+  const wIn = filterIn(b, filter, depthwise);
   const dxLayout = b.addon.convBackwardData(
-    dyIn.values, b.f32(filter), dx, convParams(ci, depthwise ? ci.inChannels : 1, 0), dyIn.block, b.blockedLayouts,
+    dyIn.values, wIn.values, dx, convParams(ci, depthwise ? ci.inChannels : 1, 0), dyIn.block, b.blockedLayouts, wIn.block,
   );
-  return b.outputInLayout(ci.inShape, dx, dxLayout);
+  return b.outputInLayout(ci.inShape, dx, { kind: 'activation', block: dxLayout });
 }
 
 function backpropFilter(args: KernelArgs, b: NativeBackend, depthwise: boolean): tf.TensorInfo | null {
@@ -82,9 +89,11 @@ function backpropFilter(args: KernelArgs, b: NativeBackend, depthwise: boolean):
   const filterShape = attrs['filterShape'] as number[];
   const ci = info(x.shape, filterShape, attrs, depthwise, depthwise ? undefined : 1);
   const dw = b.alloc(sizeOf(filterShape));
-  const xIn = b.f32InLayout(x), dyIn = b.f32InLayout(dy);
-  b.addon.convBackwardWeights(xIn.values, dyIn.values, dw, convParams(ci, depthwise ? ci.inChannels : 1, 0), xIn.block, dyIn.block);
-  return b.output(filterShape, dw);
+  const xIn = b.f32InLayout(x, 'activation'), dyIn = b.f32InLayout(dy, 'activation');
+  const dwLayout = b.addon.convBackwardWeights(
+    xIn.values, dyIn.values, dw, convParams(ci, depthwise ? ci.inChannels : 1, 0), xIn.block, dyIn.block, b.blockedLayouts && !depthwise,
+  );
+  return b.outputInLayout(filterShape, dw, { kind: 'filter', block: dwLayout });
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { type KernelArgs, allFloat32, sizeOf, withCpuFallback } from './shared.js';
-import type { NativeBackend } from '../backend.js';
+import { type Layout, type NativeBackend, PLAIN } from '../backend.js';
 
 /** Binary op codes of the addon. */
 const BINARY_OPS: ReadonlyArray<[string, number]> = [
@@ -103,12 +103,16 @@ export function broadcastBlock(aShape: readonly number[], bShape: readonly numbe
  * into a temporary, so gradients arriving in NHWC do not pull a chain of blocked activations
  * back to NHWC); 0 (NHWC) otherwise, e.g. for per-channel broadcasts.
  */
-function sharedBlock(b: NativeBackend, x: tf.TensorInfo, y: tf.TensorInfo, outShape: number[]): number {
+function sharedLayout(b: NativeBackend, x: tf.TensorInfo, y: tf.TensorInfo, outShape: number[]): Layout {
   const sameShape = (t: tf.TensorInfo) => t.shape.length === outShape.length && t.shape.every((d, i) => d === outShape[i]);
-  const block = b.blockedOf(x)?.block ?? b.blockedOf(y)?.block ?? 0;
-  if (block === 0 || !b.canBlock(outShape, block)) return 0;
-  const fits = (t: tf.TensorInfo) => sizeOf(t.shape) === 1 || (sameShape(t) && (b.blockedOf(t)?.block ?? block) === block);
-  return fits(x) && fits(y) ? block : 0;
+  const lead = b.blockedOf(x) ?? b.blockedOf(y);
+  if (!lead || !b.canBlock(outShape, lead)) return PLAIN;
+  const fits = (t: tf.TensorInfo) => {
+    if (sizeOf(t.shape) === 1) return true;
+    const own = b.blockedOf(t);
+    return sameShape(t) && (!own || (own.block === lead.block && own.kind === lead.kind));
+  };
+  return fits(x) && fits(y) ? { kind: lead.kind, block: lead.block } : PLAIN;
 }
 
 function binary(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
@@ -119,13 +123,13 @@ function binary(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo |
   if (size === 0) return null;
   const out = b.alloc(size);
   // Elementwise work does not care about the layout, as long as both operands share it.
-  const block = sharedBlock(b, a, bIn, outShape);
-  const va = block && sizeOf(a.shape) > 1 ? b.valuesIn(a, block) : { values: b.f32(a), release: () => {} };
-  const vb = block && sizeOf(bIn.shape) > 1 ? b.valuesIn(bIn, block) : { values: b.f32(bIn), release: () => {} };
+  const layout = sharedLayout(b, a, bIn, outShape);
+  const va = sizeOf(a.shape) > 1 ? b.valuesIn(a, layout) : { values: b.f32(a), release: () => {} };
+  const vb = sizeOf(bIn.shape) > 1 ? b.valuesIn(bIn, layout) : { values: b.f32(bIn), release: () => {} };
   b.addon.binary(op, va.values, vb.values, out, broadcastBlock(a.shape, bIn.shape, outShape));
   va.release();
   vb.release();
-  return b.outputInLayout(outShape, out, block);
+  return b.outputInLayout(outShape, out, layout);
 }
 
 function reluGrad(args: KernelArgs, b: NativeBackend): tf.TensorInfo {
@@ -139,9 +143,9 @@ function unary(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo | 
   const { x } = args.inputs;
   if (!x || !allFloat32(x)) return null;
   const out = b.alloc(sizeOf(x.shape));
-  const xIn = b.f32InLayout(x);
-  b.addon.unary(op, xIn.values, out, Number(args.attrs?.['alpha'] ?? 0));
-  return b.outputInLayout(x.shape, out, xIn.block);
+  const layout = b.layoutOf(x);
+  b.addon.unary(op, b.valuesIn(x, layout).values, out, Number(args.attrs?.['alpha'] ?? 0));
+  return b.outputInLayout(x.shape, out, layout);
 }
 
 function reduce(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
@@ -175,12 +179,12 @@ function batchNorm(args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
   const out = b.alloc(sizeOf(x.shape));
   const eps = Number(args.attrs?.['varianceEpsilon'] ?? 0.001);
   // Blocked activations (from a convolution) are normalised in their layout and stay in it.
-  const xIn = b.f32InLayout(x);
+  const xIn = b.f32InLayout(x, 'activation');
   b.addon.batchNorm(
     xIn.values, b.f32(mean), b.f32(variance), offset ? b.f32(offset) : null, scale ? b.f32(scale) : null,
     out, c, eps, xIn.block, x.shape.length === 4 ? x.shape[1]! * x.shape[2]! : 1,
   );
-  return b.outputInLayout(x.shape, out, xIn.block);
+  return b.outputInLayout(x.shape, out, { kind: 'activation', block: xIn.block });
 }
 
 function tile(args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {

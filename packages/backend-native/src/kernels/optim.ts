@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SGD_UPDATE_KERNEL } from '@dkl/core';
 
 import { allFloat32, sizeOf } from './shared.js';
-import type { NativeBackend } from '../backend.js';
+import { type Layout, type NativeBackend, PLAIN } from '../backend.js';
 
 /** The fused kernel behind @dkl/core's `sgdUpdate`: one pass instead of five tfjs ops per variable. */
 export function optimizerKernels(): tf.KernelConfig[] {
@@ -16,15 +16,21 @@ export function optimizerKernels(): tf.KernelConfig[] {
         if (!allFloat32(w, grad, buf)) throw new Error(`dkl-native: ${SGD_UPDATE_KERNEL} needs float32 tensors`);
         const a = attrs ?? {};
         const momentum = Number(a['momentum']);
+        // Filters arrive blocked from the backward-weights pass; the update runs in that layout
+        // (reordering the others into temporaries) and leaves w and buf in it for the next forward.
+        const lead = b.blockedOf(grad) ?? b.blockedOf(w) ?? (buf ? b.blockedOf(buf) : undefined);
+        const layout: Layout = lead && b.canBlock(w.shape, lead) ? { kind: lead.kind, block: lead.block } : PLAIN;
+        const ins = [w, grad, ...(buf ? [buf] : [])].map((t) => b.valuesIn(t, layout));
         const n = sizeOf(w.shape);
         const wOut = b.alloc(n);
         const bufOut = momentum !== 0 ? b.alloc(n) : null;
         const hyper = Float64Array.from([
           Number(a['learningRate']), momentum, Number(a['dampening']), Number(a['weightDecay']), a['nesterov'] ? 1 : 0,
         ]);
-        b.addon.sgdUpdate(b.f32(w), b.f32(grad), buf ? b.f32(buf) : null, wOut, bufOut, hyper);
-        const outs = [b.output(w.shape, wOut)];
-        if (bufOut) outs.push(b.output(w.shape, bufOut));
+        b.addon.sgdUpdate(ins[0]!.values, ins[1]!.values, ins[2]?.values ?? null, wOut, bufOut, hyper);
+        for (const v of ins) v.release();
+        const outs = [b.outputInLayout(w.shape, wOut, layout)];
+        if (bufOut) outs.push(b.outputInLayout(w.shape, bufOut, layout));
         return outs;
       },
     },
