@@ -147,11 +147,13 @@ std::unordered_map<std::string, ConvFwdEntry> convFwdCache;
 std::unordered_map<std::string, ConvBwdDataEntry> convBwdDataCache;
 std::unordered_map<std::string, ConvBwdWeightsEntry> convBwdWeightsCache;
 
-// The caller's filter (layout `user`) in the layout a primitive wants: the
-// caller's buffer itself when they agree, else a reorder into `scratch`.
-memory weightsIn(const memory::desc &want, const memory::desc &user, memory &scratch, float *ptr) {
-  memory u(user, engine(), ptr);
-  if (want == user) return u;
+// The caller's filter `w` (stored in `userMd`) in the layout a primitive
+// wants: the caller's buffer itself when they agree, else a reorder into
+// `scratch`.
+memory weightsIn(const memory::desc &want, const memory::desc &userMd, memory &scratch, Napi::Float32Array &w) {
+  checkSize(w, userMd, "filter");
+  memory u(userMd, engine(), w.Data());
+  if (want == userMd) return u;
   dnnl::reorder(u, scratch).execute(stream(), u, scratch);
   return scratch;
 }
@@ -292,8 +294,7 @@ Napi::Value ConvForward(const Napi::CallbackInfo &info) {
   checkSize(x, c.srcMd(), "x");
   checkSize(y, c.dstMd(), "y");
   memory src = activationIn(c.srcMd(xLayout), e.pd.src_desc(), x.Data(), scratchIn1);
-  checkSize(w, c.filterMd(wLayout), "filter");
-  memory wts = weightsIn(e.pd.weights_desc(), c.filterMd(wLayout), e.scratchW, w.Data());
+  memory wts = weightsIn(e.pd.weights_desc(), c.filterMd(wLayout), e.scratchW, w);
   ActivationOut dst(e.pd.dst_desc(), c.dstMd(), y.Data(), scratchOut, acceptBlocked);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DST, dst.mem()}};
   if (withBias) args.emplace(DNNL_ARG_BIAS, memory(e.pd.bias_desc(), engine(), bias));
@@ -328,8 +329,7 @@ Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
   checkSize(dy, c.dstMd(), "dy");
   checkSize(dx, c.srcMd(), "dx");
   memory dyMem = activationIn(c.dstMd(dyLayout), e.pd.diff_dst_desc(), dy.Data(), scratchIn1);
-  checkSize(w, c.filterMd(wLayout), "filter");
-  memory wts = weightsIn(e.pd.weights_desc(), c.filterMd(wLayout), e.scratchW, w.Data());
+  memory wts = weightsIn(e.pd.weights_desc(), c.filterMd(wLayout), e.scratchW, w);
   ActivationOut dxOut(e.pd.diff_src_desc(), c.srcMd(), dx.Data(), scratchOut, acceptBlocked);
   std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dyMem}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DIFF_SRC, dxOut.mem()}};
   addScratchpad(args, e.pd);
