@@ -33,14 +33,30 @@ export const robustEvalSchema = z
     maxExamples: z.number().int().min(1).optional(),
     batchSize: z.number().int().min(1).optional(),
     split: z.string().default('robust'),
+    /** A configured evaluation split (`data.eval.<name>`) to attack; else the RobustEvalDataSource binding. */
+    data: z.string().min(1).optional(),
   })
   .strict();
 
-function resolveData(context: PluginCreationContext): RobustEvalData {
+function resolveData(data: string | undefined, context: PluginCreationContext): RobustEvalData {
+  if (data !== undefined) {
+    const known = context.evalSplits ?? [];
+    if (!known.includes(data) || !context.openEvalLoader) {
+      throw new ConfigError(
+        'plugins.robust-eval.data',
+        `names evaluation split '${data}', but the run has ${known.length ? `only ${known.map((k) => `'${k}'`).join(', ')}` : 'no evaluation splits'} (data.eval)`,
+      );
+    }
+    return context.openEvalLoader(data);
+  }
   try {
     return context.resolve<RobustEvalData>(RobustEvalDataSource);
   } catch (error) {
-    throw new ConfigError('plugins.robust-eval', 'needs held-out data: bind RobustEvalDataSource (from @dkl/attacks) to { x, y } tensors or a BatchLoader', { cause: error });
+    throw new ConfigError(
+      'plugins.robust-eval',
+      "needs held-out data: set its option data to an evaluation split (e.g. data: 'test') or bind RobustEvalDataSource (from @dkl/attacks) to { x, y } tensors or a BatchLoader",
+      { cause: error },
+    );
   }
 }
 
@@ -49,7 +65,7 @@ export const robustEvalPluginDefinition: TrainingPluginDefinition<typeof robustE
   name: 'robust-eval',
   description: 'robust accuracy under a configured attack (PGD, APGD, FAB-T, Square or AutoAttack) on held-out data at chosen epochs',
   schema: robustEvalSchema,
-  create: (options, context) => new RobustEvalPlugin({ ...options, data: resolveData(context) }),
+  create: ({ data, ...options }, context) => new RobustEvalPlugin({ ...options, data: resolveData(data, context) }),
 };
 
 /** The package's ContainerModule: binds the `robust-eval` TrainingPluginDefinition. */

@@ -111,4 +111,19 @@ describe('RobustEvalPlugin', () => {
     expect(plugin.isScheduled(4)).toBe(false);
     expect(() => def!.schema.parse({ attack: { name: 'nope', eps: 0.03 } })).toThrow();
   });
+
+  it("option data names a configured evaluation split and gets a loader of its own", () => {
+    const def = createContainer([attacksModule]).getAll<TrainingPluginDefinition>(TrainingPluginDefinition).find((d) => d.name === 'robust-eval')!;
+    const opened: string[] = [];
+    const loader = { batchesPerEpoch: 1, batches: () => [], getPosition: () => ({}), setPosition: () => undefined } as unknown as BatchLoader;
+    const context: PluginCreationContext = {
+      runDir: '/tmp/x', numClasses: 5, resolve: () => { throw new Error('unbound'); },
+      evalSplits: ['test'], openEvalLoader: (split) => { opened.push(split); return loader; },
+    };
+    const options = def.schema.parse({ attack: { name: 'fgsm', eps: 0.03 }, data: 'test' });
+    expect(def.create(options, context).name).toBe('robust-eval');
+    expect(opened).toEqual(['test']);
+    expect(() => def.create(def.schema.parse({ attack: { name: 'fgsm', eps: 0.03 }, data: 'val' }), context)).toThrow(/plugins\.robust-eval\.data.*'val'.*only 'test'/);
+    expect(() => def.create(def.schema.parse({ attack: { name: 'fgsm', eps: 0.03 } }), context)).toThrow(/set its option data to an evaluation split/);
+  });
 });

@@ -97,6 +97,24 @@ describe('dkl: config errors exit with code 2 and name the key', () => {
 });
 
 describe('dkl train / resume', () => {
+  it('robust-eval attacks a configured evaluation split with a loader of its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dkl-robust-'));
+    const base = syntheticConfig({ trainer: { type: 'supervised', epochs: 2 } });
+    const plugin = { name: 'robust-eval', options: { attack: { name: 'fgsm', eps: 0.03 }, data: 'test', every: 1, maxExamples: 40, batchSize: 16 } };
+    const run = (config: RunConfigInput, sub: string) =>
+      executeRun(resolveConfig(config as Record<string, unknown>), { runsDir: join(dir, sub), cacheDir: join(dir, 'cache'), progress: false, initBackend: false, log: () => undefined });
+    const plain = await run(base, 'a');
+    const attacked = await run({ ...base, plugins: [plugin] }, 'b');
+    expect(attacked.result.status).toBe('completed');
+    const robust = attacked.result.history.map((h) => h.eval['robust']);
+    expect(robust.every((r) => r !== undefined && r['examples'] === 40)).toBe(true);
+    expect(robust.at(-1)!['robustTop1']).toBeLessThanOrEqual(robust.at(-1)!['cleanTop1']!);
+    // The engine's own evaluation of the split is untouched by the plugin's iterations.
+    expect(attacked.result.history.map((h) => h.eval['test'])).toEqual(plain.result.history.map((h) => h.eval['test']));
+    const wrong = { ...base, plugins: [{ ...plugin, options: { ...plugin.options, data: 'val' } }] };
+    await expect(run(wrong, 'c')).rejects.toThrow(/plugins\.robust-eval\.data.*'val'.*only 'test'/);
+  }, 120_000);
+
   it('a killed run resumed with `dkl resume` ends exactly as an uninterrupted run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dkl-resume-'));
     const config = syntheticConfig({ data: { dataset: { name: 'synthetic', options: { shape: [8, 8, 3], numClasses: 4, trainSize: 640, testSize: 64, seed: 1 } }, train: { split: 'train', batchSize: 32 }, eval: { test: { split: 'test', batchSize: 64 } } } });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { ClassPriorStore, ConfigError, parseConfig, type BatchLoader, type ClassifierModel, type LossTerm, type TrainingPlugin } from '@dkl/core';
+import { ClassPriorStore, ConfigError, parseConfig, type BatchLoader, type ClassifierModel, type Dataset, type LossTerm, type PluginCreationContext, type TrainingPlugin } from '@dkl/core';
 import { Loader } from '@dkl/data';
 import { DklModel, saveModel } from '@dkl/models';
 import { AdversarialTrainer, createOptimizer, createSchedule, DistillationTrainer, SupervisedTrainer, type TrainingEngine } from '@dkl/trainers';
@@ -96,15 +96,24 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
   const trainData = await loadSplit(app, config, config.data.train, 'data.train');
   const train = makeLoader(trainData, config, config.data.train, 'data.train', true);
   const evalLoaders: Record<string, Loader> = {};
+  const evalDatasets: Record<string, Dataset> = {};
   for (const [name, split] of Object.entries(config.data.eval)) {
-    evalLoaders[name] = makeLoader(await loadSplit(app, config, split, `data.eval.${name}`), config, split, `data.eval.${name}`, false);
+    evalDatasets[name] = await loadSplit(app, config, split, `data.eval.${name}`);
+    evalLoaders[name] = makeLoader(evalDatasets[name], config, split, `data.eval.${name}`, false);
   }
   const shape = { numClasses: trainData.numClasses, inputShape: train.outputShape };
   const student = await buildModel(app, config.models.student, { ...shape, seed: `${String(config.seed)}/student` }, 'models.student');
   const teacher = config.models.teacher ? await obtainTeacher(app, config, shape, train, evalLoaders, options) : undefined;
 
   const losses: LossTerm[] = config.trainer.losses.map((ref, i) => app.losses.create(ref.name, ref.options, `trainer.losses[${i}]`));
-  const context = { runDir: options.runDir, numClasses: shape.numClasses, resolve: <T>(token: symbol) => app.container.get<T>(token) };
+  const context: PluginCreationContext = {
+    runDir: options.runDir,
+    numClasses: shape.numClasses,
+    resolve: <T>(token: symbol) => app.container.get<T>(token),
+    evalSplits: Object.keys(evalDatasets),
+    // Plugins get loaders of their own: sharing the engine's would move its position.
+    openEvalLoader: (name) => makeLoader(evalDatasets[name]!, config, { ...config.data.eval[name]!, workers: 0 }, `data.eval.${name}`, false),
+  };
   const pluginRefs = [...config.plugins];
   const has = (name: string) => pluginRefs.some((p) => p.name === name);
   if (!has('metrics-log')) pluginRefs.push({ name: 'metrics-log', options: {} });

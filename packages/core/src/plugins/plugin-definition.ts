@@ -1,5 +1,6 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { z } from 'zod';
+import type { BatchLoader } from '../contracts/batch-loader.js';
 import type { TrainingPlugin } from './training-plugin.js';
 
 /** What a plugin factory may use when a run is being assembled. */
@@ -9,6 +10,14 @@ export interface PluginCreationContext {
   readonly numClasses: number;
   /** Resolve shared services, e.g. the ClassPriorStore. */
   resolve<T>(token: ServiceIdentifier<T>): T;
+  /** Names of the run's configured evaluation splits (`data.eval` of a CLI config). */
+  readonly evalSplits?: readonly string[];
+  /**
+   * Opens a new loader over one of {@link evalSplits}, independent of the engine's own (its
+   * position is the plugin's), for plugins that evaluate held-out data themselves (e.g.
+   * `robust-eval` with `data: 'test'`).
+   */
+  openEvalLoader?(split: string): BatchLoader;
 }
 
 /** Multi-binding token: a plugin that config can name (`checkpoint`, `class-prior`...). */
