@@ -123,6 +123,13 @@ describe('DistillationTrainer', () => {
       expect(epochLoss(result, 2)).toBeLessThan(epochLoss(result, 1));
       expect([...recorder.outputKeys].sort()).toEqual(['labels', 'logits', 'teacherLogits']);
       expect(new Set(recorder.tensorsAtBatchEnd.slice(4)).size).toBe(1); // flat once epoch-1 state (slots, prior) exists
+      // The term's hard-label CE and distillation parts are logged next to it and sum to it.
+      for (const { train: logged } of result.history) {
+        expect(Object.keys(logged)).toEqual(expect.arrayContaining(['total', name, `${name}/ce`, `${name}/distill`]));
+        // float32 per step, averaged over batches: equal to float32 rounding
+        expect(Math.abs(logged[`${name}/ce`]! + logged[`${name}/distill`]! - logged[name]!)).toBeLessThanOrEqual(1e-6 * Math.abs(logged[name]!) + 1e-6);
+        expect(logged[`${name}/ce`]).toBeGreaterThan(0);
+      }
       // The frozen teacher never changed.
       teacher.trainableVariables.forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(teacherBefore[i]));
     });

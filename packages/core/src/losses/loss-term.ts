@@ -18,10 +18,25 @@ export interface LossContext {
   readonly step: number;
 }
 
+/** A loss value with the parts it sums, for logging (mdistiller's `loss_ce` / `loss_kd`). */
+export interface LossTermParts {
+  /** The value the trainer minimises (what `compute` returns). */
+  readonly total: Scalar;
+  /** The weighted hard-label cross-entropy part, if the term has one. */
+  readonly hardCe?: Scalar;
+  /** The weighted (and warmed-up) distillation / robustness part, if the term has one. */
+  readonly distillation?: Scalar;
+}
+
 /** One configured term of a training objective; `compute` runs inside the trainer's tidy. */
 export interface LossTerm {
   readonly name: string;
   compute(context: LossContext): Scalar;
+  /**
+   * Optional: the same value with its parts. Trainers call it instead of `compute` when present
+   * and log the parts as `<term>/ce` and `<term>/distill` next to `<term>`.
+   */
+  computeParts?(context: LossContext): LossTermParts;
 }
 
 /** Multi-binding token: a named, configurable loss that trainers pick from config. */

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError, type LossContext, type LossTerm } from '@dkl/core';
+import { ArgumentError, type LossContext, type LossTerm, type LossTermParts } from '@dkl/core';
 import { crossEntropy } from '../functions/cross-entropy.js';
 
 /** The pieces of one loss evaluation, for logging. All tensors belong to the caller's tidy. */
-export interface LossParts {
+export interface LossParts extends LossTermParts {
   /** The scalar the trainer minimises: `hardCe + distillation`. */
   readonly total: tf.Scalar;
   /** `ceWeight * CE(labels)`, when the term has a hard-label part with non-zero weight. */

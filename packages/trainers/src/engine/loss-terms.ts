@@ -11,12 +11,25 @@ export function termKeys(terms: readonly LossTerm[]): string[] {
   });
 }
 
-/** Evaluates every term on `context`; returns the named values and their sum. */
+/**
+ * Evaluates every term on `context`; returns their sum and the named values for logging: each
+ * term under its key, and for terms that report them (`computeParts`) their hard-label CE and
+ * distillation parts under `<key>/ce` and `<key>/distill` when both are present.
+ */
 export function sumLossTerms(terms: readonly LossTerm[], context: LossContext): { total: tf.Scalar; parts: Record<string, tf.Scalar> } {
   const keys = termKeys(terms);
   const parts: Record<string, tf.Scalar> = {};
-  terms.forEach((term, i) => (parts[keys[i]!] = term.compute(context)));
-  const values = Object.values(parts);
-  const total = (values.length === 1 ? values[0]! : tf.addN(values)) as tf.Scalar;
+  const totals = terms.map((term, i) => {
+    const key = keys[i]!;
+    if (!term.computeParts) return (parts[key] = term.compute(context));
+    const r = term.computeParts(context);
+    parts[key] = r.total;
+    if (r.hardCe && r.distillation) {
+      parts[`${key}/ce`] = r.hardCe;
+      parts[`${key}/distill`] = r.distillation;
+    }
+    return r.total;
+  });
+  const total = (totals.length === 1 ? totals[0]! : tf.addN(totals)) as tf.Scalar;
   return { total, parts };
 }
