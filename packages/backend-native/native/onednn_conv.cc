@@ -191,6 +191,21 @@ void addScratchpad(std::unordered_map<int, memory> &args, const Pd &pd) {
   args.emplace(DNNL_ARG_SCRATCHPAD, memory(md, engine(), scratchPad.get(md.get_size())));
 }
 
+// Runs a cached primitive with its user-managed scratchpad.
+template <typename Entry>
+void run(const Entry &e, std::unordered_map<int, memory> &args) {
+  addScratchpad(args, e.pd);
+  e.prim.execute(stream(), args);
+}
+
+// The cache entry for `key`, built by `make` on first use.
+template <typename Entry, typename Make>
+Entry &cached(std::unordered_map<std::string, Entry> &cache, const std::string &key, Make make) {
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, make()).first;
+  return it->second;
+}
+
 dnnl::primitive_attr userScratchpad(dnnl::primitive_attr attr = dnnl::primitive_attr()) {
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   return attr;
@@ -284,13 +299,10 @@ Napi::Value ConvForward(const Napi::CallbackInfo &info) {
   const int wLayout = info.Length() > 8 ? intArg(info, 8, "wLayout") : 0;
   ConvParams c(p.Data());
   std::string key = paramsKey(withBias ? "fb" : "f", p.Data(), 19) + "," + std::to_string(alpha);
-  auto it = convFwdCache.find(key);
-  if (it == convFwdCache.end()) {
+  auto &e = cached(convFwdCache, key, [&] {
     auto pd = convFwdPd(c, withBias, prop_kind::forward_training, userScratchpad(activationAttr(c.act, alpha)));
-    ConvFwdEntry e{pd, dnnl::convolution_forward(pd), memory(pd.weights_desc(), engine())};
-    it = convFwdCache.emplace(key, std::move(e)).first;
-  }
-  auto &e = it->second;
+    return ConvFwdEntry{pd, dnnl::convolution_forward(pd), memory(pd.weights_desc(), engine())};
+  });
   checkSize(x, c.srcMd(), "x");
   checkSize(y, c.dstMd(), "y");
   memory src = activationIn(c.srcMd(xLayout), e.pd.src_desc(), x.Data(), scratchIn1);
@@ -298,8 +310,7 @@ Napi::Value ConvForward(const Napi::CallbackInfo &info) {
   ActivationOut dst(e.pd.dst_desc(), c.dstMd(), y.Data(), scratchOut, acceptBlocked);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DST, dst.mem()}};
   if (withBias) args.emplace(DNNL_ARG_BIAS, memory(e.pd.bias_desc(), engine(), bias));
-  addScratchpad(args, e.pd);
-  e.prim.execute(stream(), args);
+  run(e, args);
   const int yLayout = dst.finish();
   stream().wait();
   return Napi::Number::New(info.Env(), yLayout);
@@ -316,24 +327,20 @@ Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
   const int wLayout = info.Length() > 6 ? intArg(info, 6, "wLayout") : 0;
   ConvParams c(p.Data());
   std::string key = paramsKey("bd", p.Data(), 19);
-  auto it = convBwdDataCache.find(key);
-  if (it == convBwdDataCache.end()) {
+  auto &e = cached(convBwdDataCache, key, [&] {
     auto hint = convFwdPdAny(c);
     dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, anyLike(c.srcMd()), c.anyWeightsMd(),
                                             anyLike(c.dstMd()), c.strides(), c.dilates(), c.padL(), c.padR());
     dnnl::convolution_backward_data::primitive_desc pd(d, userScratchpad(), engine(), hint);
-    ConvBwdDataEntry e{pd, dnnl::convolution_backward_data(pd), memory(pd.weights_desc(), engine())};
-    it = convBwdDataCache.emplace(key, std::move(e)).first;
-  }
-  auto &e = it->second;
+    return ConvBwdDataEntry{pd, dnnl::convolution_backward_data(pd), memory(pd.weights_desc(), engine())};
+  });
   checkSize(dy, c.dstMd(), "dy");
   checkSize(dx, c.srcMd(), "dx");
   memory dyMem = activationIn(c.dstMd(dyLayout), e.pd.diff_dst_desc(), dy.Data(), scratchIn1);
   memory wts = weightsIn(e.pd.weights_desc(), c.filterMd(wLayout), e.scratchW, w);
   ActivationOut dxOut(e.pd.diff_src_desc(), c.srcMd(), dx.Data(), scratchOut, acceptBlocked);
   std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dyMem}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DIFF_SRC, dxOut.mem()}};
-  addScratchpad(args, e.pd);
-  e.prim.execute(stream(), args);
+  run(e, args);
   const int dxLayout = dxOut.finish();
   stream().wait();
   return Napi::Number::New(info.Env(), dxLayout);
@@ -352,16 +359,13 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
   const bool acceptBlocked = info.Length() > 6 && info[6].ToBoolean();
   ConvParams c(p.Data());
   std::string key = paramsKey("bw", p.Data(), 19);
-  auto it = convBwdWeightsCache.find(key);
-  if (it == convBwdWeightsCache.end()) {
+  auto &e = cached(convBwdWeightsCache, key, [&] {
     auto hint = convFwdPdAny(c);
     dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, anyLike(c.srcMd()), c.anyWeightsMd(),
                                                anyLike(c.dstMd()), c.strides(), c.dilates(), c.padL(), c.padR());
     dnnl::convolution_backward_weights::primitive_desc pd(d, userScratchpad(), engine(), hint);
-    ConvBwdWeightsEntry e{pd, dnnl::convolution_backward_weights(pd), memory(pd.diff_weights_desc(), engine())};
-    it = convBwdWeightsCache.emplace(key, std::move(e)).first;
-  }
-  auto &e = it->second;
+    return ConvBwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd), memory(pd.diff_weights_desc(), engine())};
+  });
   checkSize(x, c.srcMd(), "x");
   checkSize(dy, c.dstMd(), "dy");
   checkSize(dw, c.userWeightsMd(), "dw");
@@ -372,8 +376,7 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
   memory user(direct ? e.pd.diff_weights_desc() : c.userWeightsMd(), engine(), dw.Data());
   memory dwMem = direct ? user : e.scratchW;
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, dyMem}, {DNNL_ARG_DIFF_WEIGHTS, dwMem}};
-  addScratchpad(args, e.pd);
-  e.prim.execute(stream(), args);
+  run(e, args);
   if (!direct) dnnl::reorder(dwMem, user).execute(stream(), dwMem, user);
   stream().wait();
   return Napi::Number::New(info.Env(), direct ? want : 0);
@@ -443,8 +446,7 @@ Napi::Value MatMul(const Napi::CallbackInfo &info) {
   const bool ta = q[5] != 0, tb = q[6] != 0;
   const int64_t act = q[7];
   std::string key = paramsKey(withBias ? "mb" : "m", q, 8) + "," + std::to_string(alpha);
-  auto it = matmulCache.find(key);
-  if (it == matmulCache.end()) {
+  auto &e = cached(matmulCache, key, [&] {
     const int64_t bo = std::max(ba, bb);
     memory::desc aMd({ba, m, k}, dt::f32, ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
     memory::desc bMd({bb, k, n}, dt::f32, tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
@@ -452,9 +454,8 @@ Napi::Value MatMul(const Napi::CallbackInfo &info) {
     memory::desc biasMd = withBias ? memory::desc({1, 1, n}, dt::f32, memory::dims{n, n, 1}) : memory::desc();
     dnnl::matmul::desc d(aMd, bMd, biasMd, oMd);
     dnnl::matmul::primitive_desc pd(d, userScratchpad(activationAttr(act, alpha)), engine());
-    it = matmulCache.emplace(key, MatMulEntry{pd, dnnl::matmul(pd)}).first;
-  }
-  auto &e = it->second;
+    return MatMulEntry{pd, dnnl::matmul(pd)};
+  });
   checkSize(a, e.pd.src_desc(), "a");
   checkSize(b, e.pd.weights_desc(), "b");
   checkSize(out, e.pd.dst_desc(), "out");
@@ -462,8 +463,7 @@ Napi::Value MatMul(const Napi::CallbackInfo &info) {
                                        {DNNL_ARG_WEIGHTS, memory(e.pd.weights_desc(), engine(), b.Data())},
                                        {DNNL_ARG_DST, memory(e.pd.dst_desc(), engine(), out.Data())}};
   if (withBias) args.emplace(DNNL_ARG_BIAS, memory(e.pd.bias_desc(), engine(), bias));
-  addScratchpad(args, e.pd);
-  e.prim.execute(stream(), args);
+  run(e, args);
   stream().wait();
   return info.Env().Undefined();
 }
@@ -509,12 +509,10 @@ Napi::Value PoolForward(const Napi::CallbackInfo &info) {
   auto p = i32(info, 2, "params", 15);
   PoolParams c(p.Data());
   std::string key = paramsKey("pf", p.Data(), 15);
-  auto it = poolFwdCache.find(key);
-  if (it == poolFwdCache.end()) {
+  auto &e = cached(poolFwdCache, key, [&] {
     auto pd = c.fwdPd(prop_kind::forward_inference);
-    it = poolFwdCache.emplace(key, PoolFwdEntry{pd, dnnl::pooling_forward(pd)}).first;
-  }
-  auto &e = it->second;
+    return PoolFwdEntry{pd, dnnl::pooling_forward(pd)};
+  });
   checkSize(x, e.pd.src_desc(), "x");
   checkSize(y, e.pd.dst_desc(), "y");
   e.prim.execute(stream(), {{DNNL_ARG_SRC, memory(e.pd.src_desc(), engine(), x.Data())},
@@ -532,17 +530,13 @@ Napi::Value PoolBackward(const Napi::CallbackInfo &info) {
   auto p = i32(info, 3, "params", 15);
   PoolParams c(p.Data());
   std::string key = paramsKey("pb", p.Data(), 15);
-  auto it = poolBwdCache.find(key);
-  if (it == poolBwdCache.end()) {
+  auto &e = cached(poolBwdCache, key, [&] {
     auto fwdPd = c.fwdPd(prop_kind::forward_training);
     dnnl::pooling_backward::desc d(c.alg(), c.srcMd(), c.dstMd(), {c.sh, c.sw}, {c.kh, c.kw}, {c.pt, c.pl},
                                    {c.pb, c.pr});
     dnnl::pooling_backward::primitive_desc pd(d, engine(), fwdPd);
-    it = poolBwdCache
-             .emplace(key, PoolBwdEntry{fwdPd, dnnl::pooling_forward(fwdPd), pd, dnnl::pooling_backward(pd)})
-             .first;
-  }
-  auto &e = it->second;
+    return PoolBwdEntry{fwdPd, dnnl::pooling_forward(fwdPd), pd, dnnl::pooling_backward(pd)};
+  });
   checkSize(dy, e.pd.diff_dst_desc(), "dy");
   checkSize(dx, e.pd.diff_src_desc(), "dx");
   memory dyMem(e.pd.diff_dst_desc(), engine(), dy.Data());
