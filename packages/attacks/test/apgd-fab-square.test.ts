@@ -1,8 +1,8 @@
 import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { apgd, dlrLoss, dlrTargetedLoss, fab, pgd, projectOntoHyperplaneLinf, square, squareP, type ForwardFn } from '../src/index.js';
-import { accuracy, correct, distances, equalTensors, makeBlobs, trainTinyNet, type TinyNet } from './helpers.js';
+import { accuracy, correct, distances, equalTensors, useTrainedNet, type TinyNet } from './helpers.js';
 
 const EPS = 0.08;
 let net: TinyNet;
@@ -10,18 +10,10 @@ let forward: ForwardFn;
 let x: tf.Tensor4D;
 let y: tf.Tensor1D;
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  const train = makeBlobs(200, 1);
-  net = trainTinyNet(train.x, train.y, { steps: 100 });
-  tf.dispose([train.x, train.y]);
-  ({ x, y } = makeBlobs(64, 2));
+const fixture = useTrainedNet(64);
+beforeAll(() => {
+  ({ net, x, y } = fixture);
   forward = net.forward;
-});
-
-afterAll(() => {
-  net.dispose();
-  tf.dispose([x, y]);
 });
 
 function inBall(adv: tf.Tensor, eps = EPS): void {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll } from 'vitest';
 import { SeededRng, type ClassifierModel } from '@dkl/core';
 import type { ForwardFn } from '../src/index.js';
 
@@ -99,4 +100,24 @@ export function equalTensors(a: tf.Tensor, b: tf.Tensor): boolean {
   const x = a.dataSync();
   const y = b.dataSync();
   return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/**
+ * The shared fixture of the attack tests: a tiny net trained on blobs (cpu backend) and `evalSize`
+ * held-out examples. Registers its own beforeAll / afterAll; read the fields inside tests or hooks.
+ */
+export function useTrainedNet(evalSize: number): { readonly net: TinyNet; readonly x: tf.Tensor4D; readonly y: tf.Tensor1D } {
+  const fixture = {} as { net: TinyNet; x: tf.Tensor4D; y: tf.Tensor1D };
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    const train = makeBlobs(200, 1);
+    fixture.net = trainTinyNet(train.x, train.y, { steps: 100 });
+    tf.dispose([train.x, train.y]);
+    ({ x: fixture.x, y: fixture.y } = makeBlobs(evalSize, 2));
+  });
+  afterAll(() => {
+    fixture.net.dispose();
+    tf.dispose([fixture.x, fixture.y]);
+  });
+  return fixture;
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { crossEntropyPerExample, cwLoss, fgsm, pgd, type ForwardFn } from '../src/index.js';
-import { accuracy, correct, distances, equalTensors, makeBlobs, trainTinyNet, type TinyNet } from './helpers.js';
+import { accuracy, correct, distances, equalTensors, useTrainedNet, type TinyNet } from './helpers.js';
 
 const EPS = 0.08;
 let net: TinyNet;
@@ -9,18 +9,10 @@ let forward: ForwardFn;
 let x: tf.Tensor4D;
 let y: tf.Tensor1D;
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  const train = makeBlobs(200, 1);
-  net = trainTinyNet(train.x, train.y, { steps: 100 });
-  tf.dispose([train.x, train.y]);
-  ({ x, y } = makeBlobs(64, 2));
+const fixture = useTrainedNet(64);
+beforeAll(() => {
+  ({ net, x, y } = fixture);
   forward = net.forward;
-});
-
-afterAll(() => {
-  net.dispose();
-  tf.dispose([x, y]);
 });
 
 describe('pgd', () => {

@@ -1,25 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { createContainer, LoopControl, TrainingPluginDefinition, type Batch, type BatchLoader, type PluginCreationContext, type TrainingEvent } from '@dkl/core';
 import { Subject } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { attacksModule, RobustEvalDataSource, RobustEvalPlugin, type RobustEvalResult } from '../src/index.js';
-import { accuracy, asClassifier, makeBlobs, trainTinyNet, type TinyNet } from './helpers.js';
+import { accuracy, asClassifier, useTrainedNet, type TinyNet } from './helpers.js';
 
 let net: TinyNet;
 let x: tf.Tensor4D;
 let y: tf.Tensor1D;
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  const train = makeBlobs(200, 1);
-  net = trainTinyNet(train.x, train.y, { steps: 100 });
-  tf.dispose([train.x, train.y]);
-  ({ x, y } = makeBlobs(40, 2));
-});
-
-afterAll(() => {
-  net.dispose();
-  tf.dispose([x, y]);
+const fixture = useTrainedNet(40);
+beforeAll(() => {
+  ({ net, x, y } = fixture);
 });
 
 const epochEnd = (epoch: number): TrainingEvent => ({ type: 'epoch-end', epoch, step: epoch * 10, metrics: {}, durationMs: 1 });
