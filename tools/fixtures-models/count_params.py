@@ -10,7 +10,7 @@ NAMES = ["resnet8", "resnet14", "resnet20", "resnet32", "resnet44", "resnet56", 
          "resnet32x4", "wrn_16_1", "wrn_16_2", "wrn_40_1", "wrn_40_2", "wrn_28_10", "wrn_34_10",
          "vgg8_bn", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "mobile_half", "ShuffleV1", "ShuffleV2",
          "ResNet18", "ResNet50", "MobileNetV1", "tiny_cnn", "imagenet_resnet18", "imagenet_resnet34",
-         "imagenet_resnet50"]
+         "imagenet_resnet50", "wrn_28_10_swish", "wrn_70_16_swish"]
 
 
 def main():

@@ -1,11 +1,12 @@
 """Generates the PyTorch fixtures for @dkl/models' checkpoint-import tests.
 
 Run (needs Debian's python3-torch; no other deps):
-    /usr/bin/python3 tools/fixtures-models/make_fixtures.py
+    /usr/bin/python3 tools/fixtures-models/make_fixtures.py [names...]   (default: all)
 
 Writes into packages/models/test/fixtures/:
   resnet8.pth       {"model": state_dict, "epoch": 240, "best_acc": 71.5}  (mdistiller's wrapping)
   wrn_16_1.pth      DataParallel-style state dict ("module." prefixes)
+  wrn_10_2_swish.pth  plain state dict of the DeepMind-layout WRN with Swish
   <name>.input.f32  fixed input, float32 little-endian, NCHW [2, 3, 32, 32]
   <name>.expected.json  eval-mode logits, train-mode logits for the same input, and the running
                     statistics of two BatchNorm layers after that train-mode forward
@@ -26,7 +27,8 @@ from reference_models import build  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "packages", "models", "test", "fixtures")
 NUM_CLASSES = 10
-WATCH = {"resnet8": ["bn1", "layer3.0.downsample.1"], "wrn_16_1": ["block1.layer.0.bn1", "bn1"]}
+WATCH = {"resnet8": ["bn1", "layer3.0.downsample.1"], "wrn_16_1": ["block1.layer.0.bn1", "bn1"],
+         "wrn_10_2_swish": ["layer.1.block.0.batchnorm_0", "batchnorm"]}
 
 
 def randomize(model, gen):
@@ -102,14 +104,22 @@ def make_ops(gen):
         json.dump(cases, f)
 
 
-def main():
+def main(only):
+    """`only`: fixture names to (re)write; all when empty."""
     os.makedirs(OUT, exist_ok=True)
-    make("resnet8", 1, lambda sd: {"model": sd, "epoch": 240, "best_acc": 71.5})
-    make("wrn_16_1", 2, lambda sd: {f"module.{k}": v for k, v in sd.items()})
-    make_ops(torch.Generator().manual_seed(3))
-    torch.save({"a": torch.arange(3.0)}, os.path.join(OUT, "legacy.pth"), _use_new_zipfile_serialization=False)
-    torch.save(nn.Linear(2, 2), os.path.join(OUT, "pickled-module.pth"))
+    want = lambda name: not only or name in only  # noqa: E731
+    if want("resnet8"):
+        make("resnet8", 1, lambda sd: {"model": sd, "epoch": 240, "best_acc": 71.5})
+    if want("wrn_16_1"):
+        make("wrn_16_1", 2, lambda sd: {f"module.{k}": v for k, v in sd.items()})
+    if want("wrn_10_2_swish"):
+        make("wrn_10_2_swish", 4, lambda sd: sd)
+    if want("ops"):
+        make_ops(torch.Generator().manual_seed(3))
+    if want("misc"):
+        torch.save({"a": torch.arange(3.0)}, os.path.join(OUT, "legacy.pth"), _use_new_zipfile_serialization=False)
+        torch.save(nn.Linear(2, 2), os.path.join(OUT, "pickled-module.pth"))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -125,6 +125,67 @@ class WideResNet(nn.Module):
         return self.fc(out)
 
 
+# ---------------------------------------------------------------- WRN, DeepMind layout
+# (Gowal et al. model zoo; the generated-data AT code's `wideresnetwithswish`)
+DM_STATS = {
+    "cifar10": ((0.4914, 0.4822, 0.4465), (0.2471, 0.2435, 0.2616)),
+    "cifar100": ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
+}
+
+
+class DmBlock(nn.Module):
+    def __init__(self, cin, cout, stride, act):
+        super().__init__()
+        self.batchnorm_0 = nn.BatchNorm2d(cin, momentum=0.01)
+        self.conv_0 = nn.Conv2d(cin, cout, 3, stride, 0, bias=False)
+        self.batchnorm_1 = nn.BatchNorm2d(cout, momentum=0.01)
+        self.conv_1 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.shortcut = nn.Conv2d(cin, cout, 1, stride, 0, bias=False) if cin != cout else None
+        self.stride = stride
+        self.act = act
+
+    def forward(self, x):
+        a = self.act(self.batchnorm_0(x))
+        # SAME padding of TensorFlow: symmetric for stride 1, bottom/right only for stride 2
+        v = F.pad(a, (1, 1, 1, 1) if self.stride == 1 else (0, 1, 0, 1))
+        out = self.conv_1(self.act(self.batchnorm_1(self.conv_0(v))))
+        return (self.shortcut(a) if self.shortcut is not None else x) + out
+
+
+class DmGroup(nn.Module):
+    def __init__(self, n, cin, cout, stride, act):
+        super().__init__()
+        self.block = nn.Sequential(*[DmBlock(cin if i == 0 else cout, cout, stride if i == 0 else 1, act) for i in range(n)])
+
+    def forward(self, x):
+        return self.block(x)
+
+
+class DmWideResNet(nn.Module):
+    def __init__(self, depth, width, num_classes, act, stats):
+        super().__init__()
+        ch = [16, 16 * width, 32 * width, 64 * width]
+        n = (depth - 4) // 6
+        self.mean = torch.tensor(stats[0]).view(1, 3, 1, 1)
+        self.std = torch.tensor(stats[1]).view(1, 3, 1, 1)
+        self.act = act
+        self.init_conv = nn.Conv2d(3, ch[0], 3, 1, 1, bias=False)
+        self.layer = nn.Sequential(DmGroup(n, ch[0], ch[1], 1, act), DmGroup(n, ch[1], ch[2], 2, act), DmGroup(n, ch[2], ch[3], 2, act))
+        self.batchnorm = nn.BatchNorm2d(ch[3], momentum=0.01)
+        self.logits = nn.Linear(ch[3], num_classes)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                k = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
+                m.weight.data.normal_(0, math.sqrt(2.0 / k))
+            elif isinstance(m, nn.Linear):
+                m.bias.data.zero_()
+
+    def forward(self, x):
+        out = self.layer(self.init_conv((x - self.mean) / self.std))
+        out = self.act(self.batchnorm(out))
+        return self.logits(F.adaptive_avg_pool2d(out, 1).flatten(1))
+
+
 # ---------------------------------------------------------------- VGG (vgg.py)
 VGG_CFG = {
     8: [[64], [128], [256], [512], [512]],
@@ -353,6 +414,10 @@ def build(name, num_classes):
         return CifarResNet(8, [32, 64, 128, 256], num_classes)
     if name == "resnet32x4":
         return CifarResNet(32, [32, 64, 128, 256], num_classes)
+    if name.startswith("wrn_") and name.endswith(("_swish", "_dm")):
+        _, d, w, kind = name.split("_")
+        act = F.silu if kind == "swish" else F.relu
+        return DmWideResNet(int(d), int(w), num_classes, act, DM_STATS["cifar100" if num_classes == 100 else "cifar10"])
     if name.startswith("wrn_"):
         _, d, w = name.split("_")
         return WideResNet(int(d), int(w), num_classes)

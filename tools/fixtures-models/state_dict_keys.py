@@ -12,8 +12,8 @@ OUT = os.path.join(os.path.dirname(__file__), "..", "..", "packages", "models", 
 torch.set_grad_enabled(False)
 out = {}
 for name in NAMES:
-    if name in ("wrn_28_10",):
-        continue  # same code path as wrn_34_10; keeps the fixture small
+    if name in ("wrn_28_10", "wrn_70_16_swish"):
+        continue  # same code paths as wrn_34_10 / wrn_28_10_swish; keeps the fixture small
     sd = build(name, 100).state_dict()
     out[name] = [f"{k}:{'x'.join(map(str, v.shape))}" for k, v in sd.items() if not k.endswith("num_batches_tracked")]
 sd = WideResNet(34, 10, 100, sub_block1=True).state_dict()

@@ -123,6 +123,23 @@ describe('creation and validation', () => {
     a.dispose();
     b.dispose();
   });
+
+  it('resolves the DeepMind-layout wrn_<d>_<k>_swish / _dm names; normalization is an extra', () => {
+    const x = randomImages(2, 8, 8);
+    const logits = (name: string, extra?: Record<string, unknown>) => {
+      const m = createModel(name, { numClasses: 10, inputShape: [8, 8, 3], seed: 3, ...(extra ? { extra } : {}) });
+      const out = tf.tidy(() => Array.from(m.forward(x, { training: false }).logits.dataSync()));
+      m.dispose();
+      return out;
+    };
+    const swish = logits('wrn_10_2_swish'), relu = logits('wrn_10_2_dm'), raw = logits('wrn_10_2_swish', { normalization: 'none' });
+    expect(swish).toHaveLength(20);
+    expect(relu).not.toEqual(swish); // same parameters (same seed), other activation
+    expect(raw).not.toEqual(swish);
+    expect(() => createModel('wrn_10_2_swish', { numClasses: 10, extra: { normalization: 'imagenet' } })).toThrow(/normalization/);
+    expect(() => createModel('wrn_11_2_swish', { numClasses: 10 })).toThrow(/unknown model|wrn_11_2_swish/);
+    x.dispose();
+  });
 });
 
 describe('modelsModule', () => {

@@ -38,6 +38,8 @@ const REFERENCE: readonly (readonly [string, number, number, number, Record<stri
   ['imagenet_resnet18', 100, 11227812, 9600],
   ['imagenet_resnet34', 100, 21335972, 17024],
   ['imagenet_resnet50', 100, 23712932, 53120],
+  ['wrn_28_10_swish', 100, 36536884, 17952],
+  ['wrn_70_16_swish', 100, 266888756, 78880],
   ['wrn_34_10', 100, 48320276, 25344, { subBlock1: true }],
   ['resnet8', 1000, 142392, 672],
   ['resnet14', 1000, 239608, 1120],
@@ -69,6 +71,8 @@ const REFERENCE: readonly (readonly [string, number, number, number, Record<stri
   ['imagenet_resnet18', 1000, 11689512, 9600],
   ['imagenet_resnet34', 1000, 21797672, 17024],
   ['imagenet_resnet50', 1000, 25557032, 53120],
+  ['wrn_28_10_swish', 1000, 37113784, 17952],
+  ['wrn_70_16_swish', 1000, 267811256, 78880],
   ['wrn_34_10', 1000, 48897176, 25344, { subBlock1: true }],
 ];
 

@@ -20,7 +20,7 @@ const expected = (name: string): Expected => JSON.parse(readFileSync(path.join(F
 
 beforeAll(useCpu);
 
-describe.each(['resnet8', 'wrn_16_1'])('PyTorch checkpoint %s', (name) => {
+describe.each(['resnet8', 'wrn_16_1', 'wrn_10_2_swish'])('PyTorch checkpoint %s', (name) => {
   it('reproduces PyTorch eval and train logits and running statistics to 1e-4', () => {
     const exp = expected(name);
     const model = createModel(name, { numClasses: exp.numClasses });

@@ -1,11 +1,13 @@
 /**
  * The architecture table: every name `createModel` accepts, with its builder, default input
- * shape and description. WideResNets also accept any `wrn_<depth>_<width>` name.
+ * shape and description. WideResNets also accept any `wrn_<depth>_<width>` name, and the DeepMind
+ * layout any `wrn_<depth>_<width>_swish` (Swish) or `wrn_<depth>_<width>_dm` (ReLU) name.
  */
 import { z } from 'zod';
 import type { NetworkBuilder } from '../architectures/network.js';
 import { buildCifarResNet } from '../architectures/resnet-cifar.js';
 import { buildWideResNet, wrnDepthError } from '../architectures/wide-resnet.js';
+import { buildDmWideResNet, DM_NORMALIZATIONS, type DmActivation, type DmNormalization } from '../architectures/wide-resnet-dm.js';
 import { buildVgg } from '../architectures/vgg.js';
 import { buildMobileNetV2 } from '../architectures/mobilenet-v2.js';
 import { buildShuffleV1, buildShuffleV2 } from '../architectures/shufflenet.js';
@@ -52,6 +54,23 @@ function wrnEntry(name: string, depth: number, widenFactor: number, description:
   };
 }
 
+const dmExtraSchema = z
+  .object({ normalization: z.enum(Object.keys(DM_NORMALIZATIONS) as [DmNormalization, ...DmNormalization[]]).optional() })
+  .strict();
+
+function dmWrnEntry(name: string, depth: number, width: number, activation: DmActivation, description: string): ArchitectureEntry {
+  return {
+    name,
+    description,
+    defaultInputShape: CIFAR,
+    minInputSize: 2,
+    extraSchema: dmExtraSchema,
+    build: (extra) => buildDmWideResNet({ depth, width, activation, ...dmExtraSchema.parse(extra ?? {}) }),
+  };
+}
+
+const DM_SUFFIX: Readonly<Record<string, DmActivation>> = { swish: 'swish', dm: 'relu' };
+
 function fixed(name: string, description: string, builder: NetworkBuilder, defaultInputShape = CIFAR, minInputSize = 1): ArchitectureEntry {
   return { name, description, defaultInputShape, minInputSize, build: () => builder };
 }
@@ -77,6 +96,8 @@ const entries: ArchitectureEntry[] = [
     build: (extra) => buildWideResNet(wrnExtraSchema.parse(extra ?? {})),
     ignoredCheckpointPrefixes: wrnIgnored,
   },
+  dmWrnEntry('wrn_28_10_swish', 28, 10, 'swish', 'WideResNet-28-10 with Swish (DeepMind / generated-data AT layout, in-model normalisation); extra { normalization? }'),
+  dmWrnEntry('wrn_70_16_swish', 70, 16, 'swish', 'WideResNet-70-16 with Swish (DeepMind / generated-data AT layout, in-model normalisation); extra { normalization? }'),
   ...([8, 11, 13, 16, 19] as const).map((d) =>
     fixed(`vgg${d}_bn`, `CIFAR VGG-${d} with BatchNorm (mdistiller)`, buildVgg(d), CIFAR, 8),
   ),
@@ -104,6 +125,11 @@ export function findArchitecture(name: string): ArchitectureEntry | undefined {
   const m = /^wrn_(\d+)_(\d+)$/.exec(name);
   if (m && wrnDepthError(Number(m[1])) === null && Number(m[2]) > 0) {
     return wrnEntry(name, Number(m[1]), Number(m[2]), `WideResNet-${m[1]}-${m[2]}`);
+  }
+  const dm = /^wrn_(\d+)_(\d+)_(swish|dm)$/.exec(name);
+  if (dm && wrnDepthError(Number(dm[1])) === null && Number(dm[2]) > 0) {
+    const activation = DM_SUFFIX[dm[3]!]!;
+    return dmWrnEntry(name, Number(dm[1]), Number(dm[2]), activation, `WideResNet-${dm[1]}-${dm[2]} (DeepMind layout, ${activation})`);
   }
   return undefined;
 }
