@@ -233,6 +233,10 @@ describe.skipIf(!addonBuilt)('blocked activation layouts', () => {
       return out;
     };
     await compareBackends(inputs, train);
+    // Same inputs, same numbers: two runs on dkl-native agree bit for bit.
+    const first = await runOn('dkl-native', inputs, train);
+    const second = await runOn('dkl-native', inputs, train);
+    first.forEach((a, i) => expect(Array.from(a.values)).toEqual(Array.from(second[i]!.values)));
   });
 
   it('DKL_NATIVE_LAYOUT=nhwc keeps every activation NHWC', async () => {
