@@ -87,7 +87,7 @@ export class NativeBackend extends MathBackendCPU {
   private readonly attached = new WeakSet<ArrayBufferLike>();
   private readonly pooling = process.env['DKL_NATIVE_POOL'] !== '0';
   private readonly poolCap = poolMaxBytes();
-  /** Whether native kernels may hand blocked activations to each other. */
+  /** Whether native kernels may hand blocked activations and filters to each other. */
   readonly blockedLayouts = blockedLayoutsEnabled();
 
   constructor(readonly addon: NativeAddon) {
