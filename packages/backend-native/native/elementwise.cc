@@ -292,10 +292,11 @@ int layoutArg(const Napi::CallbackInfo &info, size_t i) {
   return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int32Value() : 0;
 }
 
-// batchNorm(x, mean, variance, offset | null, scale | null, out, channels, eps, layout = 0, hw):
-// y = (x - mean) * scale / sqrt(variance + eps) + offset per channel of x (NHWC,
-// or nChwBc with B = layout and hw = H * W), in x's layout; every parameter has
-// either 1 or `channels` elements.
+// batchNorm(x, mean, variance, offset | null, scale | null, out, channels, eps, layout = 0, hw,
+// relu = false): y = (x - mean) * scale / sqrt(variance + eps) + offset per
+// channel of x (NHWC, or nChwBc with B = layout and hw = H * W), in x's layout,
+// then max(y, 0) when relu (NaN kept); every parameter has either 1 or
+// `channels` elements.
 Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
   auto x = f32(info, 0, "x");
   auto mean = f32(info, 1, "mean");
@@ -310,6 +311,7 @@ Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
   const int64_t n = x.ElementLength();
   if (n == 0) return info.Env().Undefined();
   const ChannelRows v(n, c, layoutArg(info, 8), layoutArg(info, 9));
+  const bool relu = info.Length() > 10 && info[10].ToBoolean();
   checkLen(o, n, "out");
   auto at = [c](const Napi::Float32Array &a, int64_t j, const char *name) -> float {
     const size_t len = a.ElementLength();
@@ -335,8 +337,65 @@ Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
     const int64_t off = v.offset(r);
     const float *xr = xp + r * w, *mp = m.data() + off, *kp = k.data() + off, *bp = b.data() + off;
     float *yr = out + r * w;
+    if (relu) {
 #pragma omp simd
-    for (int64_t j = 0; j < w; ++j) yr[j] = (xr[j] - mp[j]) * kp[j] + bp[j];
+      for (int64_t j = 0; j < w; ++j) {
+        const float t = (xr[j] - mp[j]) * kp[j] + bp[j];
+        yr[j] = t > 0.f ? t : (t != t ? t : 0.f);
+      }
+    } else {
+#pragma omp simd
+      for (int64_t j = 0; j < w; ++j) yr[j] = (xr[j] - mp[j]) * kp[j] + bp[j];
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// bnInferBackward(dy, y | null, variance, scale | null, dx, channels, eps, layout = 0, hw):
+// the input gradient of batchNorm (inference statistics are constants):
+// dx = dy' * scale / sqrt(variance + eps), where dy' is dy masked by ReLU's
+// gradient on the forward output y when given (a fused relu), else dy. dy, y
+// and dx share one layout.
+Napi::Value BnInferBackward(const Napi::CallbackInfo &info) {
+  auto dy = f32(info, 0, "dy");
+  const bool masked = !info[1].IsNull() && !info[1].IsUndefined();
+  const float *yp = masked ? f32(info, 1, "y").Data() : nullptr;
+  auto var = f32(info, 2, "variance");
+  const bool hasScale = !info[3].IsNull() && !info[3].IsUndefined();
+  const float *sp = hasScale ? f32(info, 3, "scale").Data() : nullptr;
+  auto dx = f32(info, 4, "dx");
+  const int64_t c = info[5].As<Napi::Number>().Int64Value();
+  const double eps = info[6].As<Napi::Number>().DoubleValue();
+  const int64_t n = dy.ElementLength();
+  if (n == 0) return info.Env().Undefined();
+  const ChannelRows v(n, c, layoutArg(info, 7), layoutArg(info, 8));
+  checkLen(dx, n, "dx");
+  checkLen(var, c, "variance");
+  if (hasScale) checkLen(info[3].As<Napi::Float32Array>(), c, "scale");
+  if (masked) checkLen(info[1].As<Napi::Float32Array>(), n, "y");
+  std::vector<float> k(c);
+  for (int64_t j = 0; j < c; ++j) {
+    const double s = hasScale ? sp[j] : 1.0;
+    k[j] = static_cast<float>(s / std::sqrt(static_cast<double>(var.Data()[j]) + eps));
+  }
+  const int64_t w = v.width;
+  const float *dyp = dy.Data();
+  float *dxp = dx.Data();
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (int64_t r = 0; r < v.rows; ++r) {
+    const float *dr = dyp + r * w, *kp = k.data() + v.offset(r);
+    float *o = dxp + r * w;
+    if (masked) {
+      const float *yr = yp + r * w;
+#pragma omp simd
+      for (int64_t j = 0; j < w; ++j) {
+        const float yv = yr[j], d = dr[j] * static_cast<float>(yv > 0.f);
+        o[j] = (yv != yv ? yv : d) * kp[j];
+      }
+    } else {
+#pragma omp simd
+      for (int64_t j = 0; j < w; ++j) o[j] = dr[j] * kp[j];
+    }
   }
   return info.Env().Undefined();
 }
@@ -561,6 +620,7 @@ void RegisterElementwiseKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Guard<Unary>));
   exports.Set("reduce", Napi::Function::New(env, Guard<Reduce>));
   exports.Set("batchNorm", Napi::Function::New(env, Guard<BatchNorm>));
+  exports.Set("bnInferBackward", Napi::Function::New(env, Guard<BnInferBackward>));
   exports.Set("tile", Napi::Function::New(env, Guard<Tile>));
   exports.Set("bnTrainForward", Napi::Function::New(env, Guard<BnTrainForward>));
   exports.Set("bnTrainBackward", Napi::Function::New(env, Guard<BnTrainBackward>));

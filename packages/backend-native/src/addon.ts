@@ -58,6 +58,12 @@ export interface NativeAddon {
     eps: number,
     layout?: number,
     hw?: number,
+    relu?: boolean,
+  ): void;
+  /** The input gradient of `batchNorm`: dx = (dy masked by relu'(y) when y is given) * scale / sqrt(variance + eps). */
+  bnInferBackward(
+    dy: Float32Array, y: Float32Array | null, variance: Float32Array, scale: Float32Array | null, dx: Float32Array,
+    channels: number, eps: number, layout?: number, hw?: number,
   ): void;
   tile(x: Float32Array, out: Float32Array, shape: Int32Array): void;
   bnTrainForward(

@@ -14,5 +14,14 @@ export {
 } from './register.js';
 export { ADDON_PATH, type AddonInfo, addonMissingMessage, isAddonBuilt, loadAddon, type NativeAddon } from './addon.js';
 export { NativeBackend, PLAIN, type BlockedKind, type BlockedTensor, type Layout } from './backend.js';
-/** The fused batch-norm op lives in @dkl/core (models use it); re-exported for convenience. */
-export { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, batchNormTraining, type BatchNormActivation, type BatchNormTrainingResult } from '@dkl/core';
+/** The fused batch-norm ops live in @dkl/core (models use them); re-exported for convenience. */
+export {
+  BN_INFER_GRAD_KERNEL,
+  BN_INFER_KERNEL,
+  BN_TRAIN_GRAD_KERNEL,
+  BN_TRAIN_KERNEL,
+  batchNormInference,
+  batchNormTraining,
+  type BatchNormActivation,
+  type BatchNormTrainingResult,
+} from '@dkl/core';

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 
 import { loadAddon } from './addon.js';
+import { batchNormInferenceKernels } from './batch-norm-inference.js';
 import { batchNormTrainingKernels } from './batch-norm-training.js';
 import { NativeBackend } from './backend.js';
 import { convKernels } from './kernels/conv.js';
@@ -27,7 +28,7 @@ export interface NativeBackendInfo {
 
 /** The kernels this backend runs natively (others are the cpu backend's). */
 export function nativeKernelConfigs(): tf.KernelConfig[] {
-  return [...convKernels(), ...matMulKernels(), ...poolKernels(), ...elementwiseKernels(), ...batchNormTrainingKernels(), ...optimizerKernels()];
+  return [...convKernels(), ...matMulKernels(), ...poolKernels(), ...elementwiseKernels(), ...batchNormTrainingKernels(), ...batchNormInferenceKernels(), ...optimizerKernels()];
 }
 
 /** Names of the kernels overridden with native implementations. */

@@ -1,11 +1,11 @@
 // Blocked activation layouts: native kernels hand oneDNN's nChw16c / nChw8c
 // activations to each other; everything else must still see NHWC values.
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { sgdUpdate } from '@dkl/core';
 
-import { NativeBackend, batchNormTraining, loadAddon } from '../src/index.js';
+import { NativeBackend, batchNormInference, batchNormTraining, loadAddon } from '../src/index.js';
 import { addonBuilt, arr, compareBackends, compareWithGrads, randomArray, runOn, setup } from './helpers.js';
 
 /** The layout oneDNN picks for the output of a 3x3 conv with `c` channels, as the addon reports it. */
@@ -131,6 +131,38 @@ describe.skipIf(!addonBuilt)('blocked activation layouts', () => {
     const inputs = [arr([2, 5, 5, 16], 34), arr([3, 3, 16, 16], 35, -0.2, 0.2), arr([16], 36), arr([16], 37, 0.5, 2), arr([16], 38), arr([16], 39, 0.5, 1.5)];
     await compareBackends(inputs, (x, w, m, v, o, s) =>
       tf.relu(tf.batchNorm(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), m!, v!, o!, s!, 1e-5)));
+  });
+
+  // Inference batch-norm (running statistics) as attacks use it: value and the gradient of every
+  // input against the cpu backend (tf.batchNorm's own gradient there), NHWC and blocked.
+  for (const [label, c, viaConv] of [['NHWC', 6, false], ['blocked', 32, true]] as const) {
+    for (const activation of ['linear', 'relu'] as const) {
+      it(`batchNormInference (${label}, ${activation}): value and gradients match the cpu backend`, async () => {
+        const stats = [arr([c], 82), arr([c], 83, 0.3, 2), arr([c], 84), arr([c], 85, 0.5, 1.5)];
+        const x = arr([2, 5, 5, c], 80 + c, -2, 2);
+        if (viaConv) {
+          await compareWithGrads([x, arr([3, 3, c, c], 81, -0.2, 0.2), ...stats], (a, w, m, v, o, s) =>
+            batchNormInference(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), m!, v!, o!, s!, 1e-5, activation));
+        } else {
+          await compareWithGrads([x, ...stats], (a, m, v, o, s) => batchNormInference(a!, m!, v!, o!, s!, 1e-5, activation));
+        }
+      });
+    }
+  }
+
+  it('batchNormInference runs its input gradient as one native pass and keeps blocked layouts', async () => {
+    await tf.setBackend('dkl-native');
+    const b = nativeBackend();
+    const spy = vi.spyOn(b.addon, 'bnInferBackward');
+    const w = tf.tensor4d(randomArray(9 * 16 * 16, 90, -0.2, 0.2), [3, 3, 16, 16]);
+    const p = tf.ones([16]), z = tf.zeros([16]);
+    const x = tf.tensor4d(randomArray(2 * 6 * 6 * 16, 91), [2, 6, 6, 16]);
+    const y = tf.tidy(() => batchNormInference(tf.conv2d(x, w, 1, 'same'), z, p, z, p, 1e-5, 'relu'));
+    expect(b.blockedOf(y)?.block ?? 0).toBe(block);
+    const g = tf.grad((a: tf.Tensor) => tf.sum(batchNormInference(tf.conv2d(a as tf.Tensor4D, w, 1, 'same'), z, p, z, p, 1e-5, 'relu')))(x);
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+    tf.dispose([w, p, z, x, y, g]);
   });
 
   it('gradients arriving in NHWC (from global pooling) meet blocked activations and stay correct', async () => {

@@ -43,6 +43,7 @@ export * from './checkpoint/snapshot-file.js';
 
 export * from './backend/init-backend.js';
 export * from './ops/batch-norm-training.js';
+export * from './ops/batch-norm-inference.js';
 export * from './ops/sgd-update.js';
 export * from './backend/wasm-conv-grad-kernels.js';
 export * from './backend/cpu-fallback-kernels.js';

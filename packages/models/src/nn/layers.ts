@@ -4,7 +4,7 @@
  * callers control tidy scopes and gradients.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTraining, ShapeError, type BatchNormActivation } from '@dkl/core';
+import { batchNormInference, batchNormTraining, ShapeError, type BatchNormActivation } from '@dkl/core';
 import { kaimingNormalFanOut, ones, torchDefault, zeros, type InitSpec } from './init.js';
 import type { Param, ParamStore } from './param.js';
 
@@ -133,15 +133,8 @@ export class BatchNorm2d {
     const gamma = this.weight.value;
     const beta = this.bias.value;
     if (!ctx.training) {
-      const y = tf.batchNorm4d(
-        x,
-        this.runningMean.value as tf.Tensor1D,
-        this.runningVar.value as tf.Tensor1D,
-        beta as tf.Tensor1D,
-        gamma as tf.Tensor1D,
-        this.epsilon,
-      );
-      return activation === 'relu' ? tf.relu(y) : y;
+      // One pass forward and one for the input gradient (attacks) where the backend fuses it.
+      return batchNormInference(x, this.runningMean.value, this.runningVar.value, beta, gamma, this.epsilon, activation) as tf.Tensor4D;
     }
     const [n, h, w] = x.shape;
     const count = n * h * w;
