@@ -30,14 +30,13 @@ struct OpDiv { static float f(float a, float b) { return a / b; } };
 struct OpMax { static float f(float a, float b) { return nanAware(a, b, true); } };
 struct OpMin { static float f(float a, float b) { return nanAware(a, b, false); } };
 struct OpSqDiff { static float f(float a, float b) { const float d = a - b; return d * d; } };
-// ReLU's gradient dy * step(x) in one pass (a = dy, b = x), NaN in x propagating as in tfjs.
-struct OpReluGrad {
-  // Branch-free so it vectorises (random signs would defeat a branch predictor).
-  static float f(float a, float b) {
-    const float r = a * static_cast<float>(b > 0.f);
-    return b != b ? b : r;
-  }
-};
+// ReLU's gradient dy * step(x), NaN in x propagating as in tfjs; branch-free so
+// it vectorises (random signs would defeat a branch predictor).
+inline float reluGrad(float dy, float x) {
+  const float r = dy * static_cast<float>(x > 0.f);
+  return x != x ? x : r;
+}
+struct OpReluGrad { static float f(float a, float b) { return reluGrad(a, b); } };
 
 template <typename Op>
 inline void runSpan(const float *a, const float *b, float *o, int64_t len, int64_t sa, int64_t sb) {
@@ -292,6 +291,30 @@ int layoutArg(const Napi::CallbackInfo &info, size_t i) {
   return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int32Value() : 0;
 }
 
+// y = (x - m) * k + b per channel over the rows of `v`, then max(y, 0) when
+// relu (NaN kept, as tfjs' relu does); subtracting first keeps the rounding
+// close to the cpu kernel's.
+void channelAffine(const ChannelRows &v, const float *xp, const float *m, const float *k, const float *b, float *yp,
+                   bool relu) {
+  const int64_t w = v.width;
+#pragma omp parallel for schedule(static) if (v.rows * w >= kParallelMin)
+  for (int64_t r = 0; r < v.rows; ++r) {
+    const int64_t o = v.offset(r);
+    const float *xr = xp + r * w, *mp = m + o, *kp = k + o, *bp = b + o;
+    float *yr = yp + r * w;
+    if (relu) {
+#pragma omp simd
+      for (int64_t j = 0; j < w; ++j) {
+        const float t = (xr[j] - mp[j]) * kp[j] + bp[j];
+        yr[j] = t > 0.f ? t : (t != t ? t : 0.f);
+      }
+    } else {
+#pragma omp simd
+      for (int64_t j = 0; j < w; ++j) yr[j] = (xr[j] - mp[j]) * kp[j] + bp[j];
+    }
+  }
+}
+
 // batchNorm(x, mean, variance, offset | null, scale | null, out, channels, eps, layout = 0, hw,
 // relu = false): y = (x - mean) * scale / sqrt(variance + eps) + offset per
 // channel of x (NHWC, or nChwBc with B = layout and hw = H * W), in x's layout,
@@ -329,25 +352,7 @@ Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
     k[j] = static_cast<float>(s / std::sqrt(static_cast<double>(at(var, j, "variance")) + eps));
     b[j] = hasOffset ? at(offset, j, "offset") : 0.f;
   }
-  const int64_t w = v.width;
-  const float *xp = x.Data();
-  float *out = o.Data();
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t r = 0; r < v.rows; ++r) {
-    const int64_t off = v.offset(r);
-    const float *xr = xp + r * w, *mp = m.data() + off, *kp = k.data() + off, *bp = b.data() + off;
-    float *yr = out + r * w;
-    if (relu) {
-#pragma omp simd
-      for (int64_t j = 0; j < w; ++j) {
-        const float t = (xr[j] - mp[j]) * kp[j] + bp[j];
-        yr[j] = t > 0.f ? t : (t != t ? t : 0.f);
-      }
-    } else {
-#pragma omp simd
-      for (int64_t j = 0; j < w; ++j) yr[j] = (xr[j] - mp[j]) * kp[j] + bp[j];
-    }
-  }
+  channelAffine(v, x.Data(), m.data(), k.data(), b.data(), o.Data(), relu);
   return info.Env().Undefined();
 }
 
@@ -388,10 +393,7 @@ Napi::Value BnInferBackward(const Napi::CallbackInfo &info) {
     if (masked) {
       const float *yr = yp + r * w;
 #pragma omp simd
-      for (int64_t j = 0; j < w; ++j) {
-        const float yv = yr[j], d = dr[j] * static_cast<float>(yv > 0.f);
-        o[j] = (yv != yv ? yv : d) * kp[j];
-      }
+      for (int64_t j = 0; j < w; ++j) o[j] = reluGrad(dr[j], yr[j]) * kp[j];
     } else {
 #pragma omp simd
       for (int64_t j = 0; j < w; ++j) o[j] = dr[j] * kp[j];
@@ -510,23 +512,7 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo &info) {
     k[j] = static_cast<float>(gamma.Data()[j] / std::sqrt(var + eps));
     b[j] = beta.Data()[j];
   }
-  float *yp = y.Data();
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t r = 0; r < v.rows; ++r) {
-    const int64_t o = v.offset(r);
-    const float *xr = xp + r * w, *mp = m.data() + o, *kp = k.data() + o, *bp = b.data() + o;
-    float *yr = yp + r * w;
-    if (relu) {
-#pragma omp simd
-      for (int64_t j = 0; j < w; ++j) {
-        const float t = (xr[j] - mp[j]) * kp[j] + bp[j];
-        yr[j] = t > 0.f ? t : (t != t ? t : 0.f);
-      }
-    } else {
-#pragma omp simd
-      for (int64_t j = 0; j < w; ++j) yr[j] = (xr[j] - mp[j]) * kp[j] + bp[j];
-    }
-  }
+  channelAffine(v, xp, m.data(), k.data(), b.data(), y.Data(), relu);
   return info.Env().Undefined();
 }
 
@@ -561,18 +547,14 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
     inv[j] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var.Data()[j]) + eps));
   }
   // With a fused relu, dy is first masked by ReLU's gradient exactly as the separate kernel
-  // computes it (OpReluGrad); the branch on `masked` stays outside the vectorised loops.
-  auto maskedDy = [](float d, float yv) {
-    const float r = d * static_cast<float>(yv > 0.f);
-    return yv != yv ? yv : r;
-  };
+  // computes it (reluGrad); the branch on `masked` stays outside the vectorised loops.
   std::vector<double> sdy, sdyx;
   channelSums(v, sdy, sdyx, [&](int64_t r, int64_t o, double *a1, double *a2) {
     const float *xr = xp + r * w, *dr = dyp + r * w, *mr = m.data() + o;
     if (masked) {
       const float *yr = yp + r * w;
       for (int64_t j = 0; j < w; ++j) {
-        const float d = maskedDy(dr[j], yr[j]);
+        const float d = reluGrad(dr[j], yr[j]);
         a1[j] += d;
         a2[j] += static_cast<double>(d) * (xr[j] - mr[j]);
       }
@@ -604,7 +586,7 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
     if (masked) {
       const float *yr = yp + r * w;
 #pragma omp simd
-      for (int64_t j = 0; j < w; ++j) out[j] = maskedDy(dr[j], yr[j]) * k1p[j] - k2p[j] - (xr[j] - mp[j]) * k3p[j];
+      for (int64_t j = 0; j < w; ++j) out[j] = reluGrad(dr[j], yr[j]) * k1p[j] - k2p[j] - (xr[j] - mp[j]) * k3p[j];
     } else {
 #pragma omp simd
       for (int64_t j = 0; j < w; ++j) out[j] = dr[j] * k1p[j] - k2p[j] - (xr[j] - mp[j]) * k3p[j];

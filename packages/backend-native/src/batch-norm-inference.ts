@@ -6,10 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BN_INFER_GRAD_KERNEL, BN_INFER_KERNEL } from '@dkl/core';
 
 import { type NativeBackend, PLAIN } from './backend.js';
-
-function spatialSize(x: tf.TensorInfo): number {
-  return x.shape.length === 4 ? x.shape[1]! * x.shape[2]! : 1;
-}
+import { spatialSize } from './kernels/shared.js';
 
 /** The native kernels behind `batchNormInference`, for the 'dkl-native' backend. */
 export function batchNormInferenceKernels(): tf.KernelConfig[] {

@@ -6,16 +6,12 @@ import * as tf from '@tensorflow/tfjs';
 import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL } from '@dkl/core';
 
 import { type NativeBackend, PLAIN } from './backend.js';
+import { spatialSize } from './kernels/shared.js';
 
 export { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL };
 
 function channelsOf(x: tf.TensorInfo): number {
   return x.shape[x.shape.length - 1] ?? 1;
-}
-
-/** H * W of an NHWC activation (what the blocked layouts need); 1 for other ranks. */
-function spatialSize(x: tf.TensorInfo): number {
-  return x.shape.length === 4 ? x.shape[1]! * x.shape[2]! : 1;
 }
 
 /** The native kernels behind {@link batchNormTraining}, for the 'dkl-native' backend. */

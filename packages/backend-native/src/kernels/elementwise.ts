@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { type KernelArgs, allFloat32, sizeOf, withCpuFallback } from './shared.js';
+import { type KernelArgs, allFloat32, sizeOf, spatialSize, withCpuFallback } from './shared.js';
 import { type Layout, type NativeBackend, PLAIN } from '../backend.js';
 
 /** Binary op codes of the addon. */
@@ -182,7 +182,7 @@ function batchNorm(args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
   const xIn = b.f32InLayout(x, 'activation');
   b.addon.batchNorm(
     xIn.values, b.f32(mean), b.f32(variance), offset ? b.f32(offset) : null, scale ? b.f32(scale) : null,
-    out, c, eps, xIn.block, x.shape.length === 4 ? x.shape[1]! * x.shape[2]! : 1,
+    out, c, eps, xIn.block, spatialSize(x),
   );
   return b.outputInLayout(x.shape, out, { kind: 'activation', block: xIn.block });
 }

@@ -47,3 +47,8 @@ export function sizeOf(shape: readonly number[]): number {
   for (const d of shape) n *= d;
   return n;
 }
+
+/** H * W of an NHWC activation (what the blocked layouts need); 1 for other ranks. */
+export function spatialSize(x: tf.TensorInfo): number {
+  return x.shape.length === 4 ? x.shape[1]! * x.shape[2]! : 1;
+}
