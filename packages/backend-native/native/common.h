@@ -51,6 +51,15 @@ inline void checkLen(const Napi::Float32Array &a, size_t need, const char *name)
   }
 }
 
+// An optional Float32Array argument of at least `len` elements: nullptr when
+// it is null, undefined or absent.
+inline float *optionalF32(const Napi::CallbackInfo &info, size_t i, const char *name, size_t len) {
+  if (info.Length() <= i || info[i].IsNull() || info[i].IsUndefined()) return nullptr;
+  auto a = f32(info, i, name);
+  checkLen(a, len, name);
+  return a.Data();
+}
+
 // Wraps an entry point so that any C++ exception (oneDNN's included) becomes a
 // JS Error carrying its message.
 template <Napi::Value (*F)(const Napi::CallbackInfo &)>

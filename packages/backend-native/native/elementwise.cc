@@ -363,24 +363,21 @@ Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
 // and dx share one layout.
 Napi::Value BnInferBackward(const Napi::CallbackInfo &info) {
   auto dy = f32(info, 0, "dy");
-  const bool masked = !info[1].IsNull() && !info[1].IsUndefined();
-  const float *yp = masked ? f32(info, 1, "y").Data() : nullptr;
   auto var = f32(info, 2, "variance");
-  const bool hasScale = !info[3].IsNull() && !info[3].IsUndefined();
-  const float *sp = hasScale ? f32(info, 3, "scale").Data() : nullptr;
   auto dx = f32(info, 4, "dx");
   const int64_t c = info[5].As<Napi::Number>().Int64Value();
   const double eps = info[6].As<Napi::Number>().DoubleValue();
   const int64_t n = dy.ElementLength();
   if (n == 0) return info.Env().Undefined();
   const ChannelRows v(n, c, layoutArg(info, 7), layoutArg(info, 8));
+  const float *yp = optionalF32(info, 1, "y", n);
+  const float *sp = optionalF32(info, 3, "scale", c);
+  const bool masked = yp != nullptr;
   checkLen(dx, n, "dx");
   checkLen(var, c, "variance");
-  if (hasScale) checkLen(info[3].As<Napi::Float32Array>(), c, "scale");
-  if (masked) checkLen(info[1].As<Napi::Float32Array>(), n, "y");
   std::vector<float> k(c);
   for (int64_t j = 0; j < c; ++j) {
-    const double s = hasScale ? sp[j] : 1.0;
+    const double s = sp != nullptr ? sp[j] : 1.0;
     k[j] = static_cast<float>(s / std::sqrt(static_cast<double>(var.Data()[j]) + eps));
   }
   const int64_t w = v.width;
@@ -533,9 +530,8 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
   const double eps = info[9].As<Napi::Number>().DoubleValue();
   const int64_t n = x.ElementLength();
   const ChannelRows v(n, c, layoutArg(info, 10), layoutArg(info, 11));
-  const bool masked = info.Length() > 12 && !info[12].IsNull() && !info[12].IsUndefined();
-  const float *yp = masked ? f32(info, 12, "y").Data() : nullptr;
-  if (masked) checkLen(info[12].As<Napi::Float32Array>(), n, "y");
+  const float *yp = optionalF32(info, 12, "y", n);
+  const bool masked = yp != nullptr;
   checkLen(dy, n, "dy");
   checkLen(dx, n, "dx");
   for (auto *p : {&gamma, &mean, &var, &dgamma, &dbeta}) checkLen(*p, c, "per-channel parameter");

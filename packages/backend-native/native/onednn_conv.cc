@@ -121,27 +121,18 @@ dnnl::convolution_forward::primitive_desc convFwdPd(const ConvParams &c, bool wi
   return dnnl::convolution_forward::primitive_desc(d, attr, engine());
 }
 
-struct ConvFwdEntry {
-  dnnl::convolution_forward::primitive_desc pd;
-  dnnl::convolution_forward prim;
-  // Weights in the primitive's preferred layout: a C++-owned buffer reused
-  // across calls (never JS memory), so each call reorders into warm pages.
+// A cached convolution primitive. scratchW holds the weights in the primitive's
+// preferred layout: a C++-owned buffer reused across calls (never JS memory),
+// so each call reorders into warm pages.
+template <typename Prim>
+struct ConvEntry {
+  typename Prim::primitive_desc pd;
+  Prim prim;
   memory scratchW;
 };
-struct ConvBwdDataEntry {
-  dnnl::convolution_backward_data::primitive_desc pd;
-  dnnl::convolution_backward_data prim;
-  // Weights in the primitive's preferred layout: a C++-owned buffer reused
-  // across calls (never JS memory), so each call reorders into warm pages.
-  memory scratchW;
-};
-struct ConvBwdWeightsEntry {
-  dnnl::convolution_backward_weights::primitive_desc pd;
-  dnnl::convolution_backward_weights prim;
-  // Weights in the primitive's preferred layout: a C++-owned buffer reused
-  // across calls (never JS memory), so each call reorders into warm pages.
-  memory scratchW;
-};
+using ConvFwdEntry = ConvEntry<dnnl::convolution_forward>;
+using ConvBwdDataEntry = ConvEntry<dnnl::convolution_backward_data>;
+using ConvBwdWeightsEntry = ConvEntry<dnnl::convolution_backward_weights>;
 
 std::unordered_map<std::string, ConvFwdEntry> convFwdCache;
 std::unordered_map<std::string, ConvBwdDataEntry> convBwdDataCache;

@@ -17,11 +17,10 @@ constexpr int64_t kParallelMin = 1 << 15;
 Napi::Value SgdUpdate(const Napi::CallbackInfo &info) {
   auto w = f32(info, 0, "w");
   auto g = f32(info, 1, "grad");
-  const bool hasBuf = !info[2].IsNull() && !info[2].IsUndefined();
-  const float *buf = hasBuf ? f32(info, 2, "buf").Data() : nullptr;
   auto wOut = f32(info, 3, "wOut");
-  const bool hasBufOut = !info[4].IsNull() && !info[4].IsUndefined();
-  float *bufOut = hasBufOut ? f32(info, 4, "bufOut").Data() : nullptr;
+  const int64_t n = w.ElementLength();
+  const float *buf = optionalF32(info, 2, "buf", n);
+  float *bufOut = optionalF32(info, 4, "bufOut", n);
   if (!info[5].IsTypedArray() || info[5].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
       info[5].As<Napi::Float64Array>().ElementLength() < 5) {
     throw std::invalid_argument("argument 'hyper' must be a Float64Array of 5 elements");
@@ -30,13 +29,10 @@ Napi::Value SgdUpdate(const Napi::CallbackInfo &info) {
   const float lr = static_cast<float>(h[0]), momentum = static_cast<float>(h[1]);
   const float keep = static_cast<float>(1.0 - h[2]), wd = static_cast<float>(h[3]);
   const bool dampen = h[2] != 0, nesterov = h[4] != 0;
-  const int64_t n = w.ElementLength();
   checkLen(g, n, "grad");
   checkLen(wOut, n, "wOut");
-  if (hasBuf) checkLen(info[2].As<Napi::Float32Array>(), n, "buf");
-  if (hasBufOut) checkLen(info[4].As<Napi::Float32Array>(), n, "bufOut");
-  if (momentum != 0.f && !hasBufOut) throw std::invalid_argument("momentum needs a 'bufOut' buffer");
-  if (hasBuf && momentum == 0.f) throw std::invalid_argument("'buf' given with momentum 0");
+  if (momentum != 0.f && bufOut == nullptr) throw std::invalid_argument("momentum needs a 'bufOut' buffer");
+  if (buf != nullptr && momentum == 0.f) throw std::invalid_argument("'buf' given with momentum 0");
   const float *wp = w.Data(), *gp = g.Data();
   float *wo = wOut.Data();
 #pragma omp parallel for simd schedule(static) if (n >= kParallelMin)

@@ -178,6 +178,19 @@ export class NativeBackend extends MathBackendCPU {
     return b ? { values: b.values, block: b.block } : { values: this.f32(t), block: 0 };
   }
 
+  /**
+   * The layout a kernel over operands of tfjs shape `shape` should run in: that of the first
+   * operand stored blocked (of `kind`, if given) when the shape can be held in it, else tfjs' own.
+   * Operands in other layouts are then read through {@link valuesIn}.
+   */
+  leadLayout(shape: readonly number[], kind: BlockedKind | undefined, ...operands: Array<tf.TensorInfo | undefined>): Layout {
+    for (const t of operands) {
+      const b = t ? this.blockedOf(t, kind) : undefined;
+      if (b) return this.canBlock(shape, b) ? { kind: b.kind, block: b.block } : PLAIN;
+    }
+    return PLAIN;
+  }
+
   /** Whether a tensor of this tfjs shape can be held in `layout`. */
   canBlock(shape: readonly number[], layout: Layout): boolean {
     if (layout.block === 0 || shape.length !== 4) return false;

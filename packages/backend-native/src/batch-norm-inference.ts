@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { BN_INFER_GRAD_KERNEL, BN_INFER_KERNEL } from '@dkl/core';
 
-import { type NativeBackend, PLAIN } from './backend.js';
-import { spatialSize } from './kernels/shared.js';
+import type { NativeBackend } from './backend.js';
+import { channelsOf, spatialSize } from './kernels/shared.js';
 
 /** The native kernels behind `batchNormInference`, for the 'dkl-native' backend. */
 export function batchNormInferenceKernels(): tf.KernelConfig[] {
@@ -17,7 +17,7 @@ export function batchNormInferenceKernels(): tf.KernelConfig[] {
       kernelFunc: ({ inputs, backend, attrs }) => {
         const b = backend as NativeBackend;
         const { x, mean, variance, offset, scale } = inputs as Record<string, tf.TensorInfo>;
-        const c = x!.shape[x!.shape.length - 1]!;
+        const c = channelsOf(x!);
         const out = b.alloc(tf.util.sizeFromShape(x!.shape));
         const xIn = b.f32InLayout(x!, 'activation');
         b.addon.batchNorm(
@@ -33,10 +33,9 @@ export function batchNormInferenceKernels(): tf.KernelConfig[] {
       kernelFunc: ({ inputs, backend, attrs }) => {
         const b = backend as NativeBackend;
         const { dy, y, variance, scale } = inputs as Record<string, tf.TensorInfo | undefined>;
-        const c = dy!.shape[dy!.shape.length - 1]!;
+        const c = channelsOf(dy!);
         // dy and y share a layout: a blocked one if either is blocked (the other reordered into a temporary).
-        const lead = b.blockedOf(dy!, 'activation') ?? (y ? b.blockedOf(y, 'activation') : undefined);
-        const layout = lead && b.canBlock(dy!.shape, lead) ? lead : PLAIN;
+        const layout = b.leadLayout(dy!.shape, 'activation', dy, y);
         const vdy = b.valuesIn(dy!, layout);
         const vy = y ? b.valuesIn(y, layout) : null;
         const dx = b.alloc(tf.util.sizeFromShape(dy!.shape));

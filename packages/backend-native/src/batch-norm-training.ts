@@ -5,14 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL } from '@dkl/core';
 
-import { type NativeBackend, PLAIN } from './backend.js';
-import { spatialSize } from './kernels/shared.js';
+import type { NativeBackend } from './backend.js';
+import { channelsOf, spatialSize } from './kernels/shared.js';
 
 export { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL };
-
-function channelsOf(x: tf.TensorInfo): number {
-  return x.shape[x.shape.length - 1] ?? 1;
-}
 
 /** The native kernels behind {@link batchNormTraining}, for the 'dkl-native' backend. */
 export function batchNormTrainingKernels(): tf.KernelConfig[] {
@@ -46,8 +42,7 @@ export function batchNormTrainingKernels(): tf.KernelConfig[] {
         const dgamma = new Float32Array(c), dbeta = new Float32Array(c);
         // dy and x must share a layout: x's when it is blocked (an NHWC dy is reordered into a
         // temporary), else dy's, else NHWC.
-        const wanted = b.blockedOf(x!, 'activation') ?? b.blockedOf(dy!, 'activation');
-        const layout = wanted && b.canBlock(x!.shape, wanted) ? wanted : PLAIN;
+        const layout = b.leadLayout(x!.shape, 'activation', x, dy);
         const block = layout.block;
         const vdy = b.valuesIn(dy!, layout), vx = b.valuesIn(x!, layout);
         // y is passed for a fused relu: its sign masks dy.

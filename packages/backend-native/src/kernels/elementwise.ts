@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { type KernelArgs, allFloat32, sizeOf, spatialSize, withCpuFallback } from './shared.js';
+import { type KernelArgs, allFloat32, channelsOf, sizeOf, spatialSize, withCpuFallback } from './shared.js';
 import { type Layout, type NativeBackend, PLAIN } from '../backend.js';
 
 /** Binary op codes of the addon. */
@@ -105,14 +105,14 @@ export function broadcastBlock(aShape: readonly number[], bShape: readonly numbe
  */
 function sharedLayout(b: NativeBackend, x: tf.TensorInfo, y: tf.TensorInfo, outShape: number[]): Layout {
   const sameShape = (t: tf.TensorInfo) => t.shape.length === outShape.length && t.shape.every((d, i) => d === outShape[i]);
-  const lead = b.blockedOf(x) ?? b.blockedOf(y);
-  if (!lead || !b.canBlock(outShape, lead)) return PLAIN;
+  const lead = b.leadLayout(outShape, undefined, x, y);
+  if (lead.block === 0) return PLAIN;
   const fits = (t: tf.TensorInfo) => {
     if (sizeOf(t.shape) === 1) return true;
     const own = b.blockedOf(t);
     return sameShape(t) && (!own || (own.block === lead.block && own.kind === lead.kind));
   };
-  return fits(x) && fits(y) ? { kind: lead.kind, block: lead.block } : PLAIN;
+  return fits(x) && fits(y) ? lead : PLAIN;
 }
 
 function binary(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
@@ -173,7 +173,7 @@ function reduce(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo |
 function batchNorm(args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
   const { x, mean, variance, offset, scale } = args.inputs;
   if (!x || !mean || !variance || !allFloat32(x, mean, variance, offset, scale)) return null;
-  const c = x.shape[x.shape.length - 1] ?? 1;
+  const c = channelsOf(x);
   const ok = [mean, variance, offset, scale].every((t) => t == null || sizeOf(t.shape) === 1 || sizeOf(t.shape) === c);
   if (!ok || sizeOf(x.shape) === 0) return null;
   const out = b.alloc(sizeOf(x.shape));

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SGD_UPDATE_KERNEL } from '@dkl/core';
 
 import { allFloat32, sizeOf } from './shared.js';
-import { type Layout, type NativeBackend, PLAIN } from '../backend.js';
+import type { NativeBackend } from '../backend.js';
 
 /** The fused kernel behind @dkl/core's `sgdUpdate`: one pass instead of five tfjs ops per variable. */
 export function optimizerKernels(): tf.KernelConfig[] {
@@ -18,8 +18,7 @@ export function optimizerKernels(): tf.KernelConfig[] {
         const momentum = Number(a['momentum']);
         // Filters arrive blocked from the backward-weights pass; the update runs in that layout
         // (reordering the others into temporaries) and leaves w and buf in it for the next forward.
-        const lead = b.blockedOf(grad) ?? b.blockedOf(w) ?? (buf ? b.blockedOf(buf) : undefined);
-        const layout: Layout = lead && b.canBlock(w.shape, lead) ? { kind: lead.kind, block: lead.block } : PLAIN;
+        const layout = b.leadLayout(w.shape, undefined, grad, w, buf);
         const ins = [w, grad, ...(buf ? [buf] : [])].map((t) => b.valuesIn(t, layout));
         const n = sizeOf(w.shape);
         const wOut = b.alloc(n);

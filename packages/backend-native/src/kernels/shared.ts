@@ -48,6 +48,11 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
+/** The channel count of a channels-last tensor (its last dimension; 1 for a scalar). */
+export function channelsOf(x: tf.TensorInfo): number {
+  return x.shape[x.shape.length - 1] ?? 1;
+}
+
 /** H * W of an NHWC activation (what the blocked layouts need); 1 for other ranks. */
 export function spatialSize(x: tf.TensorInfo): number {
   return x.shape.length === 4 ? x.shape[1]! * x.shape[2]! : 1;
