@@ -16,22 +16,9 @@
 import * as tf from '@tensorflow/tfjs';
 import * as core from '@dkl/core';
 import { apgd, crossEntropyPerExample, pgd } from '@dkl/attacks';
+import { arg } from '../args.mjs';
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-async function selectBackend() {
-  if (typeof core.initBackend === 'function') {
-    const info = await core.initBackend();
-    return typeof core.describeBackend === 'function' ? core.describeBackend(info) : info.name;
-  }
-  await tf.setBackend('cpu');
-  return 'cpu';
-}
-
-const backend = await selectBackend();
+const backend = core.describeBackend(await core.initBackend());
 const batch = Number(arg('batch', '64'));
 const iters = Number(arg('iters', '3'));
 const size = Number(arg('size', '32'));

@@ -16,11 +16,8 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { SeededRng } from '@dkl/core';
 import { ArrayDataset, Loader, compilePipeline, createScratch, planParams, runPipeline } from '@dkl/data';
+import { numArg as arg } from '../args.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const N = arg('images', 10_000);
 const EPOCHS = arg('epochs', 3);
 const STEP_MS = arg('step-ms', 20);

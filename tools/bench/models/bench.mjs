@@ -6,30 +6,15 @@
  *
  * Usage: node tools/bench/models/bench.mjs [--models resnet8x4,wrn_16_2,resnet32x4] [--batch 64]
  *                                          [--iters 3] [--size 32]
- * Backend: @dkl/core's initBackend (DKL_BACKEND=cpu|wasm|... forces one); falls back to wasm.
+ * Backend: @dkl/core's initBackend (DKL_BACKEND=cpu|wasm|... forces one).
  * On the pure-JS cpu backend the default batch drops to 8 (set --batch to override).
  */
 import * as tf from '@tensorflow/tfjs';
 import * as core from '@dkl/core';
 import { createModel } from '@dkl/models';
+import { arg } from '../args.mjs';
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-async function selectBackend() {
-  if (typeof core.initBackend === 'function') {
-    const info = await core.initBackend();
-    return typeof core.describeBackend === 'function' ? core.describeBackend(info) : info.name;
-  }
-  await import('@tensorflow/tfjs-backend-wasm');
-  await tf.setBackend('wasm');
-  await tf.ready();
-  return 'wasm (core initBackend unavailable)';
-}
-
-const backend = await selectBackend();
+const backend = core.describeBackend(await core.initBackend());
 const onCpu = tf.getBackend() === 'cpu';
 const batch = Number(arg('batch', onCpu ? '8' : '64'));
 const iters = Number(arg('iters', '3'));

@@ -9,11 +9,8 @@ import { ClassPriorStore, createContainer, initBackend, LossRegistry } from '@dk
 import { lossesModule } from '@dkl/losses';
 import { createModel } from '@dkl/models';
 import { distillationStep, supervisedStep, Sgd } from '@dkl/trainers';
+import { numArg as arg } from '../args.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const batch = arg('batch', 64);
 const iters = arg('iters', 3);
 const info = await initBackend();

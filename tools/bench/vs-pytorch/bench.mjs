@@ -11,11 +11,8 @@ import { registerNativeBackend, setNativeThreads } from '@dkl/backend-native';
 
 import { makeModel, setBatchNormMode } from './models.mjs';
 import { makeTrainer } from './train-step.mjs';
+import { arg } from '../args.mjs';
 
-function arg(name, def) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
 const models = arg('models', 'resnet8x4,wrn_16_2,resnet32x4').split(',');
 const steps = Number(arg('steps', '5'));
 const warmup = Number(arg('warmup', '2'));

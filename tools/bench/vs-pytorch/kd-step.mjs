@@ -11,12 +11,9 @@ import { ClassPriorStore, createContainer, initBackend, LossRegistry } from '@dk
 import { lossesModule } from '@dkl/losses';
 import { createModel } from '@dkl/models';
 import { distillationStep, Sgd } from '@dkl/trainers';
+import { arg as opt } from '../args.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const opt = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const threads = Number(opt('threads', 2));
 const rounds = Number(opt('rounds', 2));
 const steps = Number(opt('steps', 3));
