@@ -100,7 +100,7 @@ console.log(`per batch of 64: augmentation kernels ${kernel.toFixed(2)} ms (${Ma
     await loader.batchArrays(0, 0);
     const post = [];
     const wait = [];
-    for (let i = 1; i < 40; i++) {
+    for (let i = 1; i < Math.min(40, loader.batchesPerEpoch); i++) {
       const t0 = performance.now();
       const p = loader.batchArrays(0, i);
       post.push(performance.now() - t0);
