@@ -29,4 +29,5 @@ export { evalCommand } from './commands/eval-command.js';
 export { reportCommand } from './commands/report-command.js';
 export { quickstartCommand, quickstartConfig, QUICKSTART_LOSSES } from './commands/quickstart.js';
 export { buildProgram, main } from './program.js';
+export { versionCommand, dklPackageVersions } from './commands/version-command.js';
 export { EXIT, describeFailure } from './commands/exit-codes.js';

@@ -10,6 +10,7 @@ import { reportCommand } from './commands/report-command.js';
 import { resumeCommand } from './commands/resume-command.js';
 import { trainCommand } from './commands/train-command.js';
 import { quickstartCommand } from './commands/quickstart.js';
+import { versionCommand } from './commands/version-command.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .option('--runs-dir <dir>', 'where run directories are created', 'runs')
     .option('--cache-dir <dir>', 'cache of trained teachers', '.cache/dkl')
     .option('--no-progress', 'no progress bar')
+    .option('-V, --version', 'print the dkl package versions and the backend a run would use')
     .showHelpAfterError();
   const common = () => {
     const o = program.opts<{ runsDir: string; cacheDir: string; progress: boolean }>();
@@ -104,6 +106,11 @@ export function buildProgram(): Command {
 
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
   try {
+    // Asynchronous (it loads the backend it reports), so not commander's synchronous .version().
+    if (argv[2] === '--version' || argv[2] === '-V') {
+      await versionCommand();
+      return EXIT.ok;
+    }
     await buildProgram().parseAsync([...argv]);
     return Number(process.exitCode ?? EXIT.ok);
   } catch (error) {

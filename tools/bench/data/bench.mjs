@@ -14,7 +14,7 @@
  */
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { SeededRng } from '@dkl/core';
+import { initBackend, SeededRng } from '@dkl/core';
 import { ArrayDataset, Loader, compilePipeline, createScratch, planParams, runPipeline } from '@dkl/data';
 import { numArg as arg } from '../args.mjs';
 
@@ -22,7 +22,7 @@ const N = arg('images', 10_000);
 const EPOCHS = arg('epochs', 3);
 const STEP_MS = arg('step-ms', 20);
 
-await tf.setBackend('cpu');
+await initBackend({ prefer: ['cpu'] }); // says which backend runs and silences tfjs's banner
 // Random CIFAR-shaped data: the pipeline's cost does not depend on pixel values.
 const images = new Uint8Array(N * 3072);
 let s = 12345;

@@ -2,7 +2,7 @@
 // and the authors' pairwise [B, C, C] form, side by side in one process.
 // Usage: node tools/bench/losses/bench.mjs [--backends cpu,wasm,dkl-native] [--reps 7] [--pairwise-max B·C²]
 import * as tf from '@tensorflow/tfjs';
-import { SeededRng } from '@dkl/core';
+import { initBackend, SeededRng } from '@dkl/core';
 import { classPriorWeights, decoupledKL, iklKdOptions, kdLoss } from '@dkl/losses';
 
 const args = Object.fromEntries(
@@ -78,27 +78,13 @@ async function measureOnce(run) {
 }
 
 async function benchBackend(name) {
-  if (name === 'wasm') {
-    try {
-      await import('@tensorflow/tfjs-backend-wasm');
-    } catch (e) {
-      console.log(`wasm backend unavailable: ${e.message}`);
-      return;
-    }
-  }
-  if (name === 'dkl-native') {
-    try {
-      await (await import('@dkl/backend-native')).registerNativeBackend();
-    } catch (e) {
-      console.log(`dkl-native backend unavailable: ${e.message}`);
-      return;
-    }
-  }
-  if (!(await tf.setBackend(name))) {
-    console.log(`backend ${name} unavailable`);
+  // initBackend registers the backend, says which runs and switches off tfjs's "install tfjs-node" banner.
+  try {
+    await initBackend({ prefer: [name] });
+  } catch (e) {
+    console.log(`${name} backend unavailable: ${e.message}`);
     return;
   }
-  await tf.ready();
   console.log(`\nbackend: ${tf.getBackend()} (reps ${reps}, median ms of value + gradient; peak MB from tf.profile)`);
   console.log('| B x C | KL ms | IKL ms | IKL-GI ms | pairwise ms | IKL/KL | IKL-GI/KL | pairwise/IKL | peak MB KL / IKL / pairwise | O(B·C) vs pairwise |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');

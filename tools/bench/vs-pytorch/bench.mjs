@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 
 import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@dkl/core';
 import { registerNativeBackend, setNativeThreads } from '@dkl/backend-native';
 
 import { makeModel, setBatchNormMode } from './models.mjs';
@@ -27,7 +28,7 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
 
 const info = await registerNativeBackend();
 setNativeThreads(threads);
-await tf.setBackend('dkl-native');
+await initBackend({ prefer: ['dkl-native'], log: false }); // activates it and silences tfjs's banner
 setBatchNormMode(bn);
 console.log(`dkl-native ${info.version}, oneDNN ${info.onednnVersion}, ${threads} threads, batch-norm: ${bn}; ` +
   `batch ${batch}, 32x32x3, 100 classes, SGD(0.9, wd 5e-4), ${warmup} warm-up + ${steps} timed steps; load avg ${os.loadavg()[0].toFixed(1)}`);

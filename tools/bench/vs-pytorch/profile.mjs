@@ -1,12 +1,11 @@
 // Kernel-level profile of one training step on a backend: node profile.mjs [model] [backend] [batch]
 import * as tf from '@tensorflow/tfjs';
-import { registerNativeBackend } from '@dkl/backend-native';
+import { initBackend } from '@dkl/core';
 import { makeModel } from './models.mjs';
 import { makeTrainer } from './train-step.mjs';
 
 const [name = 'resnet8x4', backend = 'dkl-native', batch = '64'] = process.argv.slice(2);
-await registerNativeBackend();
-await tf.setBackend(backend);
+await initBackend({ prefer: [backend] }); // registers it, says which runs, silences tfjs's banner
 const b = Number(batch);
 const model = makeModel(name);
 const trainer = makeTrainer(model);

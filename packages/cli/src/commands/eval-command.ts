@@ -55,13 +55,14 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
     const checkpoint = await loadRunCheckpoint(target, options.checkpoint ?? 'best', model);
     const clean = await evaluateModel(model, loader);
     const metrics: Record<string, number> = { top1: clean.top1, top5: clean.top5, loss: clean.loss };
-    const rows: Array<[string, number, number]> = [['clean', 100 * clean.top1, 100 * clean.top5]];
+    // An attack measures top-1 only: its top-5 cell reads '-' (not applicable), never NaN.
+    const rows: Array<[string, number, number | '-']> = [['clean', 100 * clean.top1, 100 * clean.top5]];
     if (options.attack) {
       const robust = await robustEvaluation(model, loader, { attack: options.attack, epsilon: options.epsilon ?? config.trainer.attack?.epsilon ?? 8 / 255, limit: options.limit ?? 512, seed: config.seed });
       metrics[`robust_${options.attack}`] = robust.robustAccuracy;
       metrics[`clean_attacked_subset`] = robust.cleanAccuracy;
       metrics['attacked_examples'] = robust.count;
-      rows.push([`${options.attack} (n=${robust.count})`, 100 * robust.robustAccuracy, NaN]);
+      rows.push([`${options.attack} (n=${robust.count})`, 100 * robust.robustAccuracy, '-']);
     }
     if (options.json) out(JSON.stringify({ run: path.basename(target), checkpoint: path.basename(checkpoint), split: splitName, ...metrics }));
     else {

@@ -1,0 +1,46 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evalCommand, executeRun, resolveConfig } from '../src/index.js';
+
+const previousBackend = process.env['DKL_BACKEND'];
+beforeAll(() => {
+  process.env['DKL_BACKEND'] = 'cpu'; // evalCommand picks its own backend, as the CLI does
+});
+afterAll(() => {
+  if (previousBackend === undefined) delete process.env['DKL_BACKEND'];
+  else process.env['DKL_BACKEND'] = previousBackend;
+});
+
+describe('dkl eval', () => {
+  it('prints clean top-1/top-5 and an attacked row whose top-5 cell is "-", never NaN', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dkl-eval-'));
+    const config = resolveConfig({
+      name: 'eval-me',
+      seed: 1,
+      backend: { prefer: ['cpu'] },
+      data: {
+        dataset: { name: 'synthetic', options: { shape: [8, 8, 3], numClasses: 4, trainSize: 64, testSize: 32, seed: 1 } },
+        train: { split: 'train', batchSize: 32 },
+        eval: { test: { split: 'test', batchSize: 32 } },
+      },
+      models: { student: { name: 'tiny_cnn' } },
+      trainer: { type: 'supervised', epochs: 1 },
+      optimizer: { name: 'sgd', momentum: 0.9 },
+      schedule: { name: 'constant', lr: 0.05 },
+    });
+    const run = await executeRun(config, { runsDir: dir, cacheDir: join(dir, 'cache'), progress: false, log: () => undefined });
+    const lines: string[] = [];
+    const metrics = await evalCommand(run.runDir, { attack: 'pgd', limit: 8, epsilon: 0.03, checkpoint: 'last', out: (t) => lines.push(...t.split('\n')), log: () => undefined });
+    const text = lines.join('\n');
+    expect(text).not.toMatch(/NaN/);
+    const attacked = lines.find((l) => l.startsWith('pgd (n=8)'));
+    expect(attacked, text).toBeDefined();
+    expect(attacked!.trim().split(/\s+/).at(-1)).toBe('-');
+    const clean = lines.find((l) => l.startsWith('clean'))!.trim().split(/\s+/);
+    expect(Number(clean[2])).toBeCloseTo(100 * metrics['top5']!, 1);
+    expect(metrics['robust_pgd']).toBeGreaterThanOrEqual(0);
+    expect(metrics['robust_pgd']).toBeLessThanOrEqual(metrics['clean_attacked_subset']!);
+  }, 120_000);
+});
