@@ -9,9 +9,9 @@
 //   <!-- readme-check: setup -->            run each line once, first (root README only)
 //   <!-- readme-check: file PATH -->        write the block to PATH (relative to the repository root)
 //   <!-- readme-check: run {"prefix": "extra args"} -->
-//       run each line with bash; a line starting with a prefix gets the extra args appended
-//       (tiny-scale overrides for commands that train); js/ts blocks run as one ES module
-//       from the README's directory (TypeScript is transpiled with the workspace's `typescript`)
+//       run each line with bash from the repository root; a line starting with a prefix gets the
+//       extra args appended (tiny-scale overrides for commands that train); js/ts blocks run as one
+//       ES module from the README's directory (TypeScript is transpiled with the workspace's `typescript`)
 //
 // Usage: node tools/check-readme.mjs [--repo DIR] [--keep]
 //   --repo DIR  the repository to clone (default: the one this script is in)
@@ -73,7 +73,8 @@ export function badLinks(root, files) {
   const bad = [];
   for (const file of files) {
     const text = readFileSync(join(root, file), 'utf8');
-    if (text.includes('../shared')) bad.push(`${file}: mentions ../shared, which is outside the repository`);
+    // Named in prose or code (not as a link, which the loop below checks).
+    if (text.replace(/\]\([^)]*\)/g, '').includes('../shared')) bad.push(`${file}: mentions ../shared, which is outside the repository`);
     for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
       const target = m[1].split('#')[0];
       if (!target || /^[a-z]+:/i.test(target)) continue; // anchors, http(s), mailto
@@ -110,7 +111,7 @@ function runExample(block, dir, index, log) {
   const file = join(dir, `.readme-check-${index}.mjs`);
   let code = block.body;
   if (block.lang === 'ts' || block.lang === 'typescript') {
-    const ts = createRequire(join(dir, 'package.json'))('typescript');
+    const ts = createRequire(import.meta.url)('typescript'); // the workspace's own compiler
     code = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
   }
   writeFileSync(file, code);
@@ -147,7 +148,7 @@ export function checkReadmes({ repo, keep = false, log = (l) => process.stdout.w
         } else if (b.kind === 'run' && ['js', 'javascript', 'ts', 'typescript'].includes(b.lang)) {
           if (!runExample(b, dir, index, log)) failures++;
         } else if (b.kind === 'run') {
-          for (const c of shellCommands(b.body, b.arg)) if (!run(c, dir, log)) failures++;
+          for (const c of shellCommands(b.body, b.arg)) if (!run(c, clone, log)) failures++;
         } else if (b.kind === 'setup' && file !== 'README.md') {
           throw new Error(`${file}:${b.line}: setup blocks belong in the root README`);
         }

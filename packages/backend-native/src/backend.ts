@@ -92,6 +92,9 @@ export class NativeBackend extends MathBackendCPU {
 
   constructor(readonly addon: NativeAddon) {
     super();
+    // The cpu backend's first write prints "install tfjs-node to speed things up"; this backend is
+    // the fast one, so that advice is wrong here.
+    (this as unknown as { firstUse: boolean }).firstUse = false;
   }
 
   /**

@@ -168,3 +168,20 @@ describe.skipIf(!addonBuilt)('output buffer recycling', () => {
     tf.dispose([view, other]);
   });
 });
+
+describe.skipIf(!addonBuilt)('first use', () => {
+  it('prints no "install tfjs-node" banner: dkl-native is the fast backend the banner asks for', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = [
+      "import * as tf from '@tensorflow/tfjs';",
+      `import { registerNativeBackend } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};`,
+      'await registerNativeBackend();',
+      "await tf.setBackend('dkl-native');",
+      'console.log(tf.add(tf.tensor1d([1, 2]), 1).dataSync().join());',
+    ].join('\n');
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: __dirname, encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('2,3');
+    expect(result.stdout + result.stderr).not.toMatch(/install our node backend|Hi, looks like/);
+  });
+});
