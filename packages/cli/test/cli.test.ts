@@ -113,7 +113,7 @@ describe('dkl train / resume', () => {
     expect(attacked.result.history.map((h) => h.eval['test'])).toEqual(plain.result.history.map((h) => h.eval['test']));
     const wrong = { ...base, plugins: [{ ...plugin, options: { ...plugin.options, data: 'val' } }] };
     await expect(run(wrong, 'c')).rejects.toThrow(/plugins\.robust-eval\.data.*'val'.*only 'test'/);
-  }, 300_000); // three cpu-backend runs: ~20 s idle, 124 s seen on a loaded 2-core machine
+  }, 300_000); // three cpu-backend runs: 124 s seen on a loaded 2-core machine
 
   it('a killed run resumed with `dkl resume` ends exactly as an uninterrupted run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dkl-resume-'));
