@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { delay, filter } from 'rxjs';
+import { config as rxjsConfig, delay, filter, map, take } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ofType, TrainingEventBus, type BatchEndEvent, type TrainingEvent } from '../src/index.js';
 
@@ -74,9 +74,9 @@ describe('TrainingEventBus', () => {
     bus.close();
   });
 
-  it('routes errors thrown later by asynchronous operators to the bus instead of crashing', async () => {
+  it('attributes errors thrown later, behind asynchronous operators, to the plugin instead of crashing', async () => {
     const failures: string[] = [];
-    const bus = new TrainingEventBus({ onSubscriberError: (p, e) => failures.push(`${p}:${e.message}`) });
+    const bus = new TrainingEventBus({ onSubscriberError: (p, e, during) => failures.push(`${p}:${e.message}:${during}`) });
     bus
       .channel('slow')
       .pipe(filter((e) => e.type === 'run-start'), delay(1))
@@ -85,7 +85,69 @@ describe('TrainingEventBus', () => {
       });
     bus.emit({ type: 'run-start', runId: 'r', epochs: 1, startEpoch: 1 });
     await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(failures).toEqual(['(asynchronous subscriber):late']);
+    expect(failures).toEqual(['slow:late:undefined']);
+    bus.close();
+  });
+
+  it('an operator that throws inside a plugin (an rxjs error notification) is that plugin\'s failure', () => {
+    const failures: string[] = [];
+    const bus = new TrainingEventBus({ onSubscriberError: (p, e, during) => failures.push(`${p}:${e.message}:${during}`) });
+    bus
+      .channel('mapper')
+      .pipe(
+        map((e) => {
+          if (e.type === 'epoch-start') throw new Error('bad map');
+          return e.type;
+        }),
+      )
+      .subscribe(() => undefined);
+    expect(bus.emit({ type: 'epoch-start', epoch: 1, step: 0, learningRate: 0.1 }).map((e) => e.plugin)).toEqual(['mapper']);
+    expect(failures).toEqual(['mapper:bad map:epoch-start']);
+    bus.close();
+  });
+
+  it('two buses in one process: each attributes its own failures, synchronous and asynchronous, and touches no rxjs global', async () => {
+    const before = { ...rxjsConfig };
+    const seen: string[] = [];
+    const a = new TrainingEventBus({ onSubscriberError: (p, e, during) => seen.push(`a/${p}:${e.message}:${during}`) });
+    const b = new TrainingEventBus({ onSubscriberError: (p, e, during) => seen.push(`b/${p}:${e.message}:${during}`) });
+    a.channel('late').pipe(ofType('run-start'), delay(5)).subscribe(() => {
+      throw new Error('from a, later');
+    });
+    b.channel('now').pipe(ofType('epoch-start')).subscribe(() => {
+      throw new Error('from b');
+    });
+    const quiet: string[] = [];
+    b.channel('quiet').subscribe((e) => quiet.push(e.type));
+    a.emit({ type: 'run-start', runId: 'a', epochs: 1, startEpoch: 1 });
+    // a's failure arrives while b is dispatching: it must not land in b's dispatch.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const failuresOfB = b.emit({ type: 'epoch-start', epoch: 1, step: 0, learningRate: 0.1 });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(failuresOfB.map((e) => e.plugin)).toEqual(['now']);
+    expect(seen.sort()).toEqual(['a/late:from a, later:undefined', 'b/now:from b:epoch-start']);
+    expect(a.errors.map((e) => e.plugin)).toEqual(['late']);
+    expect(b.errors.map((e) => e.plugin)).toEqual(['now']);
+    expect(quiet).toEqual(['epoch-start', 'plugin-error']);
+    expect({ ...rxjsConfig }).toEqual(before);
+    a.close();
+    b.close();
+    expect({ ...rxjsConfig }).toEqual(before);
+  });
+
+  it('unsubscribing and take(n) work through the guarded channel', () => {
+    const bus = new TrainingEventBus();
+    const seen: number[] = [];
+    const sub = bus.channel('a').pipe(ofType('epoch-start'), take(2)).subscribe((e) => seen.push(e.epoch));
+    for (let epoch = 1; epoch <= 3; epoch++) bus.emit({ type: 'epoch-start', epoch, step: 0, learningRate: 0.1 });
+    expect(seen).toEqual([1, 2]);
+    expect(sub.closed).toBe(true);
+    const other: number[] = [];
+    const sub2 = bus.channel('b').pipe(ofType('epoch-start')).subscribe((e) => other.push(e.epoch));
+    bus.emit({ type: 'epoch-start', epoch: 4, step: 0, learningRate: 0.1 });
+    sub2.unsubscribe();
+    bus.emit({ type: 'epoch-start', epoch: 5, step: 0, learningRate: 0.1 });
+    expect(other).toEqual([4]);
     bus.close();
   });
 
