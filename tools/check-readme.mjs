@@ -8,6 +8,7 @@
 // Markers (HTML comments, invisible when rendered) say what runs; each applies to the next fenced block:
 //   <!-- readme-check: setup -->            run each line once, first (root README only)
 //   <!-- readme-check: file PATH -->        write the block to PATH (relative to the repository root)
+//                                           before any command runs
 //   <!-- readme-check: run {"prefix": "extra args"} -->
 //       run each line with bash from the repository root; a line starting with a prefix gets the
 //       extra args appended (tiny-scale overrides for commands that train); js/ts blocks run as one
@@ -139,13 +140,15 @@ export function checkReadmes({ repo, keep = false, log = (l) => process.stdout.w
     if (!root.some((b) => b.kind === 'run')) throw new Error('README.md has no <!-- readme-check: run --> block');
     log(`[check-readme] clone of ${repo} in ${clone}`);
     for (const b of setup) for (const c of shellCommands(b.body)) if (!run(c, clone, log)) return failures + 1; // nothing else can run
+    // Files first: a README may show a config after the commands that use it.
+    for (const b of plan.flatMap((p) => p.blocks).filter((b) => b.kind === 'file')) {
+      mkdirSync(dirname(join(clone, b.arg)), { recursive: true });
+      writeFileSync(join(clone, b.arg), `${b.body}\n`);
+    }
     for (const { file, blocks } of plan) {
       const dir = join(clone, dirname(file));
       blocks.forEach((b, index) => {
-        if (b.kind === 'file') {
-          mkdirSync(dirname(join(clone, b.arg)), { recursive: true });
-          writeFileSync(join(clone, b.arg), `${b.body}\n`);
-        } else if (b.kind === 'run' && ['js', 'javascript', 'ts', 'typescript'].includes(b.lang)) {
+        if (b.kind === 'run' && ['js', 'javascript', 'ts', 'typescript'].includes(b.lang)) {
           if (!runExample(b, dir, index, log)) failures++;
         } else if (b.kind === 'run') {
           for (const c of shellCommands(b.body, b.arg)) if (!run(c, clone, log)) failures++;

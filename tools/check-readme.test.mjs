@@ -78,6 +78,12 @@ describe('check-readme', () => {
     assert.match(log, /ok .*\$ npm run args -- --a --set x=1$/m);
   });
 
+  it('writes the marked files before any command runs, even a file shown after the command', () => {
+    const readme = `${rootReadme('grep -q "k: 1" cfg.yaml')}\n${block('<!-- readme-check: file cfg.yaml -->', 'yaml', 'k: 1')}`;
+    const { failures, log } = check({ 'README.md': readme });
+    assert.equal(failures, 0, log);
+  });
+
   it('fails on a package README whose example throws or that has no runnable example', () => {
     const throwing = check({ 'README.md': rootReadme('npm run ok'), 'packages/foo/README.md': `# foo\n\n${block('<!-- readme-check: run -->', 'ts', "const n: number = 1;\nthrow new Error(`broken ${n}`);")}` });
     assert.equal(throwing.failures, 1, throwing.log);
