@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { SeededRng, ShapeError } from '@dkl/core';
+import { ArgumentError, SeededRng, ShapeError } from '@dkl/core';
 import type { ForwardFn } from './forward.js';
 import { margin, resolveLoss, type AttackLoss, type NamedLoss } from './losses.js';
 import { perExampleL2, projectToThreatModel, type Norm } from './project.js';
@@ -15,14 +15,20 @@ export interface PgdOptions {
   /** Step length: L-inf moves every pixel by it (sign of the gradient), L2 along the unit gradient. */
   readonly stepSize: number;
   readonly steps: number;
-  /** Start at a uniformly random point of the ball (default true). */
-  readonly randomStart?: boolean;
+  /**
+   * Where to start: `'uniform'` (or `true`, the default) a uniformly random point of the ball;
+   * `'normal'` x + 0.001 * N(0, 1) as TRADES and the authors' IKL-AT scripts; `'none'` (or
+   * `false`) x itself.
+   */
+  readonly randomStart?: boolean | 'uniform' | 'normal' | 'none';
   /** Independent runs; each example keeps its best run (default 1). */
   readonly restarts?: number;
   /** `'ce'` (default), `'cw'`, `'dlr'` or an objective `(logits, labels) => [B] | scalar`. */
   readonly loss?: NamedLoss | AttackLoss;
   /** Seed of the random start (default 0). */
   readonly seed?: number | string;
+  /** Random stream of the start instead of `seed` (a trainer passes its own, checkpointed one). */
+  readonly rng?: SeededRng;
   /**
    * Target labels `[B]`: when given the attack is targeted, it minimises the loss towards
    * them and succeeds when the prediction equals the target.
@@ -51,7 +57,8 @@ export function pgd(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: Pgd
   }
   const { norm, eps, stepSize, steps } = options;
   const lossFn = resolveLoss(options.loss);
-  const rng = new SeededRng(options.seed ?? 0);
+  const rng = options.rng ?? new SeededRng(options.seed ?? 0);
+  const start = startMode(options.randomStart);
   const labels = asInt32(y);
   const targets = options.targets ? asInt32(options.targets) : undefined;
   const aim = targets ?? labels;
@@ -65,7 +72,7 @@ export function pgd(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: Pgd
   let bestScore: Float32Array | undefined;
   try {
     for (let r = 0; r < restarts; r++) {
-      let adv = options.randomStart === false ? x.clone() : randomStart(x, eps, norm, rng, 'uniform');
+      let adv = start === 'none' ? x.clone() : randomStart(x, eps, norm, rng, start);
       for (let s = 0; s < steps; s++) {
         const next = tf.tidy(() => {
           const g = gradFn(adv);
@@ -75,6 +82,12 @@ export function pgd(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: Pgd
         adv.dispose();
         adv = next;
       }
+      if (steps === 0 && start === 'normal') {
+        const inside = projectToThreatModel(adv, x, eps, norm); // the 'normal' start is not projected
+        adv.dispose();
+        adv = inside;
+      }
+      if (restarts === 1) return adv; // one run: nothing to choose, no scoring forward pass
       const score = scoreRun(forward, lossFn, adv, labels, targets);
       if (!best || !bestScore) {
         best = adv;
@@ -91,6 +104,13 @@ export function pgd(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: Pgd
   } finally {
     tf.dispose([labels, ...(targets ? [targets] : [])]);
   }
+}
+
+function startMode(option: PgdOptions['randomStart']): 'uniform' | 'normal' | 'none' {
+  if (option === undefined || option === true || option === 'uniform') return 'uniform';
+  if (option === false || option === 'none') return 'none';
+  if (option === 'normal') return 'normal';
+  throw new ArgumentError('randomStart', `must be true, false, 'uniform', 'normal' or 'none', got ${JSON.stringify(option)}`);
 }
 
 /** Per-example score of a run: +Inf when it succeeded, else the loss (towards success). */

@@ -67,6 +67,26 @@ describe('pgd', () => {
     tf.dispose([a, b, c]);
   });
 
+  it("'normal' start is the authors' x + 0.001 N(0, 1): seeded by the given rng, projected by the steps (or at the end)", async () => {
+    const { SeededRng } = await import('@dkl/core');
+    const noise = tf.randomNormal(x.shape, 0, 0.001, 'float32', new SeededRng(5).tfSeed());
+    const zeroSteps = pgd(forward, x, y, { norm: 'linf', eps: EPS, stepSize: EPS / 2, steps: 0, randomStart: 'normal', rng: new SeededRng(5) });
+    // With no step, the start itself comes back, clamped to the ball and [0, 1].
+    const expected = tf.clipByValue(tf.minimum(tf.maximum(x.add(noise), x.sub(EPS)), x.add(EPS)), 0, 1);
+    expect(equalTensors(zeroSteps, expected)).toBe(true);
+    const a = pgd(forward, x, y, { norm: 'linf', eps: EPS, stepSize: EPS / 2, steps: 5, randomStart: 'normal', rng: new SeededRng(5) });
+    const b = pgd(forward, x, y, { norm: 'linf', eps: EPS, stepSize: EPS / 2, steps: 5, randomStart: 'normal', rng: new SeededRng(5) });
+    const c = pgd(forward, x, y, { norm: 'linf', eps: EPS, stepSize: EPS / 2, steps: 5, randomStart: 'normal', rng: new SeededRng(6) });
+    expect(equalTensors(a, b)).toBe(true);
+    expect(equalTensors(a, c)).toBe(false);
+    const d = distances(a, x);
+    expect(d.linf).toBeLessThanOrEqual(EPS + 1e-6);
+    expect(d.min).toBeGreaterThanOrEqual(0);
+    expect(d.max).toBeLessThanOrEqual(1);
+    expect(() => pgd(forward, x, y, { norm: 'linf', eps: EPS, stepSize: 0.01, steps: 1, randomStart: 'gaussian' as never })).toThrow(/randomStart.*'normal'/);
+    tf.dispose([noise, zeroSteps, expected, a, b, c]);
+  });
+
   it('restarts keep, per example, every success of the first run', () => {
     const opts = { norm: 'linf' as const, eps: EPS, stepSize: EPS / 4, steps: 5, seed: 11 };
     const one = pgd(forward, x, y, opts);

@@ -14,7 +14,6 @@ export * from './engine/loss-terms.js';
 export * from './engine/training-engine.js';
 export * from './engine/snapshot-variables.js';
 export * from './adversarial/attack-budget.js';
-export * from './adversarial/inner-maximization.js';
 export * from './adversarial/awp.js';
 export * from './trainers/supervised-trainer.js';
 export * from './trainers/distillation-trainer.js';

@@ -4,7 +4,8 @@ import { ClassPriorStore, createContainer, LossRegistry, type TrainingEvent, typ
 import { lossesModule } from '@dkl/losses';
 import type { Observable } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AdversarialTrainer, DistillationTrainer, maximizeInner, Sgd, SupervisedTrainer, constantSchedule, type RunResult } from '../src/index.js';
+import { pgd } from '@dkl/attacks';
+import { AdversarialTrainer, DistillationTrainer, Sgd, SupervisedTrainer, constantSchedule, type RunResult } from '../src/index.js';
 import { ArrayLoader, blobs, TinyModel } from './helpers.js';
 
 beforeAll(async () => {
@@ -165,26 +166,54 @@ describe('AdversarialTrainer', () => {
     });
   }
 
-  it('PGD keeps adversarial examples in the epsilon ball and [0, 1] and raises the loss', () => {
+  it('the attack objective sees the epoch and step being trained, as the outer loss does', async () => {
+    const seen: Array<[number, number]> = [];
+    const outer: Array<[number, number]> = [];
+    const trades = registry.create('trades', { beta: 6 });
+    const result = await new AdversarialTrainer({
+      model: new TinyModel(C, 6),
+      robustLosses: [{ name: 'spy', compute: (ctx) => (outer.push([ctx.epoch, ctx.step]), trades.compute(ctx)) }],
+      attackObjective: (natural, adversarial, labels, at) => {
+        seen.push([at.epoch, at.step]);
+        return trades.compute({ labels, logits: adversarial, reference: natural, ...at });
+      },
+      attack: { epsilon: 0.05, budget: 'fixed', steps: 2, stepSize: 0.025 },
+      epochs: 2,
+      seed: 3,
+      optimizer: new Sgd({ momentum: 0.9 }),
+      schedule: constantSchedule(0.1),
+      train: train(),
+    }).run();
+    expect(result.status).toBe('completed');
+    // Two PGD steps per batch, each with the batch's own (epoch, step); the outer loss runs once per batch.
+    const perBatch = [...new Set(seen.map((s) => s.join()))];
+    expect(perBatch).toEqual([...new Set(outer.map((s) => s.join()))]);
+    expect(seen.length).toBe(2 * outer.length);
+    expect(new Set(seen.map(([epoch]) => epoch))).toEqual(new Set([1, 2]));
+    expect(new Set(seen.map(([, step]) => step)).size).toBe(outer.length);
+  });
+
+  it("the trainer's PGD (@dkl/attacks, on its objective and RNG) keeps examples in the ball and [0, 1] and raises the loss", () => {
     const model = new TinyModel(C, 6);
     const data = blobs(9, 8, C);
     const x = tf.tensor4d(data.images, [8, 6, 6, 2]);
     const y = tf.tensor1d(data.labels, 'int32');
     const ce = (_n: tf.Tensor, adv: tf.Tensor, labels: tf.Tensor) => tf.losses.softmaxCrossEntropy(tf.oneHot(labels as tf.Tensor1D, C), adv) as tf.Scalar;
     const { SeededRng } = require('@dkl/core') as typeof import('@dkl/core');
-    for (const norm of ['linf', 'l2'] as const) {
+    const forward = (t: tf.Tensor) => model.forward(t, { training: false }).logits;
+    for (const [norm, randomStart] of [['linf', 'normal'], ['l2', 'normal'], ['linf', 'uniform'], ['l2', 'none']] as const) {
       const eps = norm === 'linf' ? 0.05 : 0.3;
+      const attack = (seed: number) => pgd(forward, x, y, { norm, eps, steps: 5, stepSize: eps / 2, randomStart, rng: new SeededRng(seed), loss: (adv, labels) => ce(x, adv, labels) });
       const before = tf.memory().numTensors;
-      const xAdv = maximizeInner(model, x, y, ce, { norm, epsilon: eps, steps: 5, stepSize: eps / 2, randomStart: 'uniform' }, new SeededRng(1));
+      const xAdv = attack(1);
       expect(tf.memory().numTensors).toBe(before + 1);
       const delta = xAdv.sub(x);
       if (norm === 'linf') expect(delta.abs().max().dataSync()[0]).toBeLessThanOrEqual(eps + 1e-6);
       else expect(Math.max(...delta.square().sum([1, 2, 3]).sqrt().dataSync())).toBeLessThanOrEqual(eps + 1e-5);
       expect(xAdv.min().dataSync()[0]).toBeGreaterThanOrEqual(0);
       expect(xAdv.max().dataSync()[0]).toBeLessThanOrEqual(1);
-      const logits = (t: tf.Tensor) => model.forward(t, { training: false }).logits;
-      expect(ce(x, logits(xAdv), y).dataSync()[0]).toBeGreaterThan(ce(x, logits(x), y).dataSync()[0]!);
-      const again = maximizeInner(model, x, y, ce, { norm, epsilon: eps, steps: 5, stepSize: eps / 2, randomStart: 'uniform' }, new SeededRng(1));
+      expect(ce(x, forward(xAdv), y).dataSync()[0]).toBeGreaterThan(ce(x, forward(x), y).dataSync()[0]!);
+      const again = attack(1);
       expect(Array.from(again.dataSync())).toEqual(Array.from(xAdv.dataSync()));
       tf.dispose([xAdv, again, delta]);
     }

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import type * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ClassPriorStore, ConfigError, parseConfig, type BatchLoader, type ClassifierModel, type Dataset, type LossTerm, type PluginCreationContext, type TrainingPlugin } from '@dkl/core';
 import { Loader } from '@dkl/data';
 import { DklModel, saveModel } from '@dkl/models';
-import { AdversarialTrainer, createOptimizer, createSchedule, DistillationTrainer, SupervisedTrainer, type TrainingEngine } from '@dkl/trainers';
+import { AdversarialTrainer, createOptimizer, createSchedule, DistillationTrainer, SupervisedTrainer, type AttackObjective, type TrainingEngine } from '@dkl/trainers';
 import type { RunConfig } from '../config/run-config.js';
 import type { Application } from './application.js';
 import { loadSplit, makeLoader } from './build-data.js';
@@ -34,9 +33,9 @@ export interface AssembledRun {
   dispose(): Promise<void>;
 }
 
-/** A loss term as PGD's objective: natural logits as the (constant) reference. */
-function attackObjective(term: LossTerm) {
-  return (natural: tf.Tensor, adversarial: tf.Tensor, labels: tf.Tensor) => term.compute({ labels, logits: adversarial, reference: natural, epoch: 1, step: 0 });
+/** A loss term as PGD's objective: natural logits as the (constant) reference, at the step being trained. */
+function attackObjective(term: LossTerm): AttackObjective {
+  return (natural, adversarial, labels, { epoch, step }) => term.compute({ labels, logits: adversarial, reference: natural, epoch, step });
 }
 
 function hashOf(value: unknown): string {

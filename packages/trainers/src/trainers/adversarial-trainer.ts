@@ -3,13 +3,20 @@ import { crossEntropy } from '@dkl/losses';
 import { ConfigError, type LossTerm } from '@dkl/core';
 import { attackBudget, type AttackBudgetConfig } from '../adversarial/attack-budget.js';
 import { AdversarialWeightPerturbation, type AwpOptions } from '../adversarial/awp.js';
-import { maximizeInner, type AttackObjective } from '../adversarial/inner-maximization.js';
+import { pgd } from '@dkl/attacks';
 import { sumLossTerms } from '../engine/loss-terms.js';
 import type { StepContext, TrainStep } from '../engine/step.js';
 import { TrainingEngine, type TrainingEngineOptions } from '../engine/training-engine.js';
 
+/**
+ * The inner objective: a scalar to maximise from natural (held constant) and adversarial logits,
+ * at the step being trained (`epoch` 1-based, `step` the global step), as the outer loss sees it.
+ */
+export type AttackObjective = (natural: tf.Tensor, adversarial: tf.Tensor, labels: tf.Tensor, at: { readonly epoch: number; readonly step: number }) => tf.Scalar;
+
 export interface AdversarialAttackConfig extends AttackBudgetConfig {
   readonly norm?: 'linf' | 'l2';
+  /** PGD's start (see `pgd` in @dkl/attacks); default `normal`, x + 0.001 * N(0, 1) as the authors' scripts. */
   readonly randomStart?: 'normal' | 'uniform' | 'none';
 }
 
@@ -50,13 +57,25 @@ export function adversarialStep(options: AdversarialTrainerOptions): TrainStep {
     const parts: Record<string, tf.Scalar> = ceWeight > 0 ? { ...robust.parts, naturalCe: total.sub(robust.total) as tf.Scalar } : robust.parts;
     return { natural, adversarial, total, parts };
   };
-  const objective = (ctx: StepContext): AttackObjective =>
-    options.attackObjective ??
-    ((natural, adversarial, labels) => sumLossTerms(robustLosses, { labels, logits: adversarial, reference: natural, epoch: ctx.epoch, step: ctx.step }).total);
+  const objective: AttackObjective =
+    options.attackObjective ?? ((natural, adversarial, labels, at) => sumLossTerms(robustLosses, { labels, logits: adversarial, reference: natural, ...at }).total);
   return {
     prepare(batch, ctx) {
-      const budget = attackBudget(attack, ctx.epoch, ctx.epochs);
-      const xAdv = maximizeInner(model, batch.x, batch.y, objective(ctx), { norm: attack.norm ?? 'linf', randomStart: attack.randomStart ?? 'normal', ...budget }, ctx.rng);
+      const { epsilon, steps, stepSize } = attackBudget(attack, ctx.epoch, ctx.epochs);
+      // The one PGD of @dkl/attacks, in inference mode (BatchNorm statistics untouched), on the
+      // robust objective with the natural logits computed once and held constant.
+      const forward = (input: tf.Tensor) => model.forward(input, { training: false }).logits;
+      const natural = tf.tidy(() => forward(batch.x));
+      const xAdv = pgd(forward, batch.x, batch.y, {
+        norm: attack.norm ?? 'linf',
+        eps: epsilon,
+        stepSize,
+        steps,
+        randomStart: attack.randomStart ?? 'normal',
+        rng: ctx.rng,
+        loss: (adversarial, labels) => objective(natural, adversarial, labels, { epoch: ctx.epoch, step: ctx.step }),
+      });
+      natural.dispose();
       if (awp && ctx.epoch >= awp.options.warmupEpochs) {
         awp.perturb(() => outer(batch.x, xAdv, batch.y, ctx).total);
       }
