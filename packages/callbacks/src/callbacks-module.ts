@@ -25,6 +25,8 @@ const definitions: TrainingPluginDefinition[] = [
         momentum: z.number().gt(0).max(1).default(1),
       })
       .strict(),
+    reads: (o) => ['labels', o.source ?? ['teacherLogits', 'naturalLogits']],
+    writesClassPrior: true,
     create: (o, ctx) => new ClassPriorUpdater(ctx.resolve(ClassPriorStore), { numClasses: ctx.numClasses, ...o }),
   }),
   define({

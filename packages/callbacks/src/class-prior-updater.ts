@@ -42,14 +42,21 @@ export class ClassPriorUpdater implements TrainingPlugin {
   attach(events: Observable<TrainingEvent>) {
     const C = this.options.numClasses;
     const T = this.options.temperature ?? 1;
+    const detach = this.store.attachWriter(this.name);
     const subscription = events.pipe(ofType('epoch-start', 'batch-end', 'epoch-end', 'run-end')).subscribe((event) => {
       if (event.type === 'epoch-start') {
         this.sum?.dispose();
         this.sum = tf.keep(tf.zeros([C, C]) as tf.Tensor2D);
       } else if (event.type === 'batch-end') {
-        const logits = this.options.source ? event.outputs[this.options.source] : (event.outputs.teacherLogits ?? event.outputs.naturalLogits);
+        const source = this.options.source ?? (event.outputs.teacherLogits ? 'teacherLogits' : 'naturalLogits');
+        const logits = event.outputs[source];
         const labels = event.outputs.labels;
-        if (!logits || !labels || !this.sum) return;
+        // A prior computed from nothing would silently stay uniform: a missing source is an error.
+        if (!logits || !labels) {
+          const present = Object.keys(event.outputs).join(', ');
+          throw new ArgumentError('source', `'${this.options.source ?? 'teacherLogits or naturalLogits'}' and 'labels' must be in the trainer's batch outputs, which hold: ${present}`);
+        }
+        if (!this.sum) return;
         if (logits.shape[1] !== C) throw new ArgumentError('numClasses', `is ${C} but the emitted logits have ${logits.shape[1]} classes`);
         const next = tf.tidy(() => {
           const probs = tf.softmax(logits.div(T) as tf.Tensor2D);
@@ -65,6 +72,7 @@ export class ClassPriorUpdater implements TrainingPlugin {
         this.sum = undefined;
       }
     });
+    subscription.add(detach);
     return subscription;
   }
 

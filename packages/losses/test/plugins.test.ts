@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ClassPriorStore, ConfigError, LossRegistry, createContainer, type LossContext } from '@dkl/core';
+import { ClassPriorStore, ConfigError, LossRegistry, createContainer, lossRequirements, type LossContext } from '@dkl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   classPriorWeights,
@@ -64,6 +64,7 @@ describe('loss plugins', () => {
     const container = createContainer([lossesModule]);
     const store = container.get<ClassPriorStore>(ClassPriorStore);
     const term = container.get(LossRegistry).create('ikl', { preset: 'at' });
+    store.attachWriter('class-prior'); // what the class-prior plugin declares when it attaches
     // before any prior: uniform rows 1/C
     const uniform = tf.fill([4, 4], 0.25);
     const expectedUniform = read(crossEntropy(reference, labels)) + read(decoupledKL(reference, logits, iklAtOptions({ classWeights: classPriorWeights(uniform, labels) })));
@@ -80,6 +81,7 @@ describe('loss plugins', () => {
   it('gkl defaults to GKL-KD with the class prior; options override the preset', () => {
     const container = createContainer([lossesModule]);
     const term = container.get(LossRegistry).create('gkl', { gamma: 0.5, ceWeight: 0, warmup: 1 });
+    container.get<ClassPriorStore>(ClassPriorStore).attachWriter('class-prior');
     const uniform = tf.fill([4, 4], 0.25);
     const expected = read(decoupledKL(reference, logits, gklKdOptions({ gamma: 0.5, classWeights: classPriorWeights(uniform, labels) })));
     expect(read(term.compute(ctx(1)))).toBeCloseTo(expected, 5);
@@ -110,10 +112,35 @@ describe('loss plugins', () => {
     const container = createContainer([lossesModule]);
     const registry = container.get(LossRegistry);
     const terms = registry.names().map((name) => registry.create(name, name === 'ikl' ? { preset: 'at' } : {}));
+    const detach = container.get<ClassPriorStore>(ClassPriorStore).attachWriter('test'); // ikl-at and gkl read the prior
     for (const term of terms) term.compute(ctx(2)).dispose(); // warm-up (store's uniform prior is kept by the store)
     const before = tf.memory().numTensors;
     for (const term of terms) term.compute(ctx(2)).dispose();
     expect(tf.memory().numTensors).toBe(before);
+    detach();
     container.get<ClassPriorStore>(ClassPriorStore).clear();
+  });
+
+  it('a loss with classPrior refuses to run while nothing writes the prior, and declares the requirement', () => {
+    const container = createContainer([lossesModule]);
+    const registry = container.get(LossRegistry);
+    const store = container.get<ClassPriorStore>(ClassPriorStore);
+    const gkl = registry.create('gkl', {}); // GKL-KD: the prior is on by default
+    expect(() => gkl.compute(ctx(2))).toThrow(/class prior.*nothing writes it.*class-prior plugin/);
+    const detach = store.attachWriter('class-prior');
+    gkl.compute(ctx(2)).dispose(); // epoch 1: the uniform prior, as the authors' trainers
+    detach();
+    expect(() => gkl.compute(ctx(2))).toThrow(/nothing writes it/);
+    store.clear();
+    const requirements = (name: string, options: Record<string, unknown>) => {
+      const definition = registry.definition(name);
+      return lossRequirements(definition, definition.schema.parse(options));
+    };
+    expect(requirements('gkl', {})).toEqual({ reference: true, classPrior: true });
+    expect(requirements('ikl', {})).toEqual({ reference: true, classPrior: false });
+    expect(requirements('ikl', { preset: 'at' })).toEqual({ reference: true, classPrior: true });
+    expect(requirements('ikl', { preset: 'at', classPrior: false })).toEqual({ reference: true, classPrior: false });
+    expect(requirements('ce', {})).toEqual({ reference: false, classPrior: false });
+    expect(requirements('kd', {})).toEqual({ reference: true, classPrior: false });
   });
 });

@@ -18,4 +18,5 @@ export * from './adversarial/awp.js';
 export * from './trainers/supervised-trainer.js';
 export * from './trainers/distillation-trainer.js';
 export * from './trainers/adversarial-trainer.js';
+export * from './trainers/trainer-outputs.js';
 export * from './trainers-module.js';

@@ -9,6 +9,7 @@ import type { RunConfig } from '../config/run-config.js';
 import type { Application } from './application.js';
 import { loadSplit, makeLoader } from './build-data.js';
 import { buildModel, loadModelWeights } from './build-models.js';
+import { validateAgainstRegistries } from './validate.js';
 
 export interface AssembleOptions {
   readonly runDir: string;
@@ -92,6 +93,7 @@ async function obtainTeacher(
 
 /** Builds datasets, loaders, models, loss terms, plugins and the trainer a config describes. */
 export async function assembleRun(app: Application, config: RunConfig, options: AssembleOptions): Promise<AssembledRun> {
+  validateAgainstRegistries(app, config); // before any data is read: a miswired run never starts
   const trainData = await loadSplit(app, config, config.data.train, 'data.train');
   const train = makeLoader(trainData, config, config.data.train, 'data.train', true);
   const evalLoaders: Record<string, Loader> = {};

@@ -27,8 +27,13 @@ export interface BatchOutputs {
   readonly naturalLogits?: Tensor;
   /** [B, C] adversarial-image logits (adversarial training). */
   readonly adversarialLogits?: Tensor;
-  readonly [name: string]: Tensor | undefined;
 }
+
+/** The names a trainer may emit in `batch-end.outputs`: a misspelt one does not compile. */
+export type BatchOutputKey = keyof BatchOutputs;
+
+/** Every {@link BatchOutputKey}, for validating names that arrive in configs. */
+export const BATCH_OUTPUT_KEYS: readonly BatchOutputKey[] = ['labels', 'logits', 'teacherLogits', 'naturalLogits', 'adversarialLogits'];
 
 export interface RunStartEvent {
   readonly type: 'run-start';

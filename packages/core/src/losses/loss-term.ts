@@ -53,5 +53,24 @@ export interface LossDefinition<S extends z.ZodType = z.ZodType> {
   readonly schema: S;
   /** Whether the loss needs `context.reference` (teacher or natural logits). */
   readonly needsReference: boolean;
+  /**
+   * What a configured instance needs from the run, when that depends on its options (IKL with
+   * `classPrior: true` needs a class-prior writer). Default: `{ reference: needsReference,
+   * classPrior: false }`. A run is assembled only when every requirement is met.
+   */
+  requirements?(options: z.output<S>): LossRequirements;
   create(options: z.output<S>): LossTerm;
+}
+
+/** What one configured loss needs beyond the model's logits and the labels. */
+export interface LossRequirements {
+  /** `context.reference`: the trainer must produce reference logits (teacher or natural). */
+  readonly reference: boolean;
+  /** A class prior in the ClassPriorStore: a `class-prior` plugin must write it. */
+  readonly classPrior: boolean;
+}
+
+/** The requirements of `definition` configured with `options` (parsed by its schema). */
+export function lossRequirements<S extends z.ZodType>(definition: LossDefinition<S>, options: z.output<S>): LossRequirements {
+  return definition.requirements?.(options) ?? { reference: definition.needsReference, classPrior: false };
 }

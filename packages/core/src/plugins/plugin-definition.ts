@@ -1,3 +1,4 @@
+import type { BatchOutputKey } from '../events/training-events.js';
 import type { ServiceIdentifier } from 'inversify';
 import type { z } from 'zod';
 import type { BatchLoader } from '../contracts/batch-loader.js';
@@ -27,5 +28,12 @@ export interface TrainingPluginDefinition<S extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly description: string;
   readonly schema: S;
+  /**
+   * The `batch-end` outputs a configured instance reads; an inner list means "the first of these
+   * that the trainer produces". Checked against the trainer when a run is assembled.
+   */
+  reads?(options: z.output<S>): ReadonlyArray<BatchOutputKey | readonly BatchOutputKey[]>;
+  /** True when the plugin publishes the class prior that losses with `classPrior` read. */
+  readonly writesClassPrior?: boolean;
   create(options: z.output<S>, context: PluginCreationContext): TrainingPlugin;
 }

@@ -69,8 +69,10 @@ const DESCRIPTIONS = {
 
 /**
  * Builds the `dkl`, `ikl` or `gkl` LossDefinition. `store` supplies the class prior when the
- * `classPrior` option (default on for IKL-AT and GKL) is set; before any prior exists the store's
- * uniform `1/C` rows are used, as the authors' trainers do in epoch 1.
+ * `classPrior` option (default on for IKL-AT and GKL) is set; before the first prior is published
+ * the store's uniform `1/C` rows are used, as the authors' trainers do in epoch 1. Such a loss
+ * declares the requirement (`requirements`), so a run without a class-prior writer is refused when
+ * it is assembled, and the store refuses to serve a prior that nobody writes.
  */
 export function decoupledKLLossDefinition(name: 'dkl' | 'ikl' | 'gkl', store: ClassPriorStore): LossDefinition<typeof schema> {
   return {
@@ -78,6 +80,7 @@ export function decoupledKLLossDefinition(name: 'dkl' | 'ikl' | 'gkl', store: Cl
     description: DESCRIPTIONS[name],
     schema,
     needsReference: true,
+    requirements: (parsed) => ({ reference: true, classPrior: parsed.classPrior ?? FAMILY[name][parsed.preset].wiring.classPrior }),
     create(parsed): DecomposableLossTerm {
       const { preset, classPrior, ceWeight, ceTarget, warmup, ...overrides } = parsed;
       const chosen = FAMILY[name][preset];

@@ -1,0 +1,50 @@
+/**
+ * The run's contracts, checked before anything is built: every loss gets what it declares it
+ * needs (reference logits, a class-prior writer) and every plugin finds the batch outputs it
+ * declares it reads. A miswired config is refused with the loss or plugin, the requirement and
+ * the fix, instead of silently training a different objective.
+ */
+import { ConfigError, lossRequirements, parseConfig, type BatchOutputKey } from '@dkl/core';
+import { TRAINER_HAS_REFERENCE, TRAINER_OUTPUTS } from '@dkl/trainers';
+import type { RunConfig } from '../config/run-config.js';
+import type { Application } from './application.js';
+
+export function checkRunRequirements(app: Application, config: RunConfig): void {
+  const type = config.trainer.type;
+  const produced: readonly BatchOutputKey[] = TRAINER_OUTPUTS[type];
+  const plugins = config.plugins.map((ref, i) => ({ ref, key: `plugins[${i}]`, definition: app.plugins.get(ref.name, `plugins[${i}].name`) }));
+  const priorWriters = plugins.filter((p) => p.definition.writesClassPrior);
+  const losses = [
+    ...config.trainer.losses.map((ref, i) => ({ ref, key: `trainer.losses[${i}]` })),
+    ...(config.trainer.attackLoss ? [{ ref: config.trainer.attackLoss, key: 'trainer.attackLoss' }] : []),
+  ];
+  for (const { ref, key } of losses) {
+    const definition = app.losses.definition(ref.name, `${key}.name`);
+    const needs = lossRequirements(definition, parseConfig(definition.schema, ref.options, `${key}.options`));
+    if (needs.reference && !TRAINER_HAS_REFERENCE[type]) {
+      throw new ConfigError(
+        key,
+        `loss '${ref.name}' needs reference logits (a teacher's, or the natural logits of adversarial training), which trainer.type '${type}' does not produce: use trainer.type 'distillation' with models.teacher, or 'adversarial', or a loss without a reference such as 'ce'`,
+      );
+    }
+    if (needs.classPrior && priorWriters.length === 0) {
+      const source = produced.includes('teacherLogits') ? 'teacherLogits' : 'naturalLogits';
+      throw new ConfigError(
+        `${key}.options.classPrior`,
+        `loss '${ref.name}' uses the class prior (classPrior is on), but no plugin writes it: add { name: class-prior, options: { source: ${source}, temperature: <T> } } to plugins, or set classPrior: false`,
+      );
+    }
+  }
+  for (const { ref, key, definition } of plugins) {
+    const reads = definition.reads?.(parseConfig(definition.schema, ref.options, `${key}.options`)) ?? [];
+    for (const wanted of reads) {
+      const options = typeof wanted === 'string' ? [wanted] : wanted;
+      if (!options.some((o) => produced.includes(o))) {
+        throw new ConfigError(
+          `${key}.options`,
+          `plugin '${ref.name}' reads the batch output ${options.map((o) => `'${o}'`).join(' or ')}, which trainer.type '${type}' does not produce (it produces ${produced.join(', ')})`,
+        );
+      }
+    }
+  }
+}
