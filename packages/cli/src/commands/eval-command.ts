@@ -8,7 +8,8 @@ import { createApplication } from '../run/application.js';
 import { loadSplit, makeLoader } from '../run/build-data.js';
 import { buildModel } from '../run/build-models.js';
 import { readJson, runFiles } from '../run/run-directory.js';
-import { robustEvaluation, type AttackName } from './robust-eval.js';
+import type { TransformSpec } from '@dkl/data';
+import { inPixelSpace, robustEvaluation, type AttackName } from './robust-eval.js';
 import { formatTable } from './results-table.js';
 
 export interface EvalCommandOptions {
@@ -58,7 +59,9 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
     // An attack measures top-1 only: its top-5 cell reads '-' (not applicable), never NaN.
     const rows: Array<[string, number, number | '-']> = [['clean', 100 * clean.top1, 100 * clean.top5]];
     if (options.attack) {
-      const robust = await robustEvaluation(model, loader, { attack: options.attack, epsilon: options.epsilon ?? config.trainer.attack?.epsilon ?? 8 / 255, limit: options.limit ?? 512, seed: config.seed });
+      const pixels = inPixelSpace(split.transforms as unknown as TransformSpec[], model, `data.eval.${splitName}`);
+      const attackLoader = makeLoader(dataset, config, { ...split, transforms: pixels.transforms as unknown as typeof split.transforms }, `data.eval.${splitName}`, false);
+      const robust = await robustEvaluation(pixels.forward, attackLoader, { attack: options.attack, epsilon: options.epsilon ?? config.trainer.attack?.epsilon ?? 8 / 255, limit: options.limit ?? 512, seed: config.seed }).finally(() => attackLoader.close());
       metrics[`robust_${options.attack}`] = robust.robustAccuracy;
       metrics[`clean_attacked_subset`] = robust.cleanAccuracy;
       metrics['attacked_examples'] = robust.count;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { autoAttack, pgd } from '@dkl/attacks';
-import type { BatchLoader, ClassifierModel } from '@dkl/core';
+import { autoAttack, pgd, type ForwardFn } from '@dkl/attacks';
+import { ConfigError, type BatchLoader, type ClassifierModel } from '@dkl/core';
+import type { TransformSpec } from '@dkl/data';
 
 export type AttackName = 'pgd' | 'autoattack';
 
@@ -11,16 +12,36 @@ export interface RobustEvaluation {
 }
 
 /**
+ * Attacks perturb pixels in [0, 1] and measure eps there. A split whose pipeline ends with
+ * `normalize` is read with `to-float` instead, and the normalisation moves into the forward
+ * function (as RobustBench's models normalise inside), so the model sees the same inputs.
+ * @throws ConfigError when `normalize` is not the last transform (it would not commute).
+ */
+export function inPixelSpace(transforms: readonly TransformSpec[], model: ClassifierModel, keyPath: string): { transforms: TransformSpec[]; forward: ForwardFn } {
+  const raw: ForwardFn = (x) => model.forward(x, { training: false }).logits;
+  const at = transforms.findIndex((t) => t.kind === 'normalize');
+  if (at < 0) return { transforms: [...transforms], forward: raw };
+  const step = transforms[at]!;
+  if (at !== transforms.length - 1 || step.kind !== 'normalize') {
+    throw new ConfigError(`${keyPath}.transforms[${at}]`, 'robust evaluation needs normalize as the last transform of the split, so that it can run inside the model on [0, 1] pixels');
+  }
+  const { mean, std } = step;
+  return {
+    transforms: [...transforms.slice(0, at), { kind: 'to-float' }],
+    forward: (x) => tf.tidy(() => raw(x.sub(tf.tensor1d(mean as number[])).div(tf.tensor1d(std as number[])))),
+  };
+}
+
+/**
  * Robust accuracy on the first `limit` examples of a loader: PGD-20 (L-inf, step eps/4, random
- * start) or AutoAttack standard. Inputs must be in [0, 1] (configs without normalisation, as in
- * adversarial training).
+ * start) or AutoAttack standard. The loader's inputs must be pixels in [0, 1] and `forward` the
+ * model on them (see {@link inPixelSpace}).
  */
 export async function robustEvaluation(
-  model: ClassifierModel,
+  forward: ForwardFn,
   loader: BatchLoader,
   options: { attack: AttackName; epsilon: number; limit: number; seed: number | string },
 ): Promise<RobustEvaluation> {
-  const forward = (x: tf.Tensor) => model.forward(x, { training: false }).logits;
   let robust = 0;
   let clean = 0;
   let count = 0;
@@ -41,7 +62,7 @@ export async function robustEvaluation(
         clean += c;
         robust += r;
       } else {
-        const result = await autoAttack(model, x, y, { norm: 'linf', eps: options.epsilon, version: 'standard', batchSize: take });
+        const result = await autoAttack(forward, x, y, { norm: 'linf', eps: options.epsilon, version: 'standard', batchSize: take });
         clean += result.cleanAccuracy * take;
         robust += result.robustAccuracy * take;
       }
