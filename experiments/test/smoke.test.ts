@@ -15,6 +15,16 @@ describe('experiments (smoke: one seed, a few batches)', () => {
       const results = JSON.parse(readFileSync(join(out, `${suite}.json`), 'utf8'));
       expect(results.results.every((r: { status: string }) => r.status === 'completed')).toBe(true);
     }
+    // Claim 1 (DKL has KL's gradients), asserted rather than printed: same seed, same bits.
+    const dvk = JSON.parse(readFileSync(join(out, 'dkl-vs-kl.json'), 'utf8'));
+    const byMethod = (method: string) => dvk.results.filter((r: { method: string }) => r.method === method);
+    expect(byMethod('kl').length).toBeGreaterThan(0);
+    expect(byMethod('dkl').length).toBe(byMethod('kl').length);
+    for (const kl of byMethod('kl')) {
+      const dkl = byMethod('dkl').find((r: { seed: number }) => r.seed === kl.seed);
+      expect(kl.history.length).toBeGreaterThan(0);
+      expect(dkl.history.map((h: { eval: unknown }) => h.eval)).toEqual(kl.history.map((h: { eval: unknown }) => h.eval));
+    }
     const at = JSON.parse(readFileSync(join(out, 'at.json'), 'utf8'));
     expect(at.results[0].pgd.robust_pgd).toBeLessThanOrEqual(at.results[0].pgd.clean_attacked_subset);
     const tables = spawnSync(process.execPath, [join(here, 'results.mjs'), '--in', out, '--img', join(out, 'img')], { encoding: 'utf8' });

@@ -59,7 +59,6 @@ describe('dkl eval', () => {
     expect(attacked!.trim().split(/\s+/).at(-1)).toBe('-');
     const clean = lines.find((l) => l.startsWith('clean'))!.trim().split(/\s+/);
     expect(Number(clean[2])).toBeCloseTo(100 * metrics['top5']!, 1);
-    expect(metrics['robust_pgd']).toBeGreaterThanOrEqual(0);
     expect(metrics['robust_pgd']).toBeLessThanOrEqual(metrics['clean_attacked_subset']!);
   }, 120_000);
 });

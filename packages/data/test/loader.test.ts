@@ -153,11 +153,13 @@ describe('Loader', () => {
     expect(() => make({ batchSize: 64, dropLast: true })).toThrow(/fewer than one batch/);
     expect(() => make({ workers: -1 })).toThrow(/options.workers/);
     expect(() => make({ transforms: [{ kind: 'random-crop', padding: 1.5 }] })).toThrow(/transforms\[0\]\.padding/);
+    let error: unknown; // an expect inside the catch alone would pass when nothing is thrown
     try {
       make({ seed: undefined as unknown as number });
     } catch (e) {
-      expect(isDklError(e, 'DKL_ARGUMENT')).toBe(true);
+      error = e;
     }
+    expect(isDklError(error, 'DKL_ARGUMENT')).toBe(true);
   });
 
   it('pad-resize lets 28x28x1 data feed a 32x32x3 model', async () => {
