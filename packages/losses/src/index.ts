@@ -11,20 +11,7 @@
  *
  * @packageDocumentation
  */
-export { crossEntropy, type CrossEntropyOptions } from './functions/cross-entropy.js';
-export { kdLoss, type KdLossOptions } from './functions/kd-loss.js';
-export {
-  decoupledKL,
-  resolveDecoupledKLOptions,
-  DECOUPLED_KL_DEFAULTS,
-  type DecoupledKLOptions,
-  type ResolvedDecoupledKLOptions,
-  type WmseNormalization,
-} from './functions/decoupled-kl.js';
-export { dklOptions, iklKdOptions, gklKdOptions, iklAtOptions } from './functions/presets.js';
-export { dkdLoss, type DkdLossOptions } from './functions/dkd-loss.js';
-export { tradesLoss, type TradesLossOptions } from './functions/trades-loss.js';
-export { classPriorWeights } from './functions/class-prior-weights.js';
+export * from './math-entry.js'; // the pure functions, also importable alone as '@dkl/losses/math'
 export {
   hasLossParts,
   warmupFactor,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ShapeError } from '@dkl/core';
+import { ShapeError } from '@dkl/core/errors';
 import { checkValues, describe } from '../validation/check-inputs.js';
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError } from '@dkl/core';
+import { ArgumentError } from '@dkl/core/errors';
 import { softmaxParts } from '../math/softmax-parts.js';
 import { scalarCustomGrad } from '../math/custom-grad.js';
 import { assertLabels, assertLogits, checkValues } from '../validation/check-inputs.js';

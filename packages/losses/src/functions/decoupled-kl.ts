@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError, ShapeError } from '@dkl/core';
+import { ArgumentError, ShapeError } from '@dkl/core/errors';
 import { scaleLogits } from '../math/softmax-parts.js';
 import { rowDot } from '../math/row-dot.js';
 import { scalarCustomGrad } from '../math/custom-grad.js';

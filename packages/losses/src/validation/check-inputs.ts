@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError, NumericError, ShapeError } from '@dkl/core';
+import { ArgumentError, NumericError, ShapeError } from '@dkl/core/errors';
 
 /** Shape text for messages, e.g. `[64, 100] float32`. */
 export function describe(t: tf.Tensor): string {
