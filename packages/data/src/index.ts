@@ -58,5 +58,13 @@ export {
 export { Loader, type LoaderOptions, type LoaderPosition, type Batch, type BatchArrays } from './loader/loader.js';
 export { WorkerPool, autoWorkerCount, defaultWorkerScript } from './worker/pool.js';
 
+export { DATASET_DOWNLOADS, CIFAR10_DOWNLOAD, CIFAR100_DOWNLOAD, MNIST_DOWNLOAD, FASHION_MNIST_DOWNLOAD, type DownloadSpec, type DownloadFile } from './download/catalog.js';
+export { downloadDataset, downloadSpec, isDownloaded, DOWNLOAD_MANIFEST, type DownloadOptions, type DownloadResult } from './download/download-dataset.js';
+export { defaultDataDir, userCacheDir } from './download/data-dir.js';
+export { fileDigest } from './download/checksum.js';
+export { formatBytes, formatProgress } from './download/progress-line.js';
+export { consoleProgress } from './download/console-progress.js';
+export type { DownloadProgress } from './download/fetch-file.js';
+
 export { datasetDefinitions } from './definitions.js';
 export { dataModule } from './data-module.js';
