@@ -39,7 +39,35 @@ export {
   type CompiledStep,
   type ImageShape,
 } from './transforms/spec.js';
-export { runPipeline, createScratch, type KernelScratch } from './transforms/kernels.js';
+export { runPipeline, runImage, createScratch, type KernelScratch } from './transforms/kernels.js';
+export { isVaryingShape, type ImageTransformSpec } from './transforms/spec.js';
+export { imageTransformDefinitions, imageTransformDefinition } from './transforms/registry.js';
+export { defineImageTransform, type ImageTransformDefinition, type ParamRng, type DynamicShape } from './transforms/definition.js';
+export { type ImageBuffer, pyRound } from './transforms/image-buffer.js';
+export { resizeBox } from './transforms/resample.js';
+export {
+  adjustBrightness,
+  adjustContrast,
+  adjustSaturation,
+  adjustHue,
+  adjustSharpness,
+  posterize,
+  solarize,
+  invert,
+  autocontrast,
+  equalize,
+  toGrayscale,
+  GRAY_WEIGHTS,
+} from './transforms/color.js';
+export { inverseAffineMatrix, shearX, shearY, translate, rotate } from './transforms/affine.js';
+export { randomResizedCropBox, type RandomResizedCropSpec } from './transforms/ops/random-resized-crop.js';
+export { resizedSize, type ResizeSpec } from './transforms/ops/resize.js';
+export { centerCropImage, type CenterCropSpec } from './transforms/ops/center-crop.js';
+export { jitterRanges, type ColorJitterSpec } from './transforms/ops/color-jitter.js';
+export type { RandomGrayscaleSpec } from './transforms/ops/random-grayscale.js';
+export type { RandAugmentSpec } from './transforms/ops/rand-augment.js';
+export type { TrivialAugmentSpec } from './transforms/ops/trivial-augment.js';
+export { AUGMENT_OPS, opSpace, applyOp, type AugmentOp } from './transforms/ops/augment-ops.js';
 export { planParams } from './transforms/plan.js';
 export { toFloatImage, normalizeImage, randomCrop, randomHorizontalFlip, cutout, padResize, type FloatImage } from './transforms/image-transforms.js';
 
