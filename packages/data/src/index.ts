@@ -94,5 +94,11 @@ export { formatBytes, formatProgress } from './download/progress-line.js';
 export { consoleProgress } from './download/console-progress.js';
 export type { DownloadProgress } from './download/fetch-file.js';
 
+export { StreamingImageDataset, streamingSource, type BadImagePolicy, type DecodedExample, type StreamingImageDatasetInit } from './streaming/streaming-dataset.js';
+export { streamImageFolder, streamImageList, type StreamImageFolderOptions, type StreamImageListOptions, type StreamingOptions } from './streaming/open-streaming.js';
+export { parseImageList, readImageList, type ImageList } from './streaming/image-list.js';
+export { decodeImageFile, isStreamingImage, STREAMING_IMAGE_EXTENSIONS, type DecodedFile } from './streaming/decode-file.js';
+export { folderIndex, type FolderIndex } from './streaming/folder-index.js';
+
 export { datasetDefinitions } from './definitions.js';
 export { dataModule } from './data-module.js';

@@ -8,7 +8,7 @@ describe('dataModule', () => {
     const container = new Container();
     await container.load(dataModule);
     const defs = container.getAll<DatasetDefinition>(DatasetDefinition);
-    expect(defs.map((d) => d.name).sort()).toEqual(['cifar10', 'cifar100', 'fashion-mnist', 'image-folder', 'mnist', 'mnist-idx', 'synthetic']);
+    expect(defs.map((d) => d.name).sort()).toEqual(['cifar10', 'cifar100', 'fashion-mnist', 'image-folder', 'image-list', 'mnist', 'mnist-idx', 'synthetic']);
     for (const d of defs) expect(d.description.length).toBeGreaterThan(10);
   });
 
