@@ -41,6 +41,7 @@ export {
 } from './transforms/spec.js';
 export { runPipeline, runImage, createScratch, type KernelScratch } from './transforms/kernels.js';
 export { isVaryingShape, type ImageTransformSpec } from './transforms/spec.js';
+export { transformSpecSchema, builtinTransformSchemas, type TransformSpecInput } from './transforms/schema.js';
 export { imageTransformDefinitions, imageTransformDefinition } from './transforms/registry.js';
 export { defineImageTransform, type ImageTransformDefinition, type ParamRng, type DynamicShape } from './transforms/definition.js';
 export { type ImageBuffer, pyRound } from './transforms/image-buffer.js';

@@ -200,3 +200,28 @@ describe('pipelines with per-image transforms', () => {
     expect(Array.from(out)).toEqual([5, 6, 9, 10].map((v) => Math.fround(v / 255)));
   });
 });
+
+describe('transformSpecSchema (config validation of every kind)', () => {
+  it('accepts every kind, fills per-image defaults, and names the offending key', async () => {
+    const { transformSpecSchema } = await import('../src/index.js');
+    expect(transformSpecSchema.parse({ kind: 'random-resized-crop', size: 224 })).toEqual({ kind: 'random-resized-crop', size: 224, scale: [0.08, 1], ratio: [3 / 4, 4 / 3] });
+    expect(transformSpecSchema.parse({ kind: 'random-crop', padding: 4 })).toEqual({ kind: 'random-crop', padding: 4 });
+    for (const kind of ['resize', 'center-crop']) expect(transformSpecSchema.safeParse({ kind, size: 8 }).success).toBe(true);
+    for (const kind of ['color-jitter', 'random-grayscale', 'rand-augment', 'trivial-augment', 'random-flip', 'to-float']) expect(transformSpecSchema.safeParse({ kind }).success, kind).toBe(true);
+    const bad = transformSpecSchema.safeParse({ kind: 'random-crop', padding: 4, size: 32 });
+    expect(bad.success).toBe(false);
+    expect(JSON.stringify(bad.error!.issues)).toContain('size');
+    expect(transformSpecSchema.safeParse({ kind: 'rand-augmnet' }).success).toBe(false);
+    expect(transformSpecSchema.safeParse({ kind: 'color-jitter', hue: 0.7 }).success).toBe(false);
+  });
+});
+
+describe('registry and config schema agree', () => {
+  it('every registered per-image kind is in transformSpecSchema', async () => {
+    const { transformSpecSchema, imageTransformDefinitions } = await import('../src/index.js');
+    for (const d of imageTransformDefinitions) {
+      const sample = d.kind === 'resize' || d.kind === 'center-crop' || d.kind === 'random-resized-crop' ? { kind: d.kind, size: 4 } : { kind: d.kind };
+      expect(transformSpecSchema.parse(sample), d.kind).toEqual(d.schema.parse(sample));
+    }
+  });
+});
