@@ -17,6 +17,8 @@ const subsetSchema = z
     perClass: z.number().int().positive().optional(),
     /** Long-tailed subsampling with this imbalance factor (max/min class size). */
     imbalanceFactor: z.number().min(1).optional(),
+    /** Long-tailed selection: seeded random per class (default), or the first of each class (seed-independent CIFAR-LT). */
+    select: z.enum(['random', 'first']).optional(),
   })
   .strict();
 
