@@ -4,7 +4,7 @@ import { Container } from 'inversify';
 import { dataModule } from '../src/index.js';
 
 describe('dataModule', () => {
-  it('contributes the seven dataset sources as DatasetDefinition multi-bindings', async () => {
+  it('contributes the eight dataset sources as DatasetDefinition multi-bindings', async () => {
     const container = new Container();
     await container.load(dataModule);
     const defs = container.getAll<DatasetDefinition>(DatasetDefinition);
@@ -31,6 +31,6 @@ describe('dataModule', () => {
 
   it('loads next to coreModule in createContainer', () => {
     const container = createContainer([coreModule, dataModule]);
-    expect(container.getAll<DatasetDefinition>(DatasetDefinition)).toHaveLength(7);
+    expect(container.getAll<DatasetDefinition>(DatasetDefinition)).toHaveLength(8);
   });
 });
