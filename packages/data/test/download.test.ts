@@ -314,3 +314,32 @@ describe("dataset configs with download: true", () => {
     }
   });
 });
+
+describe('lock file', () => {
+  it('takes over an empty lock left by a writer that died between open and write', async () => {
+    const { acquireLock } = await import('../src/download/lock-file.js');
+    const { utimesSync } = await import('node:fs');
+    const root = freshRoot();
+    mkdirSync(root, { recursive: true });
+    const path = join(root, '.x.lock');
+    writeFileSync(path, '');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(path, old, old);
+    const release = await acquireLock(path, { timeoutMs: 3000 });
+    expect(readFileSync(path, 'utf8')).toBe(`${process.pid}\n${(await import('node:os')).hostname()}\n`);
+    await release();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('waits for a live holder and times out naming the lock', async () => {
+    const { acquireLock } = await import('../src/download/lock-file.js');
+    const path = join(freshRoot(), '.y.lock');
+    mkdirSync(join(path, '..'), { recursive: true });
+    const release = await acquireLock(path);
+    let waitedFor = '';
+    const e = await errorOf(acquireLock(path, { timeoutMs: 300, pollMs: 50, onWait: (pid) => (waitedFor = pid) }));
+    expect(waitedFor).toBe(String(process.pid));
+    expect(e.message).toContain(`${path}: lock still held after 0.3 s`);
+    await release();
+  });
+});

@@ -7,7 +7,7 @@
  * and a 20,000-entry dataset (an image-list naming each file 10 times), which must not differ.
  *
  *   apt-get install -y python3-torchvision
- *   npx nx run @dkl/data:build && node tools/bench/data/streaming-bench.mjs [--files 2000] [--images 1024] [--batch 64] [--dir /tmp/dkl-bench-jpegs]
+ *   npx nx run @dkl/data:build && node tools/bench/data/streaming-bench.mjs [--files 2000] [--images 1024] [--batch 64] [--dir /tmp/dkl-bench-jpegs] [--python /usr/bin/python3]
  *
  * The JPEG folder is generated once (photo-like: smooth gradients, edges and noise, quality 90)
  * and reused. Peak memory is the process's max RSS (`ps`/getrusage): dkl's worker threads live in
@@ -28,6 +28,8 @@ const FILES = numArg('files', 2000);
 const IMAGES = numArg('images', 1024);
 const BATCH = numArg('batch', 64);
 const DIR = arg('dir', join(tmpdir(), 'dkl-bench-jpegs'));
+// Debian's interpreter (python3-torchvision), not whatever python3 is first on PATH.
+const PYTHON = arg('python', existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const CLASSES = 10;
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -91,7 +93,7 @@ async function dkl(dataset, workers) {
 }
 
 function torch(workers) {
-  const r = spawnSync('python3', [join(here, 'streaming_torch.py'), '--dir', DIR, '--workers', String(workers), '--batch', String(BATCH), '--images', String(IMAGES)], { encoding: 'utf8' });
+  const r = spawnSync(PYTHON, [join(here, 'streaming_torch.py'), '--dir', DIR, '--workers', String(workers), '--batch', String(BATCH), '--images', String(IMAGES)], { encoding: 'utf8' });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || '').trim().split('\n').at(-1) };
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }

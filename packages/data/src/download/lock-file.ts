@@ -3,7 +3,7 @@
  * write the same files: the second waits for the first. A lock whose owner process is gone (same
  * host, pid no longer alive) is stale and taken over.
  */
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { DataError } from '@dkl/core';
 
@@ -34,13 +34,16 @@ async function staleOwner(path: string): Promise<boolean> {
     return false; // released between our open and read: just retry
   }
   const [pid, host] = text.split('\n');
-  // An empty file is a lock being written right now; a foreign host's pid cannot be checked.
+  // An empty file is a lock being written right now, unless it stayed empty (its writer died between open and write).
+  if (text === '') return Date.now() - (await stat(path).then((s) => s.mtimeMs, () => Date.now())) > 10_000;
+  // A foreign host's pid cannot be checked.
   return pid !== undefined && /^\d+$/.test(pid) && host === hostname() && !alive(Number(pid));
 }
 
 /** Waits until `path` can be created exclusively; resolves to a release function. */
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<() => Promise<void>> {
-  const deadline = Date.now() + (options.timeoutMs ?? 2 * 3600_000);
+  const timeoutMs = options.timeoutMs ?? 2 * 3600_000;
+  const deadline = Date.now() + timeoutMs;
   let waiting = false;
   for (;;) {
     try {
@@ -59,7 +62,7 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       waiting = true;
       options.onWait?.((await readFile(path, 'utf8').catch(() => '')).split('\n')[0] ?? '?');
     }
-    if (Date.now() > deadline) throw new DataError(path, `lock still held after ${Math.round((options.timeoutMs ?? 0) / 1000)} s; remove it if no download is running`);
+    if (Date.now() > deadline) throw new DataError(path, `lock still held after ${(timeoutMs / 1000).toFixed(1)} s; remove it if no download is running`);
     await new Promise((r) => setTimeout(r, options.pollMs ?? 200));
   }
 }
