@@ -26,7 +26,11 @@ let sharpModule: Promise<(input: string, options?: SharpOptions) => Sharp> | und
 
 /** sharp, imported on first use (datasets that never decode files never load libvips). */
 function loadSharp(): Promise<(input: string, options?: SharpOptions) => Sharp> {
-  sharpModule ??= import('sharp').then((m) => m.default as unknown as (input: string, options?: SharpOptions) => Sharp);
+  sharpModule ??= import('sharp').then((m) => {
+    // Every file is decoded once per epoch: libvips' operation cache would only hold memory.
+    (m.default as unknown as { cache(on: boolean): void }).cache(false);
+    return m.default as unknown as (input: string, options?: SharpOptions) => Sharp;
+  });
   return sharpModule;
 }
 

@@ -163,7 +163,7 @@ export function runImage(pipeline: CompiledPipeline, src: Uint8Array, shape: Ima
   if (scratch.a.length < inLen) scratch.a = new Float32Array(inLen);
   let a = scratch.a;
   let b = scratch.b;
-  for (let j = 0; j < inLen; j++) a[j] = src[j]!;
+  a.set(src.length === inLen ? src : src.subarray(0, inLen)); // uint8 -> float32 in native code
   let cur: ImageShape = shape;
   for (const step of pipeline.steps) {
     const spec = step.spec;

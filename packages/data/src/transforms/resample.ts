@@ -47,31 +47,52 @@ export function resizeBox(src: ImageBuffer, top: number, left: number, boxHeight
   const c = src.channels;
   const tx = taps(left, boxWidth, outWidth);
   const ty = taps(top, boxHeight, outHeight);
-  // Horizontal pass over the rows of the box, then vertical.
+  // Horizontal pass over the rows of the box, then vertical; RGB gets its own loop (3 accumulators, no channel loop).
   const mid = new Float32Array(boxHeight * outWidth * c);
+  const data = src.data;
+  const { start: xs, count: xn, weights: xw, stride: xStride } = tx;
   for (let y = 0; y < boxHeight; y++) {
     const row = (top + y) * src.width * c;
+    const midRow = y * outWidth * c;
     for (let x = 0; x < outWidth; x++) {
-      const s = tx.start[x]!;
-      const n = tx.count[x]!;
-      const wo = x * tx.stride;
-      for (let k = 0; k < c; k++) {
-        let acc = 0;
-        for (let j = 0; j < n; j++) acc += tx.weights[wo + j]! * src.data[row + (s + j) * c + k]!;
-        mid[(y * outWidth + x) * c + k] = acc;
+      const n = xn[x]!;
+      const wo = x * xStride;
+      let si = row + xs[x]! * c;
+      if (c === 3) {
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        for (let j = 0; j < n; j++, si += 3) {
+          const w = xw[wo + j]!;
+          r += w * data[si]!;
+          g += w * data[si + 1]!;
+          b += w * data[si + 2]!;
+        }
+        mid[midRow + x * 3] = r;
+        mid[midRow + x * 3 + 1] = g;
+        mid[midRow + x * 3 + 2] = b;
+      } else {
+        for (let k = 0; k < c; k++) {
+          let acc = 0;
+          for (let j = 0; j < n; j++) acc += xw[wo + j]! * data[si + j * c + k]!;
+          mid[midRow + x * c + k] = acc;
+        }
       }
     }
   }
   const out = new Float32Array(outHeight * outWidth * c);
   const rowLen = outWidth * c;
+  const { start: ys, count: yn, weights: yw, stride: yStride } = ty;
   for (let y = 0; y < outHeight; y++) {
-    const s = ty.start[y]! - top;
-    const n = ty.count[y]!;
-    const wo = y * ty.stride;
-    for (let i = 0; i < rowLen; i++) {
-      let acc = 0;
-      for (let j = 0; j < n; j++) acc += ty.weights[wo + j]! * mid[(s + j) * rowLen + i]!;
-      out[y * rowLen + i] = acc;
+    const first = (ys[y]! - top) * rowLen;
+    const n = yn[y]!;
+    const wo = y * yStride;
+    const o = y * rowLen;
+    // Accumulate whole rows: contiguous reads, one weight per source row.
+    for (let j = 0; j < n; j++) {
+      const w = yw[wo + j]!;
+      const m = first + j * rowLen;
+      for (let i = 0; i < rowLen; i++) out[o + i] = out[o + i]! + w * mid[m + i]!;
     }
   }
   return { data: out, height: outHeight, width: outWidth, channels: c };
