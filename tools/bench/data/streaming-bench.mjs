@@ -9,6 +9,9 @@
  *   apt-get install -y python3-torchvision
  *   npx nx run @dkl/data:build && node tools/bench/data/streaming-bench.mjs [--files 2000] [--images 1024] [--batch 64] [--dir /tmp/dkl-bench-jpegs] [--python /usr/bin/python3]
  *
+ * CPU milliseconds per image (all threads / worker processes) are printed too: on a machine shared
+ * with other jobs, images/s mostly measures the share of the cores each run got.
+ *
  * The JPEG folder is generated once (photo-like: smooth gradients, edges and noise, quality 90)
  * and reused. Peak memory is the process's max RSS (`ps`/getrusage): dkl's worker threads live in
  * the process; PyTorch's workers are child processes, counted by RUSAGE_CHILDREN.
@@ -75,11 +78,13 @@ async function dkl(dataset, workers) {
   let count = 0;
   let t0 = 0;
   let peak = 0;
+  let cpu0;
   const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   for (let epoch = 0; count < IMAGES; epoch++) {
     for await (const b of loader.batches(epoch)) {
       if (t0 === 0) {
         t0 = performance.now();
+        cpu0 = process.cpuUsage(); // all threads of the process: main, workers, libvips
         continue;
       }
       count += b.size;
@@ -87,9 +92,10 @@ async function dkl(dataset, workers) {
     }
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(sample);
   await loader.close();
-  return { imagesPerSec: count / seconds, peakMb: Math.max(peak, resourceUsage().maxRSS * 1024) / 2 ** 20 };
+  return { imagesPerSec: count / seconds, cpuMsPerImage: (cpu.user + cpu.system) / 1000 / count, peakMb: Math.max(peak, resourceUsage().maxRSS * 1024) / 2 ** 20 };
 }
 
 function torch(workers) {
@@ -111,6 +117,8 @@ for (const workers of [0, 1, 2]) {
     'dkl images/s': Math.round(d.imagesPerSec),
     'torch images/s': t.error ? `failed: ${t.error}` : Math.round(t.imagesPerSec),
     'dkl / torch': t.error ? '-' : (d.imagesPerSec / t.imagesPerSec).toFixed(2),
+    'dkl CPU ms/img': d.cpuMsPerImage.toFixed(1),
+    'torch CPU ms/img': t.error ? '-' : t.cpuMsPerImage.toFixed(1),
     'torch peak MB (all processes)': t.error ? '-' : Math.round(t.peakMb),
   });
 }
