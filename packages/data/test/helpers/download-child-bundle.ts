@@ -3,7 +3,7 @@
  * processes from TypeScript sources. The bundle is written under the package's node_modules so
  * it resolves @dkl/core and tar like the package does.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -14,16 +14,19 @@ export function downloadChildScript(): Promise<string> {
   bundled ??= (async () => {
     const cache = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
     mkdirSync(cache, { recursive: true });
-    const outfile = join(mkdtempSync(join(cache, 'dkl-download-child-')), 'download-child.mjs');
+    // One fixed file, replaced atomically: concurrent test files may bundle at once, nothing accumulates.
+    const outfile = join(cache, 'dkl-test-download-child.mjs');
+    const temp = `${outfile}.${process.pid}.tmp`;
     await build({
       entryPoints: [fileURLToPath(new URL('./download-child.ts', import.meta.url))],
       bundle: true,
       platform: 'node',
       format: 'esm',
-      outfile,
+      outfile: temp,
       logLevel: 'silent',
       external: ['@dkl/core', 'tar'],
     });
+    renameSync(temp, outfile);
     return outfile;
   })();
   return bundled;
