@@ -11,6 +11,7 @@ import { resumeCommand } from './commands/resume-command.js';
 import { trainCommand } from './commands/train-command.js';
 import { quickstartCommand } from './commands/quickstart.js';
 import { versionCommand } from './commands/version-command.js';
+import { dataDownloadCommand } from './commands/data-command.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -71,6 +72,18 @@ export function buildProgram(): Command {
     .description('write report.html for runs (and a comparison report for several)')
     .action(async (dirs: string[], o: { out?: string }) => {
       await reportCommand(dirs, o.out ? { out: o.out } : {});
+    });
+
+  program
+    .command('data')
+    .description('dataset utilities')
+    .command('download')
+    .argument('<name>', 'cifar10, cifar100, mnist or fashion-mnist')
+    .option('--dir <dir>', 'data cache root (default: DKL_DATA_DIR, else the user cache dir)')
+    .option('--url <url>', 'mirror base URL (default: DKL_DATA_MIRROR, else the official URL)')
+    .description('download a dataset (official files, checksum-verified, resumable) into the data cache')
+    .action(async (name: string, o: { dir?: string; url?: string }) => {
+      await dataDownloadCommand(name, { ...o, progress: common().progress });
     });
 
   program

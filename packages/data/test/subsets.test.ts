@@ -55,3 +55,26 @@ describe('subsets', () => {
     expect(() => new ArrayDataset({ name: 't', source: 'file.bin', shape: [1, 1, 1], numClasses: 2, images: new Uint8Array(2), labels: Int32Array.from([0, 2]) })).toThrow(/file\.bin: label 2 of example 1 is out of range/);
   });
 });
+
+describe('CIFAR-LT construction', () => {
+  it("select: 'first' keeps the first n_c of each class, the same for every seed; counts follow the exponential profile", () => {
+    // CIFAR-10-LT shape: 10 classes x 50 examples (in label order 0..9 repeating), IF 10/50/100.
+    const labels = Int32Array.from({ length: 500 }, (_, i) => i % 10);
+    const ds = new ArrayDataset({ name: 'c10', shape: [1, 1, 1], numClasses: 10, images: new Uint8Array(500), labels });
+    for (const [imbalanceFactor, tail] of [
+      [10, 5],
+      [50, 1],
+      [100, 0],
+    ] as const) {
+      const a = longTailedSubsample(ds, { imbalanceFactor, seed: 1, select: 'first' });
+      expect(a.name).toBe(`c10-lt${imbalanceFactor}`);
+      expect(classCounts(a)).toEqual(longTailedCounts(10, 50, imbalanceFactor));
+      expect(classCounts(a)[9]).toBe(tail); // floor(50 / IF)
+      expect(indicesOf(a)).toEqual(indicesOf(longTailedSubsample(ds, { imbalanceFactor, seed: 'other', select: 'first' })));
+    }
+    // The head class keeps its first 50 in dataset order; class 1 its first floor(50 * 10^(-1/9)) = 38.
+    const lt = longTailedSubsample(ds, { imbalanceFactor: 10, seed: 0, select: 'first' });
+    expect(indicesOf(lt).filter((i) => i % 10 === 1)).toEqual(Array.from({ length: 38 }, (_, k) => 1 + 10 * k));
+    expect(() => longTailedSubsample(ds, { imbalanceFactor: 10, seed: 0, select: 'first', maxPerClass: 60 })).toThrow(/maxPerClass.*60 examples of class 0/);
+  });
+});

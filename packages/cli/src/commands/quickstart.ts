@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { initBackend, type BackendInfo } from '@dkl/core';
+import type { TransformSpecInput } from '@dkl/data';
 import type { RunConfigInput } from '../config/run-config.js';
 import { resolveConfig } from '../config/load-config.js';
 import { executeRun, type ExecutedRun } from '../run/execute.js';
@@ -40,7 +41,7 @@ export function quickstartConfig(student: string, seed: number, scale: number): 
   const losses = QUICKSTART_LOSSES[student];
   if (!losses) throw new Error(`unknown quick-start student '${student}' (known: ${Object.keys(QUICKSTART_LOSSES).join(', ')})`);
   const n = (count: number) => Math.max(1, Math.round(count * scale));
-  const transforms = [
+  const transforms: TransformSpecInput[] = [
     { kind: 'pad-resize', to: [32, 32, 3] },
     { kind: 'normalize', mean: [FASHION_MEAN], std: [FASHION_STD] },
   ];

@@ -4,11 +4,12 @@
  * the key path and the allowed values.
  */
 import { backendNameSchema, componentRefSchema, seedSchema } from '@dkl/core';
+import { transformSpecSchema } from '@dkl/data';
 import { optimizerConfigSchema, scheduleConfigSchema } from '@dkl/trainers';
 import { z } from 'zod';
 
-/** A transform step as @dkl/data's pipeline understands it (validated by the loader). */
-const transformSchema = z.record(z.string(), z.unknown()).describe("a @dkl/data transform, e.g. { kind: 'random-crop', size: 32, padding: 4 }");
+/** A transform step of @dkl/data's pipeline, validated by its zod schema (every kind, discriminated by `kind`). */
+const transformSchema = transformSpecSchema;
 
 const subsetSchema = z
   .object({
@@ -16,6 +17,8 @@ const subsetSchema = z
     perClass: z.number().int().positive().optional(),
     /** Long-tailed subsampling with this imbalance factor (max/min class size). */
     imbalanceFactor: z.number().min(1).optional(),
+    /** Long-tailed selection: seeded random per class (default), or the first of each class (seed-independent CIFAR-LT). */
+    select: z.enum(['random', 'first']).optional(),
   })
   .strict();
 

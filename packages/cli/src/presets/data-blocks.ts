@@ -2,10 +2,11 @@
  * Data, optimiser and plugin blocks shared by the presets and the mdistiller mapping, written
  * from the authors' data pipelines (paper-notes §6).
  */
+import type { TransformSpecInput } from '@dkl/data';
 import type { RunConfigInput } from '../config/run-config.js';
 
 type DataConfigInput = RunConfigInput['data'];
-type Transform = Record<string, unknown>;
+type Transform = TransformSpecInput;
 
 /** Default directory of the extracted CIFAR-100 binary archive. */
 export const DEFAULT_CIFAR100_DIR = 'data/cifar-100-binary';
@@ -46,15 +47,21 @@ export function cifar100KdData(options: { dir?: string; batchSize: number; testB
 }
 
 /**
- * ImageNet KD data from class folders. Our transforms have no RandomResizedCrop(224) /
- * Resize(256)+CenterCrop(224), so images are resized (bilinear) to 224x224, flipped and normalised.
+ * ImageNet KD data streamed from class folders (images of any size): torchvision's recipe,
+ * RandomResizedCrop(224) + RandomHorizontalFlip for training, Resize(256) + CenterCrop(224) for
+ * evaluation, then Normalize.
  */
 export function imagenetKdData(options: { dir?: string; batchSize: number; testBatchSize: number }): DataConfigInput {
-  const resize: Transform = { kind: 'pad-resize', to: [224, 224, 3], mode: 'bilinear' };
   return {
     dataset: { name: 'image-folder', options: { root: options.dir ?? DEFAULT_IMAGENET_DIR, channels: 3 } },
-    train: { split: 'train', batchSize: options.batchSize, shuffle: true, dropLast: false, transforms: [resize, { kind: 'random-flip' }, normalize(IMAGENET_MEAN, IMAGENET_STD)] },
-    eval: { val: { split: 'val', batchSize: options.testBatchSize, transforms: [resize, normalize(IMAGENET_MEAN, IMAGENET_STD)] } },
+    train: {
+      split: 'train',
+      batchSize: options.batchSize,
+      shuffle: true,
+      dropLast: false,
+      transforms: [{ kind: 'random-resized-crop', size: 224 }, { kind: 'random-flip' }, normalize(IMAGENET_MEAN, IMAGENET_STD)],
+    },
+    eval: { val: { split: 'val', batchSize: options.testBatchSize, transforms: [{ kind: 'resize', size: 256 }, { kind: 'center-crop', size: 224 }, normalize(IMAGENET_MEAN, IMAGENET_STD)] } },
   };
 }
 

@@ -139,7 +139,7 @@ function imagenetPairPresets(p: ImagenetPair): PresetEntry[] {
   const distiller = (TYPE: string) => ({ TYPE, TEACHER: p.teacher, STUDENT: p.student });
   const dataset = { TYPE: 'imagenet', NUM_WORKERS: p.workers, TEST: { BATCH_SIZE: 128 } };
   const log = { TENSORBOARD_FREQ: 50, SAVE_CHECKPOINT_FREQ: 10 };
-  const base = `ImageNet ${p.teacher} (${tAcc}%) -> ${p.student} (${sAcc}%), batch 512, 100 epochs, lr 0.2 x0.1 at 30/60/90, wd 1e-4 (the authors used 8 GPUs; images are resized to 224 rather than RandomResizedCrop)`;
+  const base = `ImageNet ${p.teacher} (${tAcc}%) -> ${p.student} (${sAcc}%), batch 512, 100 epochs, lr 0.2 x0.1 at 30/60/90, wd 1e-4 (the authors used 8 GPUs); RandomResizedCrop(224) + flip, Resize(256) + CenterCrop(224)`;
   return [
     entry(
       `imagenet/kd/${p.slug}`,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ClassPriorStore, ConfigError, parseConfig, type BatchLoader, type ClassifierModel, type Dataset, type LossTerm, type PluginCreationContext, type TrainingPlugin } from '@dkl/core';
-import { Loader } from '@dkl/data';
+import { classCounts, Loader } from '@dkl/data';
 import { DklModel, saveModel } from '@dkl/models';
 import { AdversarialTrainer, createOptimizer, createSchedule, DistillationTrainer, SupervisedTrainer, type AttackObjective, type TrainingEngine } from '@dkl/trainers';
 import type { RunConfig } from '../config/run-config.js';
@@ -95,6 +95,7 @@ async function obtainTeacher(
 export async function assembleRun(app: Application, config: RunConfig, options: AssembleOptions): Promise<AssembledRun> {
   validateAgainstRegistries(app, config); // before any data is read: a miswired run never starts
   const trainData = await loadSplit(app, config, config.data.train, 'data.train');
+  if (config.data.train.subset) options.log?.(`[dkl] data.train: ${trainData.length} examples, per-class counts ${classCounts(trainData).join(' ')}`);
   const train = makeLoader(trainData, config, config.data.train, 'data.train', true);
   const evalLoaders: Record<string, Loader> = {};
   const evalDatasets: Record<string, Dataset> = {};

@@ -12,7 +12,12 @@ export async function loadSplit(app: Application, config: RunConfig, split: Spli
   let dataset = await definition.load(options, split.split);
   const seed = `${String(config.seed)}/${keyPath}/subset`;
   if (split.subset?.imbalanceFactor !== undefined) {
-    dataset = longTailedSubsample(dataset, { imbalanceFactor: split.subset.imbalanceFactor, seed, ...(split.subset.perClass ? { maxPerClass: split.subset.perClass } : {}) });
+    dataset = longTailedSubsample(dataset, {
+      imbalanceFactor: split.subset.imbalanceFactor,
+      seed,
+      ...(split.subset.perClass ? { maxPerClass: split.subset.perClass } : {}),
+      ...(split.subset.select ? { select: split.subset.select } : {}),
+    });
   } else if (split.subset?.perClass !== undefined) {
     dataset = perClassSubsample(dataset, { perClass: split.subset.perClass, seed });
   }

@@ -82,6 +82,14 @@ export function classCounts(dataset: Dataset): number[] {
 /** All labels of `dataset` as an Int32Array (fast path for array-backed datasets). */
 export function labelsOf(dataset: Dataset): Int32Array {
   if (dataset instanceof ArrayDataset) return dataset.labels;
+  // Streaming datasets hold their labels (their images are not readable synchronously); subsets map them.
+  const own = (dataset as { labels?: unknown }).labels;
+  if (own instanceof Int32Array && own.length === dataset.length) return own;
+  const sub = dataset as { base?: Dataset; indices?: unknown };
+  if (sub.base && sub.indices instanceof Int32Array) {
+    const base = labelsOf(sub.base);
+    return Int32Array.from(sub.indices, (i) => base[i]!);
+  }
   const labels = new Int32Array(dataset.length);
   for (let i = 0; i < dataset.length; i++) labels[i] = dataset.get(i).label;
   return labels;

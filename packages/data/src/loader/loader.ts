@@ -13,7 +13,9 @@
  * yourself earlier is allowed (tfjs ignores a second dispose).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError, SeededRng, type BatchLoader, type Dataset } from '@dkl/core';
+import { ArgumentError, DataError, SeededRng, type BatchLoader, type Dataset } from '@dkl/core';
+import { loadAndAugment, type LoadedBatch } from '../streaming/load-batch.js';
+import { streamingSource, type StreamingImageDataset } from '../streaming/streaming-dataset.js';
 import { createScratch, runPipeline, type KernelScratch } from '../transforms/kernels.js';
 import { planParams } from '../transforms/plan.js';
 import { compilePipeline, type CompiledPipeline, type ImageShape, type TransformSpec } from '../transforms/spec.js';
@@ -87,6 +89,9 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
   private readonly prefetch: number;
   private readonly pool?: WorkerPool;
   private readonly scratch: KernelScratch;
+  private readonly streaming?: { base: StreamingImageDataset; baseIndex: (i: number) => number };
+  private readonly fileScratch: KernelScratch[] = [];
+  private skipped = 0;
   private epoch = 0;
   private batch = 0;
   private orderCache?: { epoch: number; order: Int32Array };
@@ -105,6 +110,11 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
     this.shuffle = options.shuffle ?? true;
     this.dropLast = options.dropLast ?? false;
     this.pipeline = compilePipeline(dataset.shape, options.transforms ?? []);
+    if (this.pipeline.outShape[0] === 0) {
+      throw new ArgumentError('transforms', `'${dataset.name}' has images of varying size; the pipeline must bring them to one size (random-resized-crop, center-crop, resize with [h, w] or pad-resize)`);
+    }
+    const streaming = streamingSource(dataset);
+    if (streaming) this.streaming = streaming;
     this.batchesPerEpoch = this.dropLast ? Math.floor(dataset.length / batchSize) : Math.ceil(dataset.length / batchSize);
     if (this.batchesPerEpoch === 0) {
       throw new ArgumentError('dataset', `'${dataset.name}' has ${dataset.length} examples, fewer than one batch of ${batchSize}${this.dropLast ? ' with dropLast' : ''}`);
@@ -177,6 +187,11 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
     this.batch = p.batch === this.batchesPerEpoch ? 0 : p.batch!;
   }
 
+  /** Images skipped so far because they could not be decoded (`onBadImage: 'skip'`). */
+  get skippedImages(): number {
+    return this.skipped;
+  }
+
   /** Dataset indices in epoch `epoch`'s order. */
   epochOrder(epoch: number): Int32Array {
     if (this.orderCache?.epoch === epoch) return this.orderCache.order;
@@ -193,6 +208,7 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
     const order = this.epochOrder(epoch);
     const start = index * this.batchSize;
     const indices = order.slice(start, Math.min(start + this.batchSize, order.length));
+    if (this.streaming) return this.streamingBatch(epoch, index, indices);
     const count = indices.length;
     const [h, w, c] = this.dataset.shape;
     const inLen = h * w * c;
@@ -216,6 +232,33 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
       x = runPipeline(this.pipeline, images, count, params, new Float32Array(count * oh * ow * oc), this.scratch);
     }
     return { x, y, shape: [count, oh, ow, oc], epoch, index, indices };
+  }
+
+  /** A batch of a streaming dataset: files decoded (in a worker when there is one) and augmented per image. */
+  private async streamingBatch(epoch: number, index: number, indices: Int32Array): Promise<BatchArrays> {
+    const { base, baseIndex } = this.streaming!;
+    const files = Array.from(indices, (i) => base.fileOf(baseIndex(i)));
+    const labels = Int32Array.from(indices, (i) => base.labels[baseIndex(i)]!);
+    const params = planParams(this.pipeline, indices.length, new SeededRng(`${String(this.seed)}/augment/${epoch}/${index}`));
+    let loaded: LoadedBatch;
+    if (this.pool) {
+      const reply = await this.pool.run({ type: 'load-augment', pipeline: this.pipeline, files, channels: base.channels, params }, [params.buffer as ArrayBuffer]);
+      if (!reply.ok) throw new DataError(`batch ${index} of '${this.dataset.name}'`, `decoding or augmentation failed in a worker: ${reply.message}`);
+      if (!('kept' in reply)) throw new DataError(`batch ${index} of '${this.dataset.name}'`, 'worker replied without batch data');
+      loaded = reply;
+    } else {
+      loaded = await loadAndAugment(this.pipeline, files, base.channels, params, this.fileScratch);
+    }
+    if (loaded.bad.length > 0) {
+      const first = loaded.bad[0]!;
+      if (base.onBadImage === 'error') {
+        throw new DataError(files[first.row]!, `cannot be decoded as an image: ${first.message}${loaded.bad.length > 1 ? ` (and ${loaded.bad.length - 1} more in this batch)` : ''}; set onBadImage: 'skip' to skip unreadable images`);
+      }
+      this.skipped += loaded.bad.length;
+    }
+    const [oh, ow, oc] = this.pipeline.outShape;
+    const kept = loaded.kept;
+    return { x: loaded.x, y: Int32Array.from(kept, (r) => labels[r]!), shape: [kept.length, oh, ow, oc], epoch, index, indices: Int32Array.from(kept, (r) => indices[r]!) };
   }
 
   /**

@@ -91,6 +91,11 @@ export interface LongTailedOptions {
   readonly seed: number | string;
   /** Size of the head class (class 0); default: the smallest class count, so every class has enough. */
   readonly maxPerClass?: number;
+  /**
+   * `random` (default): a seeded random `n_c` of each class. `first`: the first `n_c` of each class
+   * in dataset order, independent of any seed (the same CIFAR-LT subset for every run and seed).
+   */
+  readonly select?: 'random' | 'first';
 }
 
 /**
@@ -104,11 +109,17 @@ export function longTailedCounts(numClasses: number, maxPerClass: number, imbala
   return Array.from({ length: numClasses }, (_, c) => Math.floor(maxPerClass * imbalanceFactor ** (-c / (numClasses - 1))));
 }
 
-/** Long-tailed subsample with exponential imbalance (see {@link longTailedCounts}), seeded per class. */
+/** Long-tailed subsample with exponential imbalance (see {@link longTailedCounts}): seeded per class, or the first of each class. */
 export function longTailedSubsample(dataset: Dataset, options: LongTailedOptions): Dataset {
   const byClass = indicesByClass(dataset);
   const max = options.maxPerClass ?? Math.min(...byClass.map((x) => x.length));
   const counts = longTailedCounts(dataset.numClasses, max, options.imbalanceFactor);
+  if (options.select === 'first') {
+    counts.forEach((n, c) => {
+      if (n > byClass[c]!.length) throw new ArgumentError(`options.maxPerClass`, `asks for ${n} examples of class ${c} but '${dataset.name}' has only ${byClass[c]!.length}`);
+    });
+    return new SubsetDataset(dataset, sorted(byClass.map((idx, c) => idx.subarray(0, counts[c]!))), `${dataset.name}-lt${options.imbalanceFactor}`);
+  }
   const sub = perClassSubsample(dataset, { perClass: counts, seed: options.seed });
   return new SubsetDataset(dataset, (sub as SubsetDataset).indices, `${dataset.name}-lt${options.imbalanceFactor}`);
 }

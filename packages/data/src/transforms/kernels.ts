@@ -1,10 +1,11 @@
 /**
  * Pixel kernels of the augmentation pipeline: pure, allocation-light functions over HWC float32
  * buffers. Random choices arrive as pre-drawn int32 parameters (see plan.ts), so these run the
- * same on the main thread and in a worker. This file must not import runtime code (workers load
- * it without @dkl/core or tfjs).
+ * same on the main thread and in a worker. This file must not import @dkl/core or tfjs (workers load
+ * it without them); the per-image transform kinds come from registry.ts.
  */
 import type { CompiledPipeline, CompiledStep, ImageShape } from './spec.js';
+import { imageTransformDefinition } from './registry.js';
 
 /** Luma weights (ITU-R BT.601) for 3 -> 1 channel conversion. */
 const LUMA = [0.299, 0.587, 0.114] as const;
@@ -137,17 +138,91 @@ function stepInPlace(step: CompiledStep): boolean {
   return k === 'random-flip' || k === 'cutout' || k === 'normalize' || k === 'to-float';
 }
 
-/** Scratch buffers reused across samples (one set per thread). */
+/** Scratch buffers reused across samples (one set per thread); grown when an image needs more. */
 export interface KernelScratch {
   a: Float32Array;
   b: Float32Array;
 }
 
-/** Scratch large enough for every intermediate image of `pipeline`. */
+/** Scratch large enough for every fixed-size intermediate image of `pipeline`. */
 export function createScratch(pipeline: CompiledPipeline): KernelScratch {
   let max = 0;
   for (const s of [pipeline.inShape, pipeline.outShape, ...pipeline.steps.map((x) => x.outShape)]) max = Math.max(max, s[0] * s[1] * s[2]);
   return { a: new Float32Array(max), b: new Float32Array(max) };
+}
+
+const volume = (s: ImageShape): number => s[0] * s[1] * s[2];
+
+/**
+ * Runs the steps of `pipeline` on one uint8 HWC image of `shape` (any size when the pipeline
+ * starts with a varying size) with its parameters at `params[p ...]`, writing the float32 result
+ * (of `pipeline.outShape`) into `out`.
+ */
+export function runImage(pipeline: CompiledPipeline, src: Uint8Array, shape: ImageShape, params: Int32Array, p: number, out: Float32Array, scratch: KernelScratch): void {
+  const inLen = volume(shape);
+  if (scratch.a.length < inLen) scratch.a = new Float32Array(inLen);
+  let a = scratch.a;
+  let b = scratch.b;
+  a.set(src.length === inLen ? src : src.subarray(0, inLen)); // uint8 -> float32 in native code
+  let cur: ImageShape = shape;
+  for (const step of pipeline.steps) {
+    const spec = step.spec;
+    const o = p + step.paramOffset;
+    let next: ImageShape = cur;
+    switch (spec.kind) {
+      case 'pad-resize':
+      case 'random-crop': {
+        next = spec.kind === 'pad-resize' ? spec.to : cur;
+        if (b.length < volume(next)) b = new Float32Array(volume(next));
+        if (spec.kind === 'random-crop') cropKernel(a, cur, b, spec.padding, params[o]!, params[o + 1]!);
+        else if (spec.mode === 'bilinear') bilinearKernel(a, cur, b, next);
+        else padKernel(a, cur, b, next);
+        break;
+      }
+      case 'random-flip':
+        if (params[o] === 1) flipKernel(a, cur);
+        break;
+      case 'cutout': {
+        const cy = params[o]!;
+        if (cy >= 0) cutoutKernel(a, cur, spec.size, cy, params[o + 1]!);
+        break;
+      }
+      case 'normalize':
+        normalizeKernel(a, cur, spec.mean, spec.std);
+        break;
+      case 'to-float':
+        scaleKernel(a, volume(cur), 1 / 255);
+        break;
+      default: {
+        const definition = imageTransformDefinition(spec.kind)!;
+        const len = volume(cur);
+        const view = { data: a.length === len ? a : a.subarray(0, len), height: cur[0], width: cur[1], channels: cur[2] };
+        const result = definition.apply(spec, view, params, o);
+        next = [result.height, result.width, result.channels];
+        if (result.data !== view.data) {
+          // A new image: it becomes the current buffer; the old one is spare.
+          b = a;
+          a = result.data;
+        }
+        break;
+      }
+    }
+    if (!stepInPlace(step) && imageTransformDefinition(spec.kind) === undefined) {
+      const t = a;
+      a = b;
+      b = t;
+    }
+    cur = next;
+  }
+  const outLen = volume(pipeline.outShape);
+  if (volume(cur) !== outLen || cur[0] !== pipeline.outShape[0] || cur[1] !== pipeline.outShape[1]) {
+    throw new Error(`the pipeline produced a ${cur[0]}x${cur[1]}x${cur[2]} image, expected ${pipeline.outShape.join('x')}`);
+  }
+  if (!pipeline.scaled) scaleKernel(a, outLen, 1 / 255);
+  out.set(a.subarray(0, outLen));
+  // Keep the largest buffers for the next image.
+  if (a.length >= scratch.a.length && a !== scratch.b) scratch.a = a;
+  if (b.length >= scratch.b.length && b !== scratch.a) scratch.b = b;
 }
 
 /**
@@ -162,46 +237,10 @@ export function runPipeline(
   out: Float32Array,
   scratch: KernelScratch = createScratch(pipeline),
 ): Float32Array {
-  const inLen = pipeline.inShape[0] * pipeline.inShape[1] * pipeline.inShape[2];
-  const outLen = pipeline.outShape[0] * pipeline.outShape[1] * pipeline.outShape[2];
-  let { a, b } = scratch;
+  const inLen = volume(pipeline.inShape);
+  const outLen = volume(pipeline.outShape);
   for (let i = 0; i < count; i++) {
-    const src = images.subarray(i * inLen, (i + 1) * inLen);
-    for (let j = 0; j < inLen; j++) a[j] = src[j]!;
-    const p = i * pipeline.paramsPerSample;
-    for (const step of pipeline.steps) {
-      const spec = step.spec;
-      switch (spec.kind) {
-        case 'pad-resize':
-          if (spec.mode === 'bilinear') bilinearKernel(a, step.inShape, b, step.outShape);
-          else padKernel(a, step.inShape, b, step.outShape);
-          break;
-        case 'random-crop':
-          cropKernel(a, step.inShape, b, spec.padding, params[p + step.paramOffset]!, params[p + step.paramOffset + 1]!);
-          break;
-        case 'random-flip':
-          if (params[p + step.paramOffset] === 1) flipKernel(a, step.inShape);
-          break;
-        case 'cutout': {
-          const cy = params[p + step.paramOffset]!;
-          if (cy >= 0) cutoutKernel(a, step.inShape, spec.size, cy, params[p + step.paramOffset + 1]!);
-          break;
-        }
-        case 'normalize':
-          normalizeKernel(a, step.inShape, spec.mean, spec.std);
-          break;
-        case 'to-float':
-          scaleKernel(a, step.inShape[0] * step.inShape[1] * step.inShape[2], 1 / 255);
-          break;
-      }
-      if (!stepInPlace(step)) {
-        const t = a;
-        a = b;
-        b = t;
-      }
-    }
-    if (!pipeline.scaled) scaleKernel(a, outLen, 1 / 255);
-    out.set(a.subarray(0, outLen), i * outLen);
+    runImage(pipeline, images.subarray(i * inLen, (i + 1) * inLen), pipeline.inShape, params, i * pipeline.paramsPerSample, out.subarray(i * outLen, (i + 1) * outLen), scratch);
   }
   return out;
 }

@@ -4,6 +4,7 @@
  */
 import type { SeededRng } from '@dkl/core';
 import type { CompiledPipeline } from './spec.js';
+import { imageTransformDefinition } from './registry.js';
 
 /** Draws `count` samples' parameters (`pipeline.paramsPerSample` int32 each) from `rng`. */
 export function planParams(pipeline: CompiledPipeline, count: number, rng: SeededRng): Int32Array {
@@ -33,7 +34,12 @@ export function planParams(pipeline: CompiledPipeline, count: number, rng: Seede
             params[o + 1] = cx;
           }
           break;
+        case 'pad-resize':
+        case 'normalize':
+        case 'to-float':
+          break;
         default:
+          imageTransformDefinition(spec.kind)?.plan(spec, rng, params, o);
           break;
       }
     }

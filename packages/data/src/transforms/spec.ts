@@ -3,8 +3,16 @@
  * threads, written into configs and compared; `compilePipeline` validates it once up front.
  */
 import { ArgumentError } from '@dkl/core';
+import type { CenterCropSpec } from './ops/center-crop.js';
+import type { ColorJitterSpec } from './ops/color-jitter.js';
+import type { RandAugmentSpec } from './ops/rand-augment.js';
+import type { RandomGrayscaleSpec } from './ops/random-grayscale.js';
+import type { RandomResizedCropSpec } from './ops/random-resized-crop.js';
+import type { ResizeSpec } from './ops/resize.js';
+import type { TrivialAugmentSpec } from './ops/trivial-augment.js';
+import { imageTransformDefinition, imageTransformDefinitions } from './registry.js';
 
-/** `[H, W, C]` of one image. */
+/** `[H, W, C]` of one image; H = W = 0 when images vary in size (streaming image folders). */
 export type ImageShape = readonly [number, number, number];
 
 /** Zero-pad (centred) or bilinearly resize to `to`; 1 -> 3 channels replicates grey, 3 -> 1 takes luma. */
@@ -41,8 +49,18 @@ export interface ToFloatSpec {
   readonly kind: 'to-float';
 }
 
+/** A step of a per-image transform kind (registry.ts), as written (defaults filled by its schema). */
+export type ImageTransformSpec =
+  | (Partial<RandomResizedCropSpec> & Pick<RandomResizedCropSpec, 'kind' | 'size'>)
+  | ResizeSpec
+  | CenterCropSpec
+  | Partial<ColorJitterSpec> & Pick<ColorJitterSpec, 'kind'>
+  | Partial<RandomGrayscaleSpec> & Pick<RandomGrayscaleSpec, 'kind'>
+  | Partial<RandAugmentSpec> & Pick<RandAugmentSpec, 'kind'>
+  | Partial<TrivialAugmentSpec> & Pick<TrivialAugmentSpec, 'kind'>;
+
 /** One step of an augmentation pipeline. */
-export type TransformSpec = PadResizeSpec | RandomCropSpec | RandomFlipSpec | CutoutSpec | NormalizeSpec | ToFloatSpec;
+export type TransformSpec = PadResizeSpec | RandomCropSpec | RandomFlipSpec | CutoutSpec | NormalizeSpec | ToFloatSpec | ImageTransformSpec;
 
 /** A validated step with its input/output shapes and where its random parameters live. */
 export interface CompiledStep {
@@ -69,11 +87,17 @@ export interface CompiledPipeline {
 const size = (s: ImageShape): number => s[0] * s[1] * s[2];
 export { size as imageSize };
 
-function checkShape(argument: string, shape: readonly number[]): ImageShape {
-  if (shape.length !== 3 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new ArgumentError(argument, `must be [H, W, C] with positive integers, got [${shape.join(', ')}]`);
+function checkShape(argument: string, shape: readonly number[], varying = false): ImageShape {
+  const ok = (d: number, i: number): boolean => Number.isInteger(d) && (d > 0 || (varying && i < 2 && d === 0));
+  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every(ok) || (varying && (shape[0] === 0) !== (shape[1] === 0))) {
+    throw new ArgumentError(argument, `must be [H, W, C] with positive integers${varying ? ' (H = W = 0: sizes vary)' : ''}, got [${String(shape)}]`);
   }
   return [shape[0]!, shape[1]!, shape[2]!];
+}
+
+/** True when images of `shape` vary in size. */
+export function isVaryingShape(shape: ImageShape): boolean {
+  return shape[0] === 0;
 }
 
 function checkProbability(argument: string, p: number | undefined): void {
@@ -85,11 +109,12 @@ function checkProbability(argument: string, p: number | undefined): void {
  * Errors name the step (`transforms[2].padding`) and what was allowed.
  */
 export function compilePipeline(inShape: readonly number[], specs: readonly TransformSpec[]): CompiledPipeline {
-  let shape = checkShape('inShape', inShape);
+  let shape = checkShape('inShape', inShape, true);
   let offset = 0;
   let scaled = false;
   const steps: CompiledStep[] = [];
-  specs.forEach((spec, i) => {
+  specs.forEach((written, i) => {
+    let spec = written;
     const at = `transforms[${i}]`;
     let out = shape;
     let paramCount = 0;
@@ -117,6 +142,7 @@ export function compilePipeline(inShape: readonly number[], specs: readonly Tran
         paramCount = 1;
         break;
       case 'cutout':
+        if (isVaryingShape(shape)) throw new ArgumentError(at, 'cutout needs a fixed image size here; put it after a step that fixes the size (random-resized-crop, center-crop, resize with [h, w], pad-resize)');
         if (!Number.isInteger(spec.size) || spec.size <= 0) {
           throw new ArgumentError(`${at}.size`, `must be a positive integer, got ${spec.size}`);
         }
@@ -140,15 +166,25 @@ export function compilePipeline(inShape: readonly number[], specs: readonly Tran
         if (scaled) throw new ArgumentError(at, 'the pipeline already scales to 0-1 (only one normalize/to-float step is allowed)');
         scaled = true;
         break;
-      default:
-        throw new ArgumentError(
-          `${at}.kind`,
-          `unknown transform '${String((spec as { kind?: unknown })?.kind)}' (known: pad-resize, random-crop, random-flip, cutout, normalize, to-float)`,
-        );
+      default: {
+        const definition = imageTransformDefinition(String((spec as { kind?: unknown })?.kind));
+        if (!definition) {
+          const known = ['pad-resize', 'random-crop', 'random-flip', 'cutout', 'normalize', 'to-float', ...imageTransformDefinitions.map((d) => d.kind)];
+          throw new ArgumentError(`${at}.kind`, `unknown transform '${String((spec as { kind?: unknown })?.kind)}' (known: ${known.join(', ')})`);
+        }
+        const parsed = definition.schema.safeParse(spec);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          throw new ArgumentError([at, ...issue.path.map(String)].join('.'), issue.message);
+        }
+        spec = parsed.data as TransformSpec;
+        out = definition.outShape(parsed.data, shape);
+        paramCount = definition.paramCount(parsed.data);
+      }
     }
     steps.push({ spec, inShape: shape, outShape: out, paramOffset: offset, paramCount });
     offset += paramCount;
     shape = out;
   });
-  return { inShape: checkShape('inShape', inShape), outShape: shape, steps, paramsPerSample: offset, scaled };
+  return { inShape: checkShape('inShape', inShape, true), outShape: shape, steps, paramsPerSample: offset, scaled };
 }

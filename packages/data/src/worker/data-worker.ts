@@ -1,12 +1,15 @@
 /**
  * Worker-thread entry: augments batches and decodes images off the training thread. Imports only
- * pure kernels and the image decoders (no tfjs, no @dkl/core), so it starts fast.
+ * pure kernels and the image decoders (no tfjs, no @dkl/core; sharp is loaded on the first
+ * streaming batch), so it starts fast.
  */
 import { parentPort } from 'node:worker_threads';
 import { decodeImageBytes } from '../datasets/decode-image.js';
 import { createScratch, runPipeline, type KernelScratch } from '../transforms/kernels.js';
 import type { CompiledPipeline } from '../transforms/spec.js';
-import type { WorkerJob, WorkerReply } from './protocol.js';
+import { setDecoderThreads } from '../streaming/decode-file.js';
+import { loadAndAugment } from '../streaming/load-batch.js';
+import type { LoadAugmentJob, WorkerJob, WorkerReply } from './protocol.js';
 
 let scratch: { pipeline: string; buffers: KernelScratch } | undefined;
 
@@ -16,9 +19,24 @@ function scratchFor(pipeline: CompiledPipeline): KernelScratch {
   return scratch.buffers;
 }
 
+const fileScratch: KernelScratch[] = [];
+let decoderThreadsSet = false;
+
+async function loadAugment(job: LoadAugmentJob): Promise<void> {
+  if (!decoderThreadsSet) {
+    // Parallelism comes from the worker count; one libvips thread per worker avoids oversubscription.
+    await setDecoderThreads(1);
+    decoderThreadsSet = true;
+  }
+  const { x, kept, bad } = await loadAndAugment(job.pipeline, job.files, job.channels, job.params, fileScratch);
+  parentPort!.postMessage({ id: job.id, ok: true, x, kept, bad } satisfies WorkerReply, [x.buffer as ArrayBuffer, kept.buffer as ArrayBuffer]);
+}
+
 parentPort?.on('message', (job: WorkerJob) => {
   try {
-    if (job.type === 'augment') {
+    if (job.type === 'load-augment') {
+      loadAugment(job).catch((error: unknown) => parentPort!.postMessage({ id: job.id, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies WorkerReply));
+    } else if (job.type === 'augment') {
       const [h, w, c] = job.pipeline.outShape;
       const x = new Float32Array(job.count * h * w * c);
       runPipeline(job.pipeline, job.images, job.count, job.params, x, scratchFor(job.pipeline));

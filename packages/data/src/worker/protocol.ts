@@ -21,9 +21,20 @@ export interface DecodeJob {
   readonly channels: 1 | 3;
 }
 
-export type WorkerJob = AugmentJob | DecodeJob;
+/** Decode a batch of image files (sharp) and run the augmentation pipeline on each. */
+export interface LoadAugmentJob {
+  readonly type: 'load-augment';
+  readonly id: number;
+  readonly pipeline: CompiledPipeline;
+  readonly files: readonly string[];
+  readonly channels: 1 | 3;
+  readonly params: Int32Array;
+}
+
+export type WorkerJob = AugmentJob | DecodeJob | LoadAugmentJob;
 
 export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly x: Float32Array }
   | { readonly id: number; readonly ok: true; readonly width: number; readonly height: number; readonly data: Uint8Array }
+  | { readonly id: number; readonly ok: true; readonly x: Float32Array; readonly kept: Int32Array; readonly bad: { readonly row: number; readonly message: string }[] }
   | { readonly id: number; readonly ok: false; readonly message: string };

@@ -1,0 +1,51 @@
+/**
+ * Decode + augment one batch of image files: what a data worker (or the loader's own thread)
+ * runs for a streaming dataset. Only this batch's images are ever in memory. Worker-safe: no
+ * @dkl/core, no tfjs.
+ */
+import { mapLimit } from '../datasets/map-limit.js';
+import { createScratch, runImage, type KernelScratch } from '../transforms/kernels.js';
+import type { CompiledPipeline } from '../transforms/spec.js';
+import { decodeImageFile } from './decode-file.js';
+
+/** A batch of decoded, augmented images; rows whose file could not be decoded are left out. */
+export interface LoadedBatch {
+  /** `kept.length` images of `pipeline.outShape`, float32. */
+  readonly x: Float32Array;
+  /** Batch rows present in `x`, in order. */
+  readonly kept: Int32Array;
+  /** Rows that failed, with the decoder's message. */
+  readonly bad: { readonly row: number; readonly message: string }[];
+}
+
+/** Files decoded at once per batch (sharp decodes on libuv's thread pool). */
+const DECODE_CONCURRENCY = 4;
+
+/** Decodes `files` as `channels`-channel images and runs `pipeline` with row i's parameters at `params[i * paramsPerSample]`. */
+export async function loadAndAugment(pipeline: CompiledPipeline, files: readonly string[], channels: 1 | 3, params: Int32Array, scratch: KernelScratch[] = []): Promise<LoadedBatch> {
+  const [h, w, c] = pipeline.outShape;
+  const outLen = h * w * c;
+  const x = new Float32Array(files.length * outLen);
+  const ok = new Uint8Array(files.length);
+  const bad: { row: number; message: string }[] = [];
+  // One scratch per concurrent decode: runImage is synchronous, but keep them apart anyway.
+  while (scratch.length < DECODE_CONCURRENCY) scratch.push(createScratch(pipeline));
+  let slot = 0;
+  await mapLimit(files, DECODE_CONCURRENCY, async (file, row) => {
+    let img;
+    try {
+      img = await decodeImageFile(file, channels);
+    } catch (error) {
+      bad.push({ row, message: (error as Error).message });
+      return;
+    }
+    runImage(pipeline, img.data, [img.height, img.width, img.channels], params, row * pipeline.paramsPerSample, x.subarray(row * outLen, (row + 1) * outLen), scratch[slot++ % scratch.length]!);
+    ok[row] = 1;
+  });
+  if (bad.length === 0) return { x, kept: Int32Array.from(files, (_, i) => i), bad };
+  const kept = Int32Array.from(ok.reduce<number[]>((acc, v, i) => (v ? [...acc, i] : acc), []));
+  const compact = new Float32Array(kept.length * outLen);
+  kept.forEach((row, i) => compact.set(x.subarray(row * outLen, (row + 1) * outLen), i * outLen));
+  bad.sort((a, b) => a.row - b.row);
+  return { x: compact, kept, bad };
+}

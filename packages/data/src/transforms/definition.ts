@@ -1,0 +1,40 @@
+/**
+ * A per-image transform kind (`random-resized-crop`, `color-jitter`, ...): its zod schema (config
+ * and `--dry-run` validation), how it changes the image shape, how many random int32 parameters
+ * it draws per image, and the pure pixel function that consumes them. Parameters are drawn on the
+ * loader's thread before the image size is known, so every draw is size-independent (uniforms),
+ * and the pixel function (run in a worker) turns them into size-dependent choices.
+ */
+import type { z } from 'zod';
+import type { ImageBuffer } from './image-buffer.js';
+
+/** `[H, W, C]`; 0 for H or W means "varies from image to image". */
+export type DynamicShape = readonly [number, number, number];
+
+/** The random draws a transform may make while planning (a SeededRng satisfies it). */
+export interface ParamRng {
+  int(n: number): number;
+  bernoulli(p?: number): boolean;
+  permutation(n: number): Int32Array;
+}
+
+/** A transform kind; `S` is its parsed spec (with `kind`). */
+export interface ImageTransformDefinition<S extends { readonly kind: string } = { readonly kind: string }> {
+  readonly kind: string;
+  readonly description: string;
+  /** Validates and fills defaults of a spec of this kind (errors name the key). */
+  readonly schema: z.ZodType<S>;
+  /** Output shape for an input shape (throw an Error naming the key when the input cannot work). */
+  outShape(spec: S, inShape: DynamicShape): DynamicShape;
+  /** int32 parameters drawn per image. */
+  paramCount(spec: S): number;
+  /** Draws this image's parameters into `params[offset ...]`. */
+  plan(spec: S, rng: ParamRng, params: Int32Array, offset: number): void;
+  /** The pixels: may modify `image.data` in place or return a new image. */
+  apply(spec: S, image: ImageBuffer, params: Int32Array, offset: number): ImageBuffer;
+}
+
+/** Helper keeping the spec type of a definition literal. */
+export function defineImageTransform<S extends { readonly kind: string }>(definition: ImageTransformDefinition<S>): ImageTransformDefinition<S> {
+  return definition;
+}

@@ -1,0 +1,7 @@
+/** Child-process entry for the concurrent-download test: `node bundle.mjs <spec json> <root> <mirror url>`. */
+import { downloadDataset } from '../../src/download/download-dataset.js';
+
+const [specJson, root, url] = process.argv.slice(2);
+let waited = false;
+const result = await downloadDataset(JSON.parse(specJson!), { dir: root!, url: url!, onWait: () => (waited = true) });
+process.stdout.write(`${JSON.stringify({ ...result, waited })}\n`);
