@@ -112,7 +112,7 @@ export async function exportModel(model: DklModel, format: ExportFormat, options
     } else {
       const parts = format === 'tfjs-layers' ? writeTfjsLayers(graph) : writeTfjsGraph(graph);
       const { specs, data } = encodeWeights(parts.weights, quantization);
-      await fileSystemIOHandler(dir).save({
+      await fileSystemIOHandler(dir).save!({
         format: format === 'tfjs-layers' ? 'layers-model' : 'graph-model',
         generatedBy,
         convertedBy: 'dkl export',
