@@ -11,6 +11,7 @@ import { resumeCommand } from './commands/resume-command.js';
 import { trainCommand } from './commands/train-command.js';
 import { quickstartCommand } from './commands/quickstart.js';
 import { exportCommand } from './commands/export-command.js';
+import { predictCommand } from './commands/predict-command.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -75,6 +76,16 @@ export function buildProgram(): Command {
     .description("export a run's student for deployment: TensorFlow.js layers / graph model or ONNX")
     .action(async (runDir: string, o: { format: string; weights: string; quantize: string; out?: string }) => {
       await exportCommand(runDir, { format: o.format, weights: o.weights, quantize: o.quantize, ...(o.out ? { out: o.out } : {}) });
+    });
+
+  program
+    .command('predict')
+    .argument('<exported-model-or-run>', 'a tfjs export (dkl export) or a run directory (best weights)')
+    .argument('<images...>', 'PNG / JPEG files or folders of them')
+    .option('--top <k>', 'classes to print per image', (v) => parseInt(v, 10), 5)
+    .description('classify image files with an exported model or a trained run, using its recorded normalisation and class names')
+    .action(async (target: string, images: string[], o: { top: number }) => {
+      await predictCommand(target, images, { top: o.top });
     });
 
   program

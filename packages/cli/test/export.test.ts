@@ -7,10 +7,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { readSnapshotFile, writeSnapshotFile } from '@dkl/core';
+import { readSnapshotFile, SeededRng, writeSnapshotFile } from '@dkl/core';
+import { PNG } from 'pngjs';
 import { createModel, fileSystemIOHandler } from '@dkl/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evalCommand, executeRun, exportCommand, resolveConfig, type ExecutedRun } from '../src/index.js';
+import { evalCommand, executeRun, exportCommand, loadRunStudent, predictCommand, resolveConfig, type ExecutedRun } from '../src/index.js';
 
 let dir: string;
 let run: ExecutedRun;
@@ -91,6 +92,42 @@ describe('dkl export', () => {
     const last = await evalCommand(run.runDir, { weights: 'last', json: true, out: () => undefined, log: () => undefined });
     expect(JSON.parse(printed[0]!)).toMatchObject({ weights: 'averaged', checkpoint: 'last.ckpt' });
     expect(averaged['loss']).not.toBe(last['loss']);
+  });
+
+  it('dkl predict classifies PNG files with the export and with the run, as dkl forward does', async () => {
+    const images = join(dir, 'images');
+    mkdirSync(images);
+    const rng = new SeededRng(8);
+    const pixels = Array.from({ length: 3 }, () => Uint8Array.from({ length: 8 * 8 * 3 }, () => Math.floor(rng.uniform() * 256)));
+    pixels.forEach((px, i) => {
+      const png = new PNG({ width: 8, height: 8 });
+      for (let p = 0; p < 64; p++) png.data.set([px[3 * p]!, px[3 * p + 1]!, px[3 * p + 2]!, 255], 4 * p);
+      writeFileSync(join(images, `img${i}.png`), PNG.sync.write(png));
+    });
+    const exported = join(dir, 'best-export');
+    await exportCommand(run.runDir, { format: 'tfjs-layers', out: exported, print: () => undefined, log: () => undefined });
+    const lines: string[] = [];
+    const fromExport = await predictCommand(exported, [images], { top: 2, print: (t) => lines.push(t), log: () => undefined });
+    const fromRun = await predictCommand(run.runDir, [join(images, 'img0.png'), join(images, 'img1.png'), join(images, 'img2.png')], { top: 2, print: () => undefined, log: () => undefined });
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/img0\.png: \S+ \d+\.\d%, \S+ \d+\.\d%$/);
+
+    // dkl's forward on the same pixels, normalised as the eval split does: (x / 255 - 0.5) / 0.25.
+    const { model } = await loadRunStudent(run.runDir, 'best', () => undefined);
+    const input = tf.tensor4d(Float32Array.from(pixels.flatMap((px) => Array.from(px, (v) => (v / 255 - 0.5) / 0.25))), [3, 8, 8, 3]);
+    const { logits } = model.forward(input, { training: false });
+    const probabilities = tf.softmax(logits).arraySync() as number[][];
+    probabilities.forEach((p, i) => {
+      const best = p.indexOf(Math.max(...p));
+      for (const prediction of [fromExport[i]!, fromRun[i]!]) {
+        expect(prediction.top[0]!.index).toBe(best);
+        expect(prediction.top[0]!.probability).toBeCloseTo(p[best]!, 4);
+      }
+    });
+    tf.dispose([input, logits]);
+    model.dispose();
+    await expect(predictCommand(run.runDir, [join(images, 'missing.png')], { log: () => undefined })).rejects.toThrow(/missing\.png.*does not exist/);
+    await expect(predictCommand(join(dir, 'nothing'), [images], { log: () => undefined })).rejects.toThrow(/neither a dkl export .* nor a run directory/);
   });
 
   it('refuses unknown formats, quantised onnx, runs without weights and runs without an average', async () => {

@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { ArgumentError, ConfigError, initBackend } from '@dkl/core';
-import { DklModel, EXPORT_FORMATS, exportModel, QUANTIZATIONS, type ExportFormat, type ExportResult, type Quantization } from '@dkl/models';
+import { DklModel, EXPORT_FORMATS, exportModel, QUANTIZATIONS, type ExportFormat, type ExportInputInfo, type ExportResult, type Quantization } from '@dkl/models';
 import { resolveConfig } from '../config/load-config.js';
 import type { RunConfig } from '../config/run-config.js';
 import { createApplication } from '../run/application.js';
@@ -35,6 +35,51 @@ function normalizationOf(config: RunConfig, splitName: string, channels: number)
   return { mean: widen(step.mean), std: widen(step.std) };
 }
 
+/** A run's student with the chosen weights, and how its inputs are prepared (from the run config). */
+export interface RunStudent {
+  readonly model: DklModel;
+  readonly checkpoint: string;
+  readonly input: ExportInputInfo;
+  /** The first evaluation split's transforms (a `pad-resize` there tells how images reach the input size). */
+  readonly evalTransforms: readonly Record<string, unknown>[];
+  readonly dataset: string;
+}
+
+/** Rebuilds a run's student (shape, classes and class names from its first evaluation split) with `weights`. */
+export async function loadRunStudent(runDir: string, weights: RunWeights, log?: (line: string) => void): Promise<RunStudent> {
+  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new ConfigError('', `'${runDir}' is not a run directory (expected the directory dkl train created)`);
+  await initBackend({ log: log ?? ((l) => process.stderr.write(`${l}\n`)) });
+  const config = resolveConfig(readJson<Record<string, unknown>>(runFiles(runDir).config));
+  const app = await createApplication(config.packages);
+  const splitName = Object.keys(config.data.eval)[0];
+  if (!splitName) throw new ConfigError('data.eval', 'has no evaluation split: the export needs its input shape, normalisation and class names');
+  const split = config.data.eval[splitName]!;
+  const dataset = await loadSplit(app, config, split, `data.eval.${splitName}`);
+  const loader = makeLoader(dataset, config, split, `data.eval.${splitName}`, false);
+  const inputShape = loader.outputShape;
+  await loader.close();
+  const model = await buildModel(app, { ...config.models.student, weights: undefined }, { numClasses: dataset.numClasses, inputShape, seed: 'export' }, 'models.student');
+  if (!(model instanceof DklModel)) {
+    model.dispose();
+    throw new ConfigError('models.student.name', `'${model.name}' is not a @dkl/models architecture; only those can be exported`);
+  }
+  try {
+    const loaded = await loadRunWeights(runDir, weights, model);
+    const classNames = (dataset as { classNames?: readonly string[] }).classNames;
+    const normalization = normalizationOf(config, splitName, inputShape[2]);
+    return {
+      model,
+      checkpoint: loaded.checkpoint,
+      input: { ...(normalization ?? {}), ...(classNames && classNames.length === model.numClasses ? { classNames } : {}) },
+      evalTransforms: split.transforms as Record<string, unknown>[],
+      dataset: config.data.dataset.name,
+    };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
 export async function exportCommand(runDir: string, options: ExportCommandOptions): Promise<ExportResult> {
   const print = options.print ?? ((t: string) => process.stdout.write(`${t}\n`));
   if (!EXPORT_FORMATS.includes(options.format as ExportFormat)) {
@@ -46,35 +91,18 @@ export async function exportCommand(runDir: string, options: ExportCommandOption
   const quantize = (options.quantize ?? 'none') as Quantization;
   if (!QUANTIZATIONS.includes(quantize)) throw new ArgumentError('--quantize', `must be one of ${QUANTIZATIONS.join(', ')}, got '${options.quantize}'`);
   if (format === 'onnx' && quantize !== 'none') throw new ArgumentError('--quantize', `'${quantize}' applies to tfjs-layers / tfjs-graph; onnx is exported in float32`);
-  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new ConfigError('', `'${runDir}' is not a run directory (expected the directory dkl train created)`);
 
-  await initBackend({ log: options.log ?? ((l) => process.stderr.write(`${l}\n`)) });
-  const config = resolveConfig(readJson<Record<string, unknown>>(runFiles(runDir).config));
-  const app = await createApplication(config.packages);
-  const splitName = Object.keys(config.data.eval)[0];
-  if (!splitName) throw new ConfigError('data.eval', 'has no evaluation split: the export needs its input shape, normalisation and class names');
-  const split = config.data.eval[splitName]!;
-  const dataset = await loadSplit(app, config, split, `data.eval.${splitName}`);
-  const loader = makeLoader(dataset, config, split, `data.eval.${splitName}`, false);
-  const inputShape = loader.outputShape;
-  await loader.close();
-  const model = await buildModel(app, { ...config.models.student, weights: undefined }, { numClasses: dataset.numClasses, inputShape, seed: 'export' }, 'models.student');
+  const student = await loadRunStudent(runDir, weights, options.log);
+  const { model } = student;
   try {
-    if (!(model instanceof DklModel)) throw new ConfigError('models.student.name', `'${model.name}' is not a @dkl/models architecture; only those can be exported`);
-    const loaded = await loadRunWeights(runDir, weights, model);
-    const classNames = (dataset as { classNames?: readonly string[] }).classNames;
-    const normalization = normalizationOf(config, splitName, inputShape[2]);
     const out = options.out ?? path.join(runDir, 'export', quantize === 'none' ? format : `${format}-${quantize}`);
+    const checkpoint = path.basename(student.checkpoint);
     const result = await exportModel(model, format, {
       out,
       quantize,
-      input: {
-        ...(normalization ?? {}),
-        ...(classNames && classNames.length === model.numClasses ? { classNames } : {}),
-        extra: { run: path.basename(path.resolve(runDir)), weights, checkpoint: path.basename(loaded.checkpoint), dataset: config.data.dataset.name, evalTransforms: split.transforms },
-      },
+      input: { ...student.input, extra: { run: path.basename(path.resolve(runDir)), weights, checkpoint, dataset: student.dataset, evalTransforms: student.evalTransforms } },
     });
-    print(`exported ${model.name} (${weights} weights, ${path.basename(loaded.checkpoint)}) as ${format}${quantize === 'none' ? '' : ` (${quantize} weights)`} to ${result.out}: ${result.files.join(', ')} (${(result.bytes / 1024).toFixed(1)} KiB, ${result.metadata.foldedBatchNorms} batch-norms folded)`);
+    print(`exported ${model.name} (${weights} weights, ${checkpoint}) as ${format}${quantize === 'none' ? '' : ` (${quantize} weights)`} to ${result.out}: ${result.files.join(', ')} (${(result.bytes / 1024).toFixed(1)} KiB, ${result.metadata.foldedBatchNorms} batch-norms folded)`);
     return result;
   } finally {
     model.dispose();
