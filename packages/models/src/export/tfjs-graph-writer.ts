@@ -1,8 +1,8 @@
 /**
  * Inference graph -> a TensorFlow.js graph model (`format: 'graph-model'`): a GraphDef in JSON
- * of standard TensorFlow ops (Conv2D, DepthwiseConv2dNative, BiasAdd, MatMul, Pad, MaxPool,
- * Mean, SplitV, ConcatV2, ...) whose Const nodes are the manifest's weights, as tfjs-converter
- * writes it, with a signature (`input` -> `logits`). Batch size is free.
+ * of standard TensorFlow ops (Conv2D / DepthwiseConv2dNative with EXPLICIT padding, BiasAdd,
+ * MatMul, Pad, MaxPool, Mean, SplitV, ConcatV2, ...) whose Const nodes are the manifest's
+ * weights, as tfjs-converter writes it, with a signature (`input` -> `logits`). Batch size is free.
  */
 import { ExportError } from './export-error.js';
 import type { InferenceGraph, Pads } from './graph-ir.js';
@@ -63,8 +63,12 @@ export function writeTfjsGraph(graph: InferenceGraph): GraphModelParts {
       case 'conv': {
         const filter = constant(`${n.name}/weights`, n.filter.data, n.filter.shape);
         const type = n.depthwise ? 'DepthwiseConv2dNative' : 'Conv2D';
-        const conv = op(`${n.name}/${type}`, type, [pad(n.name, x, n.pads), filter], {
-          T: FLOAT, strides: ints([1, n.stride, n.stride, 1]), padding: str('VALID'), data_format: str('NHWC'), dilations: ints([1, 1, 1, 1]),
+        // Explicit (PyTorch) padding inside the convolution, as dkl's forward runs it: no separate Pad op.
+        const [t, b, l, r] = n.pads;
+        const padded = n.pads.some((p) => p !== 0);
+        const conv = op(`${n.name}/${type}`, type, [x, filter], {
+          T: FLOAT, strides: ints([1, n.stride, n.stride, 1]), data_format: str('NHWC'), dilations: ints([1, 1, 1, 1]),
+          ...(padded ? { padding: str('EXPLICIT'), explicit_paddings: ints([0, 0, t, b, l, r, 0, 0]) } : { padding: str('VALID') }),
         });
         out = activation(n.name, biasAdd(n.name, conv, n.bias), n.activation);
         break;
