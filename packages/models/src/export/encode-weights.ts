@@ -3,7 +3,8 @@
  * `float16` stores IEEE half floats, `uint8` an affine code per tensor (`value = q * scale + min`,
  * the range nudged so that 0 is exactly representable, as the converter does). Both are decoded by
  * stock `tf.io.decodeWeights` from the manifest's `quantization` entry. Integer tensors (shapes,
- * axes) are never quantised.
+ * axes) are never quantised, nor are rank-1 tensors (biases, per-channel scales): they are a tiny
+ * part of the bytes and carry the folded batch-norm shifts, whose rounding moves whole channels.
  */
 import type * as tf from '@tensorflow/tfjs';
 
@@ -26,6 +27,10 @@ export function encodeWeights(weights: readonly NamedWeight[], quantization: Qua
     if (w.data instanceof Int32Array) {
       parts.push(new Uint8Array(w.data.buffer.slice(w.data.byteOffset, w.data.byteOffset + w.data.byteLength)));
       return { name: w.name, shape, dtype: 'int32' };
+    }
+    if (w.shape.length <= 1) {
+      parts.push(new Uint8Array(Float32Array.from(w.data).buffer));
+      return { name: w.name, shape, dtype: 'float32' };
     }
     if (quantization === 'float16') {
       parts.push(new Uint8Array(toFloat16(w.data).buffer));
