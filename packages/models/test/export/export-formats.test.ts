@@ -6,11 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModel, exportModel, type DklModel, type ExportFormat } from '../../src/index.js';
 import { useCpu } from '../helpers.js';
-import { randomizeVectors, relativeDiff, serveDirectory } from './export-helpers.js';
+import { randomizeVectors, relativeDiff, runExported, serveDirectory } from './export-helpers.js';
 
 const TOLERANCE = 1e-4;
 
@@ -25,22 +24,6 @@ afterAll(async () => {
   await server?.close();
   if (root) rmSync(root, { recursive: true, force: true });
 });
-
-/** Logits of the exported model in `format` for the NHWC batch `x`. */
-export async function runExported(format: ExportFormat, dir: string, url: string, x: tf.Tensor4D): Promise<Float32Array> {
-  if (format === 'onnx') {
-    const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'));
-    const out = await session.run({ input: new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape) });
-    await session.release();
-    return out['logits']!.data as Float32Array;
-  }
-  const model = format === 'tfjs-layers' ? await tf.loadLayersModel(`${url}/model.json`) : await tf.loadGraphModel(`${url}/model.json`);
-  const y = model.predict(x) as tf.Tensor;
-  const data = y.dataSync() as Float32Array;
-  y.dispose();
-  model instanceof tf.GraphModel ? model.dispose() : (model as tf.LayersModel).dispose();
-  return data;
-}
 
 /** Exports `model` in every format and compares the logits with forward's. */
 async function checkAllFormats(model: DklModel, tag: string, batch = 3): Promise<Record<ExportFormat, number>> {

@@ -3,8 +3,9 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { SeededRng } from '@dkl/core';
-import type { DklModel } from '../../src/index.js';
+import type { DklModel, ExportFormat } from '../../src/index.js';
 
 /** Serves `root` over HTTP on a free loopback port (what a browser or stock tfjs loads from). */
 export async function serveDirectory(root: string): Promise<{ url: string; close: () => Promise<void> }> {
@@ -49,4 +50,23 @@ export function relativeDiff(a: ArrayLike<number>, b: ArrayLike<number>): number
     scale = Math.max(scale, Math.abs(b[i]!));
   }
   return diff / scale;
+}
+
+/**
+ * Logits of an export for the NHWC batch `x`: onnxruntime-node on `<dir>/model.onnx`, or stock
+ * `tf.loadLayersModel` / `tf.loadGraphModel` fetching `<url>/model.json` over HTTP.
+ */
+export async function runExported(format: ExportFormat, dir: string, url: string, x: tf.Tensor4D): Promise<Float32Array> {
+  if (format === 'onnx') {
+    const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'));
+    const out = await session.run({ input: new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape) });
+    await session.release();
+    return out['logits']!.data as Float32Array;
+  }
+  const model = format === 'tfjs-layers' ? await tf.loadLayersModel(`${url}/model.json`) : await tf.loadGraphModel(`${url}/model.json`);
+  const y = model.predict(x) as tf.Tensor;
+  const data = y.dataSync() as Float32Array;
+  tf.dispose(y);
+  model.dispose();
+  return data;
 }
