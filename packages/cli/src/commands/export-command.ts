@@ -64,7 +64,7 @@ export async function loadRunStudent(runDir: string, weights: RunWeights, log?: 
     throw new ConfigError('models.student.name', `'${model.name}' is not a @dkl/models architecture; only those can be exported`);
   }
   try {
-    const loaded = await loadRunWeights(runDir, weights, model);
+    const loaded = await loadRunWeights(runDir, weights, model, { finishedOnly: true });
     const classNames = (dataset as { classNames?: readonly string[] }).classNames;
     const normalization = normalizationOf(config, splitName, inputShape[2]);
     return {

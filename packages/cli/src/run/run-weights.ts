@@ -1,7 +1,7 @@
 /**
  * Loads a trained run's student weights into a model: the `best` or `last` checkpoint, or the
  * weight-averaging plugin's average (EMA / SWA) stored with the last checkpoint. Refuses a run
- * that is still running or has no checkpoint, and a run without averaged weights for `averaged`.
+ * with no checkpoint, and a run without averaged weights for `averaged`.
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -22,10 +22,13 @@ export interface LoadedRunWeights {
   readonly weights: RunWeights;
 }
 
-/** Loads `which` weights of `runDir` into `model`; the model is untouched on any error. */
-export async function loadRunWeights(runDir: string, which: RunWeights, model: ClassifierModel): Promise<LoadedRunWeights> {
+/**
+ * Loads `which` weights of `runDir` into `model`; the model is untouched on any error.
+ * `finishedOnly` (what export uses) also refuses a run whose summary says it is still running.
+ */
+export async function loadRunWeights(runDir: string, which: RunWeights, model: ClassifierModel, options: { finishedOnly?: boolean } = {}): Promise<LoadedRunWeights> {
   const files = runFiles(runDir);
-  if (existsSync(files.summary) && readJson<RunSummary>(files.summary).status === 'running') {
+  if (options.finishedOnly && existsSync(files.summary) && readJson<RunSummary>(files.summary).status === 'running') {
     throw new CheckpointError(files.summary, "says the run is still running (or was killed): its weights are not finished; wait for it or `dkl resume` it");
   }
   const checkpoint = which === 'best' && existsSync(files.bestCheckpoint) ? files.bestCheckpoint : files.lastCheckpoint;
