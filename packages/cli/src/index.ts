@@ -26,6 +26,9 @@ export { readRunReportData, writeRunReport, writeComparisonReport } from './run/
 export { trainCommand, loadConfigSpec, summarizeRun } from './commands/train-command.js';
 export { resumeCommand } from './commands/resume-command.js';
 export { evalCommand } from './commands/eval-command.js';
+export { exportCommand, loadRunStudent, type ExportCommandOptions, type RunStudent } from './commands/export-command.js';
+export { predictCommand, type PredictCommandOptions, type Prediction } from './commands/predict-command.js';
+export { loadRunWeights, RUN_WEIGHTS, type RunWeights, type LoadedRunWeights } from './run/run-weights.js';
 export { reportCommand } from './commands/report-command.js';
 export { quickstartCommand, quickstartConfig, QUICKSTART_LOSSES } from './commands/quickstart.js';
 export { buildProgram, main } from './program.js';

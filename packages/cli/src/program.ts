@@ -12,6 +12,8 @@ import { trainCommand } from './commands/train-command.js';
 import { quickstartCommand } from './commands/quickstart.js';
 import { versionCommand } from './commands/version-command.js';
 import { dataDownloadCommand } from './commands/data-command.js';
+import { exportCommand } from './commands/export-command.js';
+import { predictCommand } from './commands/predict-command.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -58,11 +60,35 @@ export function buildProgram(): Command {
     .option('--split <name>', 'evaluation split (default: the first in data.eval)')
     .option('--limit <n>', 'examples to attack (default 512)', (v) => parseInt(v, 10))
     .option('--checkpoint <which>', 'best or last', 'best')
+    .option('--weights <which>', 'best, last or averaged (the weight-averaging plugin\'s); overrides --checkpoint')
     .option('--json', 'print the metrics as JSON')
     .description('evaluate a trained run, clean and optionally under attack')
-    .action(async (runDir: string, o: { attack?: 'pgd' | 'autoattack'; eps?: number; split?: string; limit?: number; checkpoint: 'best' | 'last'; json?: boolean }) => {
+    .action(async (runDir: string, o: { attack?: 'pgd' | 'autoattack'; eps?: number; split?: string; limit?: number; checkpoint: 'best' | 'last'; weights?: 'best' | 'last' | 'averaged'; json?: boolean }) => {
       if (o.attack && o.attack !== 'pgd' && o.attack !== 'autoattack') throw Object.assign(new Error(`--attack must be pgd or autoattack, got '${o.attack}'`), { exit: EXIT.configError });
-      await evalCommand(runDir, { ...(o.attack ? { attack: o.attack } : {}), ...(o.eps !== undefined ? { epsilon: o.eps } : {}), ...(o.split ? { split: o.split } : {}), ...(o.limit ? { limit: o.limit } : {}), checkpoint: o.checkpoint, json: o.json ?? false });
+      if (o.weights && !['best', 'last', 'averaged'].includes(o.weights)) throw Object.assign(new Error(`--weights must be best, last or averaged, got '${o.weights}'`), { exit: EXIT.configError });
+      await evalCommand(runDir, { ...(o.attack ? { attack: o.attack } : {}), ...(o.eps !== undefined ? { epsilon: o.eps } : {}), ...(o.split ? { split: o.split } : {}), ...(o.limit ? { limit: o.limit } : {}), checkpoint: o.checkpoint, ...(o.weights ? { weights: o.weights } : {}), json: o.json ?? false });
+    });
+
+  program
+    .command('export')
+    .argument('<run-dir>', 'a trained run directory')
+    .requiredOption('--format <format>', 'tfjs-layers, tfjs-graph or onnx')
+    .option('--weights <which>', 'best, last or averaged', 'best')
+    .option('--quantize <mode>', 'none, float16 or uint8 weights (tfjs formats)', 'none')
+    .option('--out <dir>', 'directory to write (default <run-dir>/export/<format>)')
+    .description("export a run's student for deployment: TensorFlow.js layers / graph model or ONNX")
+    .action(async (runDir: string, o: { format: string; weights: string; quantize: string; out?: string }) => {
+      await exportCommand(runDir, { format: o.format, weights: o.weights, quantize: o.quantize, ...(o.out ? { out: o.out } : {}) });
+    });
+
+  program
+    .command('predict')
+    .argument('<exported-model-or-run>', 'a tfjs export (dkl export) or a run directory (best weights)')
+    .argument('<images...>', 'PNG / JPEG files or folders of them')
+    .option('--top <k>', 'classes to print per image', (v) => parseInt(v, 10), 5)
+    .description('classify image files with an exported model or a trained run, using its recorded normalisation and class names')
+    .action(async (target: string, images: string[], o: { top: number }) => {
+      await predictCommand(target, images, { top: o.top });
     });
 
   program

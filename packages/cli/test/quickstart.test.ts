@@ -16,7 +16,7 @@ describe('quick start (the main job), at a smoke-test scale', () => {
   it('trains a cached teacher and students, prints the table and writes the comparison report', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dkl-qs-'));
     let printed = '';
-    const { runs, comparison } = await quickstartCommand({
+    const { runs, comparison, exported } = await quickstartCommand({
       runsDir: join(dir, 'runs'),
       cacheDir: join(dir, 'cache'),
       students: ['ce', 'ikl'],
@@ -32,5 +32,8 @@ describe('quick start (the main job), at a smoke-test scale', () => {
     expect(runs['ce']![0]!.result.status).toBe('completed');
     expect(existsSync(join(runs['ikl']![0]!.runDir, 'class-prior.json'))).toBe(true);
     expect(readFileSync(comparison, 'utf8')).toContain('<svg');
+    expect(exported).toBe(join(dir, 'runs', 'quickstart-ikl-student'));
+    expect(JSON.parse(readFileSync(join(exported!, 'model.json'), 'utf8')).userDefinedMetadata.dkl).toMatchObject({ architecture: 'tiny_cnn', inputSize: [32, 32], mean: [0.286, 0.286, 0.286] });
+    expect(printed).toContain(`npx dkl predict ${exported} <image files or folder> --top 3`);
   }, 600_000);
 });

@@ -30,3 +30,19 @@ export { saveModel, loadModel, loadWeights, MODEL_FORMAT } from './io/save-load.
 export { loadTorchCheckpoint, type LoadTorchCheckpointOptions, type TorchImportReport } from './torch/load-torch-checkpoint.js';
 export { readTorchCheckpoint, extractStateDict, type TorchCheckpoint } from './torch/read-torch-checkpoint.js';
 export { TorchTensor, type TorchDtype } from './torch/torch-tensor.js';
+
+export {
+  exportModel,
+  EXPORT_FORMATS,
+  EXPORT_METADATA_FILE,
+  ONNX_FILE,
+  type ExportFormat,
+  type ExportModelOptions,
+  type ExportInputInfo,
+  type ExportMetadata,
+  type ExportResult,
+} from './export/export-model.js';
+export { QUANTIZATIONS, type Quantization } from './export/encode-weights.js';
+export { ExportError } from './export/export-error.js';
+export { buildInferenceGraph } from './export/inference-graph.js';
+export type { InferenceGraph, IrNode, IrOp } from './export/graph-ir.js';

@@ -1,8 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { CheckpointError, ConfigError, initBackend, readSnapshotFile, type ClassifierModel } from '@dkl/core';
-import { evaluateModel, loadModelStateFromSnapshot } from '@dkl/trainers';
+import { ConfigError, initBackend } from '@dkl/core';
+import { evaluateModel } from '@dkl/trainers';
 import { resolveConfig } from '../config/load-config.js';
 import { createApplication } from '../run/application.js';
 import { loadSplit, makeLoader } from '../run/build-data.js';
@@ -10,6 +9,7 @@ import { buildModel } from '../run/build-models.js';
 import { readJson, runFiles } from '../run/run-directory.js';
 import type { TransformSpec } from '@dkl/data';
 import { inPixelSpace, robustEvaluation, type AttackName } from './robust-eval.js';
+import { loadRunWeights, type RunWeights } from '../run/run-weights.js';
 import { formatTable } from './results-table.js';
 
 export interface EvalCommandOptions {
@@ -19,24 +19,12 @@ export interface EvalCommandOptions {
   /** Evaluate at most this many examples under attack (attacks are slow). */
   readonly limit?: number;
   readonly checkpoint?: 'best' | 'last';
+  /** Which weights to evaluate; `averaged` = the weight-averaging plugin's (overrides `checkpoint`). */
+  readonly weights?: RunWeights;
   /** Print the metrics as one JSON object instead of a table. */
   readonly json?: boolean;
   readonly out?: (text: string) => void;
   readonly log?: (line: string) => void;
-}
-
-/** Loads the student weights of a run's best (or last) checkpoint into `model`. */
-async function loadRunCheckpoint(runDir: string, which: 'best' | 'last', model: ClassifierModel): Promise<string> {
-  const files = runFiles(runDir);
-  const checkpoint = which === 'best' && existsSync(files.bestCheckpoint) ? files.bestCheckpoint : files.lastCheckpoint;
-  if (!existsSync(checkpoint)) throw new CheckpointError(checkpoint, 'does not exist: train the run first');
-  const snapshot = await readSnapshotFile(checkpoint);
-  try {
-    loadModelStateFromSnapshot(model, snapshot.tensors, checkpoint);
-  } finally {
-    tf.dispose(Object.values(snapshot.tensors));
-  }
-  return checkpoint;
 }
 
 /** `dkl eval <run-dir>`: clean top-1/top-5 and, with `--attack`, robust accuracy. */
@@ -53,7 +41,8 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
   const loader = makeLoader(dataset, config, split, `data.eval.${splitName}`, false);
   const model = await buildModel(app, { ...config.models.student, weights: undefined }, { numClasses: dataset.numClasses, inputShape: loader.outputShape, seed: 'eval' }, 'models.student');
   try {
-    const checkpoint = await loadRunCheckpoint(target, options.checkpoint ?? 'best', model);
+    const weights = options.weights ?? options.checkpoint ?? 'best';
+    const { checkpoint } = await loadRunWeights(target, weights, model);
     const clean = await evaluateModel(model, loader);
     const metrics: Record<string, number> = { top1: clean.top1, top5: clean.top5, loss: clean.loss };
     // An attack measures top-1 only: its top-5 cell reads '-' (not applicable), never NaN.
@@ -67,9 +56,9 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
       metrics['attacked_examples'] = robust.count;
       rows.push([`${options.attack} (n=${robust.count})`, 100 * robust.robustAccuracy, '-']);
     }
-    if (options.json) out(JSON.stringify({ run: path.basename(target), checkpoint: path.basename(checkpoint), split: splitName, ...metrics }));
+    if (options.json) out(JSON.stringify({ run: path.basename(target), checkpoint: path.basename(checkpoint), weights, split: splitName, ...metrics }));
     else {
-      out(`${path.basename(target)} (${path.basename(checkpoint)}), split ${splitName}`);
+      out(`${path.basename(target)} (${path.basename(checkpoint)}${weights === 'averaged' ? ', averaged weights' : ''}), split ${splitName}`);
       out(formatTable(['evaluation', 'top-1 %', 'top-5 %'], rows));
     }
     return metrics;

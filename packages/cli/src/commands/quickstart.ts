@@ -3,6 +3,8 @@
  * teacher per seed (cached after the first run) is trained on 20,000 images; then tiny_cnn students learn
  * from 3,000 labelled images with CE only, KD, DKD and IKL, each from the same seeds and
  * initialisations, and a table reports mean ± std of test top-1 / top-5 and training time.
+ * It ends by exporting the IKL student as a TensorFlow.js graph model and printing the
+ * `dkl predict` command that uses it.
  */
 import * as path from 'node:path';
 import { initBackend, type BackendInfo } from '@dkl/core';
@@ -12,6 +14,7 @@ import { resolveConfig } from '../config/load-config.js';
 import { executeRun, type ExecutedRun } from '../run/execute.js';
 import { writeComparisonReport } from '../run/write-report.js';
 import { formatTable } from './results-table.js';
+import { exportCommand } from './export-command.js';
 
 export interface QuickstartOptions {
   readonly runsDir: string;
@@ -79,7 +82,7 @@ function meanStd(values: readonly number[]): string {
 }
 
 /** Runs the quick start and prints the results table; returns the run directories. */
-export async function quickstartCommand(options: QuickstartOptions): Promise<{ runs: Record<string, ExecutedRun[]>; table: string; comparison: string }> {
+export async function quickstartCommand(options: QuickstartOptions): Promise<{ runs: Record<string, ExecutedRun[]>; table: string; comparison: string; exported?: string }> {
   const out = options.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const backend: BackendInfo = await initBackend({ log });
@@ -107,5 +110,12 @@ export async function quickstartCommand(options: QuickstartOptions): Promise<{ r
   out(`\nFashion-MNIST quick start (${options.seeds} seed${options.seeds === 1 ? '' : 's'} per student, backend ${backend.name})`);
   out(table);
   out(`\ncomparison report: ${comparison}`);
-  return { runs, table, comparison };
+  // The deliverable of distillation: the IKL student (first seed) as a web model, and how to use it.
+  const shipped = runs['ikl']?.[0];
+  if (!shipped) return { runs, table, comparison };
+  const exported = path.join(options.runsDir, 'quickstart-ikl-student');
+  await exportCommand(shipped.runDir, { format: 'tfjs-graph', out: exported, print: () => undefined, log });
+  out(`\nIKL student exported for TensorFlow.js (tf.loadGraphModel) to ${exported}`);
+  out(`classify your own images with it:  npx dkl predict ${exported} <image files or folder> --top 3`);
+  return { runs, table, comparison, exported };
 }

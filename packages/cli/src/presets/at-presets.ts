@@ -32,7 +32,8 @@ function atConfig(s: AtSetting): RunConfigInput {
   plugins.push({ name: 'weight-averaging', options: { every: 'epoch', decay: 0.9, startEpoch: 1 } }, ...standardPlugins('test'));
   return {
     name: runNameOf(s.name),
-    description: s.description,
+    // Which weights a number comes from matters here: the paper reports the averaged model.
+    description: `${s.description} Evaluations during training use the current weights; the weight-averaging plugin's average (what the authors report) is evaluated by \`dkl eval --weights averaged\` and exported by \`dkl export --weights averaged\`.`,
     seed: 0,
     data: cifarAtData(s.dataset, { batchSize: 128 }),
     models: { student: { name: 'wrn_34_10' } },

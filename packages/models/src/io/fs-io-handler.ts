@@ -43,6 +43,7 @@ export function fileSystemIOHandler(dir: string, shardBytes = DEFAULT_SHARD_BYTE
         ...(artifacts.generatedBy ? { generatedBy: artifacts.generatedBy } : {}),
         ...(artifacts.convertedBy !== undefined ? { convertedBy: artifacts.convertedBy } : {}),
         ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
+        ...(artifacts.signature ? { signature: artifacts.signature } : {}),
         weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
       };
       await writeFileAtomic(modelJsonPath, JSON.stringify(modelJson, null, 1));
