@@ -40,14 +40,24 @@ function borrow(kernel: tf.KernelConfig): tf.KernelFunc {
 }
 
 /**
- * Registers, for `backendName`, every cpu kernel it does not have. Returns their names.
- * Must run after the backend's own kernels are registered (i.e. after its package is imported).
+ * Kernels of the stock wasm backend (4.22) that give wrong results, replaced by the cpu ones:
+ * `OneHot` ignores `onValue` / `offValue` for a float32 output (all zeros), which made every
+ * label-smoothed or float one-hot target, and so cross-entropy, wrong on wasm. Found by running
+ * the float64 reference suites of @dkl/losses on every backend.
  */
-export function registerCpuFallbackKernels(backendName: string): string[] {
+export const WASM_KERNELS_REPLACED: readonly string[] = ['OneHot'];
+
+/**
+ * Registers, for `backendName`, every cpu kernel it does not have, and the cpu version of each
+ * kernel named in `replace` (its own is wrong). Returns their names. Must run after the backend's
+ * own kernels are registered (i.e. after its package is imported).
+ */
+export function registerCpuFallbackKernels(backendName: string, replace: readonly string[] = []): string[] {
   const own = new Set(tf.getKernelsForBackend(backendName).map((k) => k.kernelName));
   const added: string[] = [];
   for (const kernel of tf.getKernelsForBackend('cpu')) {
-    if (own.has(kernel.kernelName)) continue;
+    if (own.has(kernel.kernelName) && !replace.includes(kernel.kernelName)) continue;
+    if (own.has(kernel.kernelName)) tf.unregisterKernel(kernel.kernelName, backendName);
     tf.registerKernel({ kernelName: kernel.kernelName, backendName, kernelFunc: borrow(kernel) });
     added.push(kernel.kernelName);
   }

@@ -9,7 +9,7 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { BackendError, ConfigError } from '../errors.js';
-import { registerCpuFallbackKernels } from './cpu-fallback-kernels.js';
+import { registerCpuFallbackKernels, WASM_KERNELS_REPLACED } from './cpu-fallback-kernels.js';
 import { registerWasmConvGradKernels } from './wasm-conv-grad-kernels.js';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'dkl-native', 'wasm', 'cpu'] as const;
@@ -115,7 +115,7 @@ async function loadCandidate(name: BackendName, importer: ModuleImporter): Promi
     case 'wasm': {
       const mod = (await importer(pkg)) as { version_wasm?: string };
       await activate('wasm');
-      const addedKernels = [...registerWasmConvGradKernels('wasm'), ...registerCpuFallbackKernels('wasm')];
+      const addedKernels = [...registerWasmConvGradKernels('wasm'), ...registerCpuFallbackKernels('wasm', WASM_KERNELS_REPLACED)];
       const threaded = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
       return {
         tfjsBackend: 'wasm',
@@ -154,6 +154,26 @@ export function resolveBackendCandidates(options: Pick<InitBackendOptions, 'pref
   }
   if (list.length === 0) throw new ConfigError('backend.prefer', 'must name at least one backend');
   return { candidates: list, forced: list.length === 1 };
+}
+
+/**
+ * The backends among `names` that load on this machine, in order (each is activated once to find
+ * out; the backend active before the call is active again after it). Numeric test suites run on
+ * each of them.
+ */
+export async function availableBackends(names: readonly BackendName[] = ['cpu', 'wasm', 'dkl-native'], importer: ModuleImporter = defaultImporter): Promise<BackendName[]> {
+  const previous = tf.getBackend();
+  const available: BackendName[] = [];
+  for (const name of names) {
+    try {
+      await loadCandidate(name, importer);
+      available.push(name);
+    } catch {
+      // not installed or not built here: the caller reports what ran
+    }
+  }
+  if (previous && tf.getBackend() !== previous) await activate(previous);
+  return available;
 }
 
 /** One line describing the choice, e.g. for logs and run directories. */
