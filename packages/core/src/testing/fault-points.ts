@@ -10,7 +10,8 @@
  *   `write` (before a file is written), `rename` (an atomic write's temp file is written and
  *   fsynced, not yet renamed).
  * - `detail`: only hits whose detail (file path, ...) contains this substring count.
- * - `action`: `kill` (SIGKILL this process), or an errno code (`ENOSPC`, `EACCES`, `EIO`...)
+ * - `action`: `kill` (SIGKILL this process), `pause` (block this process for a minute: a run
+ *   that is "still running" for lock tests), or an errno code (`ENOSPC`, `EACCES`, `EIO`...)
  *   thrown as a Node system error naming the detail.
  * - `n`: act at the n-th counted hit (default 1). Hits are counted per process.
  */
@@ -55,6 +56,10 @@ export function faultPoint(point: string, detail = ''): void {
     rule.hits++;
     if (rule.hits !== rule.at) continue;
     if (rule.action === 'kill') process.kill(process.pid, 'SIGKILL');
+    if (rule.action === 'pause') {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+      continue;
+    }
     const code = rule.action.toUpperCase();
     throw Object.assign(new Error(`${code}: injected fault at ${point} '${detail}'`), { code, syscall: point, path: detail });
   }
