@@ -72,6 +72,10 @@ export function decodeSnapshot<M>(buffer: Buffer, file = '(memory)'): SnapshotFi
   } catch (error) {
     throw new CheckpointError(file, 'has a corrupt header', { cause: error });
   }
+  for (const [name, entry] of Object.entries(header.tensors)) {
+    const end = dataStart + entry.offset + entry.byteLength;
+    if (end > buffer.byteLength) throw new CheckpointError(file, `is truncated: tensor '${name}' ends at byte ${end}, file has ${buffer.byteLength}`);
+  }
   // Files written before checksums existed have none; every newer file is verified.
   if (header.sha256 !== undefined) {
     const actual = createHash('sha256').update(buffer.subarray(dataStart)).digest('hex');
@@ -81,9 +85,6 @@ export function decodeSnapshot<M>(buffer: Buffer, file = '(memory)'): SnapshotFi
   try {
     for (const [name, entry] of Object.entries(header.tensors)) {
       const start = dataStart + entry.offset;
-      if (start + entry.byteLength > buffer.byteLength) {
-        throw new CheckpointError(file, `is truncated: tensor '${name}' ends at byte ${start + entry.byteLength}, file has ${buffer.byteLength}`);
-      }
       const copy = new Uint8Array(entry.byteLength);
       copy.set(buffer.subarray(start, start + entry.byteLength));
       const values =
