@@ -11,8 +11,8 @@ beforeAll(async () => {
 });
 
 /** A control whose snapshots record the step they were captured at. */
-function stepControl() {
-  const control = new LoopControl({}, async () => ({ meta: { step: control.step }, tensors: { w: tf.scalar(control.step) } }));
+function stepControl(): LoopControl {
+  const control: LoopControl = new LoopControl({}, async () => ({ meta: { step: control.step }, tensors: { w: tf.scalar(control.step) } }));
   return control;
 }
 

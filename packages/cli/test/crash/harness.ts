@@ -17,11 +17,12 @@ import { readRunReportData } from '../../src/run/write-report.js';
 const BIN = resolve(__dirname, '../../dist/bin.js');
 
 export type TrainerKind = 'supervised' | 'distillation' | 'adversarial';
+export type Backend = 'dkl-native' | 'cpu';
 
 /** 2 epochs of 4 steps on 4x4 synthetic images, 2 evaluation batches, a snapshot every `steps` steps (keep 2). */
-export function crashConfig(trainer: TrainerKind, backend: string, snapshotSteps = 3, trainSize = 32): RunConfigInput {
-  const schedule = { name: 'multistep', lr: 0.05, milestones: [2] };
-  const optimizer = { name: 'sgd', momentum: 0.9, weightDecay: 5e-4 };
+export function crashConfig(trainer: TrainerKind, backend: Backend, snapshotSteps = 3, trainSize = 32): RunConfigInput {
+  const schedule = { name: 'multistep' as const, lr: 0.05, milestones: [2] };
+  const optimizer = { name: 'sgd' as const, momentum: 0.9, weightDecay: 5e-4 };
   const base: RunConfigInput = {
     name: `crash-${trainer}`,
     seed: 5,
@@ -66,7 +67,7 @@ export interface DklExit {
 }
 
 /** Runs `dkl <args>` as a real process on `backend`, with `faults` in DKL_FAULTS. */
-export function dkl(args: readonly string[], options: { cwd: string; backend: string; faults?: string; onSpawn?: (pid: number) => void }): Promise<DklExit> {
+export function dkl(args: readonly string[], options: { cwd: string; backend: Backend; faults?: string; onSpawn?: (pid: number) => void }): Promise<DklExit> {
   return new Promise((done, fail) => {
     const env = { ...process.env, DKL_BACKEND: options.backend, DKL_FAULTS: options.faults ?? '' };
     const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env });
@@ -151,7 +152,7 @@ export const FULL_CHAIN: readonly ChainLink[] = [
  * The uninterrupted run, then the same run killed at every link of `chain` in turn and resumed
  * to the end: what the two run directories show must be equal.
  */
-export async function runCrashChain(trainer: TrainerKind, backend: string, chain: readonly ChainLink[]): Promise<void> {
+export async function runCrashChain(trainer: TrainerKind, backend: Backend, chain: readonly ChainLink[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `dkl-crash-${trainer}-`));
   const cache = join(dir, 'cache'); // a distillation teacher is trained once, by the reference run
   const config = writeConfig(dir, crashConfig(trainer, backend));

@@ -6,7 +6,7 @@ import { readSnapshotFile } from '@dkl/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { crashConfig, dkl, observable, onlyRun, resume, train, writeConfig } from './harness.js';
 
-const backend = 'dkl-native'; // the default backend
+const backend = 'dkl-native' as const; // the default backend
 const dir = mkdtempSync(join(tmpdir(), 'dkl-resume-safety-'));
 const cache = join(dir, 'cache');
 // 2 epochs of 8 steps, a snapshot every 5 steps (5, 10, 15 and a final one), keep 2.
