@@ -149,7 +149,7 @@ export class TrainingEngine {
     if (this.failure) status = 'failed';
     else if (this.control.stopRequested) status = 'stopped';
     try {
-      this.phase = 'ended';
+      if (status === 'completed') this.phase = 'ended'; // a stopped or failed run resumes where it was
       bus.emit({ type: 'run-end', status, epoch: this.completedEpoch, step: this.step, reason: this.control.stopReason, error: this.failure });
       for (const [owner, error] of await this.control.settle()) {
         if (this.options.onPluginError === 'warn') continue;
@@ -304,9 +304,7 @@ export class TrainingEngine {
     await null;
     const checkpoints = [...this.control.pendingCheckpoints];
     const position: SnapshotPosition =
-      this.phase === 'in-epoch' && this.progress
-        ? { phase: 'in-epoch', progress: { ...structuredClone(this.progress.state), elapsedMs: this.elapsedInEpoch() } }
-        : { phase: this.phase === 'in-epoch' ? 'epoch-boundary' : this.phase } as SnapshotPosition;
+      this.phase === 'in-epoch' ? { phase: 'in-epoch', progress: { ...structuredClone(this.progress!.state), elapsedMs: this.elapsedInEpoch() } } : { phase: this.phase };
     const engineState = { epoch: this.completedEpoch, step: this.step, rng: this.rng.getState(), loader: this.options.train.getPosition() as JsonValue, history: structuredClone(this.history) };
     const tensors: Record<string, tf.Tensor> = {};
     const variables = modelStateVariables(this.options.model);
