@@ -50,6 +50,7 @@ export async function executeRun(config: RunConfig, options: ExecuteOptions): Pr
   }
 }
 
+/** Trains or resumes the assembled run, then writes summary.json, class-prior.json and report.html. */
 async function trainAndFinish(
   app: Awaited<ReturnType<typeof createApplication>>,
   config: RunConfig,

@@ -1,8 +1,8 @@
 import { describe, it } from 'vitest';
 import { FULL_CHAIN, runCrashChain } from './harness.js';
 
-// The cpu backend is several times slower per step: the points where restored numeric state
-// matters (mid-epoch, and an evaluation redone), for every trainer. dkl-native runs them all.
+// The cpu backend is several times slower per step: a kill mid-epoch and one during an
+// evaluation (both resumed from a mid-epoch snapshot), for every trainer. dkl-native runs every point.
 const CPU_CHAIN = FULL_CHAIN.slice(0, 2);
 
 describe('crash points on cpu: killed and resumed, the run equals the uninterrupted one', () => {
