@@ -38,7 +38,13 @@ describe('dkl resume is safe to repeat', () => {
     let holderPid = 0;
     const holder = dkl(resume(runDir, cache), { cwd: dir, backend, faults: 'step:pause@1', onSpawn: (pid) => (holderPid = pid) });
     const lockFile = join(runDir, 'run.lock');
-    const lockedBy = () => (existsSync(lockFile) ? (JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number }).pid : 0);
+    const lockedBy = () => {
+      try {
+        return (JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number }).pid;
+      } catch {
+        return 0; // absent, or created and not yet filled
+      }
+    };
     for (let waited = 0; lockedBy() !== holderPid; waited += 50) {
       if (waited > 60_000) throw new Error('the first resume never took the lock');
       await new Promise((r) => setTimeout(r, 50));
