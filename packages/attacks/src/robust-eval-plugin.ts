@@ -107,9 +107,12 @@ export class RobustEvalPlugin implements TrainingPlugin {
   }
 
   attach(events: Observable<TrainingEvent>, control: TrainingControl) {
-    return events.pipe(ofType('epoch-end')).subscribe((event) => {
-      if (!this.isScheduled(event.epoch)) return;
-      control.waitFor(this.evaluateModel(control, event.epoch, event.step), this.name);
+    return events.pipe(ofType('epoch-end', 'run-start')).subscribe((event) => {
+      // A run resumed from a snapshot taken before epoch e's evaluation finished redoes it.
+      const epoch = event.type === 'epoch-end' ? event.epoch : event.resumed?.phase === 'evaluating' ? event.resumed.epoch : undefined;
+      const step = event.type === 'epoch-end' ? event.step : (event.resumed?.step ?? 0);
+      if (epoch === undefined || !this.isScheduled(epoch)) return;
+      control.waitFor(this.evaluateModel(control, epoch, step), this.name);
     });
   }
 

@@ -31,10 +31,18 @@ const definitions: TrainingPluginDefinition[] = [
   }),
   define({
     name: 'checkpoint',
-    description: 'atomic run snapshots: last, every N epochs, best by an evaluation metric',
+    description: 'atomic run snapshots every N epochs, steps or minutes (keep N), a final one, best by an evaluation metric, epoch archives',
     schema: z
       .object({
-        every: z.number().int().min(0).default(0),
+        every: z
+          .union([
+            z.object({ epochs: z.number().int().positive() }).strict(),
+            z.object({ steps: z.number().int().positive() }).strict(),
+            z.object({ minutes: z.number().positive() }).strict(),
+          ])
+          .default({ epochs: 1 }),
+        keep: z.number().int().min(1).default(1),
+        archiveEvery: z.number().int().min(0).default(0),
         saveLast: z.boolean().default(true),
         best: z.object({ split: z.string(), metric: z.string(), mode: z.enum(['max', 'min']) }).strict().optional(),
       })

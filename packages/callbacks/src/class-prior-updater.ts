@@ -91,9 +91,10 @@ export class ClassPriorUpdater implements TrainingPlugin {
     this.epochsDone++;
   }
 
+  /** The published prior, and the running sum of the epoch in progress (a mid-epoch snapshot resumes it). */
   saveState(): PluginState {
     const prior = this.store.get();
-    return { json: { epochsDone: this.epochsDone }, tensors: prior ? { prior } : {} };
+    return { json: { epochsDone: this.epochsDone }, tensors: { ...(prior ? { prior } : {}), ...(this.sum ? { sum: this.sum } : {}) } };
   }
 
   loadState(state: PluginState): void {
@@ -101,5 +102,8 @@ export class ClassPriorUpdater implements TrainingPlugin {
     const prior = state.tensors?.['prior'];
     if (prior) this.store.set(prior as tf.Tensor2D);
     else this.store.clear();
+    this.sum?.dispose();
+    const sum = state.tensors?.['sum'];
+    this.sum = sum ? tf.keep(sum.clone() as tf.Tensor2D) : undefined;
   }
 }

@@ -33,7 +33,7 @@ describe('CheckpointPlugin', () => {
     let captured = 0;
     const control = new LoopControl({ model }, async () => ({ meta: { n: ++captured, w: Array.from(model.w.dataSync()) }, tensors: { w: model.w.clone() } }));
     const bus = new TrainingEventBus();
-    const plugin = new CheckpointPlugin({ dir, every: 2, best: { split: 'val', metric: 'top1', mode: 'max' } });
+    const plugin = new CheckpointPlugin({ dir, archiveEvery: 2, best: { split: 'val', metric: 'top1', mode: 'max' } });
     plugin.attach(bus.channel(plugin.name), control);
     const before = tf.memory().numTensors;
     for (const [epoch, top1] of [[1, 0.5], [2, 0.4], [3, 0.7]] as const) {
@@ -43,14 +43,14 @@ describe('CheckpointPlugin', () => {
       expect(await control.settle()).toEqual([]);
     }
     expect(tf.memory().numTensors).toBe(before);
-    expect(readdirSync(dir).sort()).toEqual(['best.ckpt', 'epoch-2.ckpt', 'last.ckpt']);
+    expect(readdirSync(dir).sort()).toEqual(['best.ckpt', 'epoch-2.ckpt', 'last.ckpt', 'snapshot-000003.ckpt']); // keep 1
     const best = await readSnapshotFile<{ w: number[] }>(join(dir, 'best.ckpt'));
     expect(best.meta.w).toEqual([3, 3]);
     expect(Array.from(best.tensors['w']!.dataSync())).toEqual([3, 3]);
     expect(control.takeAnnouncedCheckpoints().map((c) => `${c.reason}:${c.path.split('/').at(-1)}`)).toEqual([
       'last:last.ckpt', 'best:best.ckpt', 'periodic:epoch-2.ckpt', 'last:last.ckpt', 'last:last.ckpt', 'best:best.ckpt',
     ]);
-    expect(plugin.saveState()).toEqual({ json: { bestValue: 0.7 } });
+    expect(plugin.saveState()).toEqual({ json: { bestValue: 0.7, seq: 3 } });
     bus.close();
   });
 
@@ -94,5 +94,10 @@ describe('callbacksModule', () => {
     expect(defs.map((d) => d.name).sort()).toEqual(['checkpoint', 'class-prior', 'early-stopping', 'lr-monitor', 'metrics-log', 'progress', 'tensorboard', 'timer', 'weight-averaging']);
     const checkpoint = defs.find((d) => d.name === 'checkpoint')!;
     expect(checkpoint.schema.safeParse({ every: -1 }).success).toBe(false);
+    expect(checkpoint.schema.safeParse({ every: { steps: 0 } }).success).toBe(false);
+    expect(checkpoint.schema.safeParse({ every: { steps: 5, epochs: 1 } }).success).toBe(false);
+    expect(checkpoint.schema.safeParse({ keep: 0 }).success).toBe(false);
+    expect(checkpoint.schema.parse({})).toEqual({ every: { epochs: 1 }, keep: 1, archiveEvery: 0, saveLast: true });
+    expect(checkpoint.schema.parse({ every: { minutes: 0.5 }, keep: 3 })).toMatchObject({ every: { minutes: 0.5 }, keep: 3 });
   });
 });

@@ -49,7 +49,7 @@ export function buildProgram(): Command {
     .description('continue a stopped or killed run exactly where its last checkpoint left it')
     .action(async (runDir: string) => {
       const run = await resumeCommand(runDir, common());
-      if (run.result.status === 'failed') process.exitCode = EXIT.runFailed;
+      if (run?.result.status === 'failed') process.exitCode = EXIT.runFailed;
     });
 
   program

@@ -140,7 +140,7 @@ describe('dkl train / resume', () => {
     });
     await new Promise((r) => child.on('exit', r));
     expect(existsSync(join(runDir, 'summary.json'))).toBe(false); // it really died mid-run
-    const resumed = await resumeCommand(runDir, { runsDir: join(dir, 'b'), cacheDir: join(dir, 'cache'), progress: false, out: () => undefined, log: () => undefined });
+    const resumed = (await resumeCommand(runDir, { runsDir: join(dir, 'b'), cacheDir: join(dir, 'cache'), progress: false, out: () => undefined, log: () => undefined }))!;
     expect(resumed.result.status).toBe('completed');
     expect(resumed.result.history.map((h) => h.train['total'])).toEqual(reference.result.history.map((h) => h.train['total']));
     expect(resumed.result.history.at(-1)!.eval).toEqual(reference.result.history.at(-1)!.eval);

@@ -111,7 +111,7 @@ describe('parseMdistillerConfig: other distillers', () => {
     expect(c.data.train.batchSize).toBe(512);
     expect(c.models.teacher).toEqual({ name: 'imagenet_resnet34', weights: 'pretrained/imagenet_teachers/resnet34-333f7ec4.pth' });
     expect(lossOf(c).options).toMatchObject({ softLabelWeight: 1, wmseWeight: 0.5, classPrior: true, weightTemperature: 1, temperature: 1, warmup: 1 });
-    expect(c.plugins.find((p) => p.name === 'checkpoint')!.options).toMatchObject({ every: 10 });
+    expect(c.plugins.find((p) => p.name === 'checkpoint')!.options).toMatchObject({ archiveEvery: 10 });
   });
 
   it('NONE: a supervised run of the student with CE', () => {

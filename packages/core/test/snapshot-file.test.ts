@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointError, readSnapshotFile, writeSnapshotFile } from '../src/index.js';
+import { CheckpointError, faultPoint, readSnapshotFile, writeFileAtomic, writeSnapshotFile } from '../src/index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -37,5 +37,43 @@ describe('snapshot files', () => {
     await expect(readSnapshotFile(foreign)).rejects.toThrow(/model\.json.*not a dkl checkpoint/);
     await expect(readSnapshotFile(join(dir, 'nope.ckpt'))).rejects.toThrow(CheckpointError);
     await expect(readSnapshotFile(join(dir, 'nope.ckpt'))).rejects.toThrow(/nope\.ckpt.*ENOENT/);
+  });
+});
+
+describe('damage and write failures', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dkl-snap-fault-'));
+
+  it('refuses a file whose tensor bytes changed after writing (checksum), naming it', async () => {
+    const file = join(dir, 'flipped.ckpt');
+    await writeSnapshotFile(file, { epoch: 1 }, { a: tf.ones([16]) });
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 3] ^= 0x10; // one bit of the last float
+    writeFileSync(file, bytes);
+    await expect(readSnapshotFile(file)).rejects.toThrow(/flipped\.ckpt: is damaged: its tensor bytes have SHA-256 [0-9a-f]{64}, the header recorded [0-9a-f]{64}/);
+  });
+
+  it('an injected ENOSPC or a kill point: the error names the file, no temp file stays, the previous content is intact', async () => {
+    const file = join(dir, 'last.ckpt');
+    await writeSnapshotFile(file, { epoch: 1 }, { a: tf.ones([4]) });
+    process.env['DKL_FAULTS'] = 'write/last.ckpt:ENOSPC@1,rename/other:EACCES';
+    try {
+      await expect(writeSnapshotFile(file, { epoch: 2 }, { a: tf.zeros([4]) })).rejects.toThrow(`checkpoint ${file}: could not be written: ENOSPC: injected fault at write '${file}'`);
+      await expect(writeFileAtomic(join(dir, 'other.json'), '{}')).rejects.toThrow(/other\.json: could not be written: EACCES/);
+    } finally {
+      delete process.env['DKL_FAULTS'];
+    }
+    expect(readdirSync(dir).sort()).toEqual(['flipped.ckpt', 'last.ckpt']);
+    const back = await readSnapshotFile<{ epoch: number }>(file);
+    expect(back.meta.epoch).toBe(1);
+    tf.dispose(Object.values(back.tensors));
+  });
+
+  it('a malformed DKL_FAULTS entry is an error naming it', () => {
+    process.env['DKL_FAULTS'] = 'step-kill';
+    try {
+      expect(() => faultPoint('step', '1')).toThrow(/argument 'DKL_FAULTS': entry 'step-kill' is not <point>\[\/<detail>\]:<action>\[@<n>\]/);
+    } finally {
+      delete process.env['DKL_FAULTS'];
+    }
   });
 });

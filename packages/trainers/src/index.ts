@@ -12,6 +12,7 @@ export * from './engine/step.js';
 export * from './engine/evaluate.js';
 export * from './engine/loss-terms.js';
 export * from './engine/training-engine.js';
+export * from './engine/run-snapshot.js';
 export * from './engine/snapshot-variables.js';
 export * from './adversarial/attack-budget.js';
 export * from './adversarial/awp.js';

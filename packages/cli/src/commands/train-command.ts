@@ -58,5 +58,6 @@ export function summarizeRun(run: ExecutedRun): string {
   const last = run.result.history.at(-1);
   const rows = Object.entries(last?.eval ?? {}).map(([split, m]) => [split, 100 * (m['top1'] ?? NaN), 100 * (m['top5'] ?? NaN), m['loss'] ?? NaN] as const);
   const table = rows.length ? formatTable(['split', 'top-1 %', 'top-5 %', 'loss'], rows) : '(no evaluation)';
-  return [`run ${run.result.status}: ${run.result.epoch} epochs in ${(run.summary.wallTimeMs / 1000).toFixed(1)} s`, table, `report: ${run.runDir}/report.html`].join('\n');
+  const error = run.result.error ? [`error: ${run.result.error.message}`] : [];
+  return [`run ${run.result.status}: ${run.result.epoch} epochs in ${(run.summary.wallTimeMs / 1000).toFixed(1)} s`, ...error, table, `report: ${run.runDir}/report.html`].join('\n');
 }

@@ -80,6 +80,6 @@ export function cifarAtData(dataset: 'cifar10' | 'cifar100', options: { dir?: st
 export function standardPlugins(split: string, checkpointEvery = 0): NonNullable<RunConfigInput['plugins']> {
   return [
     { name: 'metrics-log', options: {} },
-    { name: 'checkpoint', options: { every: checkpointEvery, saveLast: true, best: { split, metric: 'top1', mode: 'max' } } },
+    { name: 'checkpoint', options: { archiveEvery: checkpointEvery, saveLast: true, best: { split, metric: 'top1', mode: 'max' } } },
   ];
 }

@@ -1,16 +1,19 @@
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ClassPriorStore, describeBackend, initBackend, readSnapshotFile, type BackendInfo, type JsonValue } from '@dkl/core';
+import { ClassPriorStore, describeBackend, initBackend, type BackendInfo } from '@dkl/core';
 import type { RunResult } from '@dkl/trainers';
 import type { RunConfig } from '../config/run-config.js';
 import { writeRunReport } from './write-report.js';
 import { createApplication } from './application.js';
 import { assembleRun } from './assemble.js';
+import { readLatestSnapshot } from './latest-snapshot.js';
 import { createRunDirectory, runFiles, writeJson, type RunSummary } from './run-directory.js';
+import { acquireRunLock } from './run-lock.js';
 
 export interface ExecuteOptions {
   readonly runsDir: string;
   readonly cacheDir: string;
-  /** Continue the run in this directory from its last checkpoint. */
+  /** Continue the run in this directory from its newest readable snapshot. */
   readonly resumeDir?: string;
   readonly progress?: boolean;
   readonly log?: (line: string) => void;
@@ -33,18 +36,38 @@ export async function executeRun(config: RunConfig, options: ExecuteOptions): Pr
   const app = await createApplication(config.packages);
   const runDir = options.resumeDir ?? createRunDirectory(options.runsDir, config.name);
   const files = runFiles(runDir);
-  if (!options.resumeDir) {
-    await writeJson(files.config, config);
-    await writeJson(files.backend, backendInfo ?? { name: tf.getBackend() });
+  // One process per run directory: a second `dkl resume` of a running run refuses here.
+  const lock = acquireRunLock(runDir, options.resumeDir ? 'dkl resume' : 'dkl train', log);
+  try {
+    if (!options.resumeDir) {
+      await writeJson(files.config, config);
+      await writeJson(files.backend, backendInfo ?? { name: tf.getBackend() });
+    }
+    log(`[dkl] run directory ${runDir}`);
+    return await trainAndFinish(app, config, runDir, backend, { ...options, log });
+  } finally {
+    lock.release();
   }
-  log(`[dkl] run directory ${runDir}`);
+}
+
+/** Trains or resumes the assembled run, then writes summary.json, class-prior.json and report.html. */
+async function trainAndFinish(
+  app: Awaited<ReturnType<typeof createApplication>>,
+  config: RunConfig,
+  runDir: string,
+  backend: string,
+  options: ExecuteOptions & { log: (line: string) => void },
+): Promise<ExecutedRun> {
+  const { log } = options;
+  const files = runFiles(runDir);
   const startedAt = new Date().toISOString();
   const started = performance.now();
-  const run = await assembleRun(app, config, { runDir, cacheDir: options.cacheDir, log, backend: backendInfo?.name ?? tf.getBackend(), ...(options.progress !== undefined ? { progress: options.progress } : {}) });
+  const run = await assembleRun(app, config, { runDir, cacheDir: options.cacheDir, log, backend: tf.getBackend(), ...(options.progress !== undefined ? { progress: options.progress } : {}) });
   let result: RunResult;
   try {
     if (options.resumeDir) {
-      const snapshot = await readSnapshotFile<JsonValue>(files.lastCheckpoint);
+      const snapshot = await readLatestSnapshot(path.join(runDir, 'checkpoints'), log);
+      log(`[dkl] resuming from ${snapshot.file}`);
       try {
         result = await run.trainer.run({ resumeFrom: { meta: snapshot.meta, tensors: snapshot.tensors } });
       } finally {

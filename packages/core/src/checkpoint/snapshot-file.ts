@@ -3,14 +3,17 @@
  *
  *   "DKLCKPT1" | uint32 LE header length | header JSON (UTF-8) | tensor bytes...
  *
- * Tensors are referenced from the header by name with dtype, shape, byte offset and length.
- * Files are written to a temporary name and renamed, so a crash never leaves a half-written file
- * under the final name.
+ * Tensors are referenced from the header by name with dtype, shape, byte offset and length; the
+ * header also holds the SHA-256 of the tensor bytes, so a damaged file is refused instead of
+ * restoring wrong numbers. Files are written to a temporary name and renamed, so a crash never
+ * leaves a half-written file under the final name.
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from '../errors.js';
+import { faultPoint } from '../testing/fault-points.js';
 
 const MAGIC = 'DKLCKPT1';
 
@@ -47,7 +50,8 @@ export function encodeSnapshot(meta: unknown, tensors: Readonly<Record<string, t
     chunks.push(bytes);
     offset += bytes.byteLength;
   }
-  const header = Buffer.from(JSON.stringify({ meta, tensors: entries }), 'utf8');
+  const sha256 = chunks.reduce((hash, chunk) => hash.update(chunk), createHash('sha256')).digest('hex');
+  const header = Buffer.from(JSON.stringify({ meta, tensors: entries, sha256 }), 'utf8');
   const prefix = Buffer.alloc(MAGIC.length + 4);
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(header.byteLength, MAGIC.length);
@@ -62,19 +66,25 @@ export function decodeSnapshot<M>(buffer: Buffer, file = '(memory)'): SnapshotFi
   const headerLength = buffer.readUInt32LE(MAGIC.length);
   const dataStart = MAGIC.length + 4 + headerLength;
   if (dataStart > buffer.byteLength) throw new CheckpointError(file, `is truncated: header needs ${dataStart} bytes, file has ${buffer.byteLength}`);
-  let header: { meta: M; tensors: Record<string, TensorEntry> };
+  let header: { meta: M; tensors: Record<string, TensorEntry>; sha256?: string };
   try {
     header = JSON.parse(buffer.toString('utf8', MAGIC.length + 4, dataStart));
   } catch (error) {
     throw new CheckpointError(file, 'has a corrupt header', { cause: error });
   }
+  for (const [name, entry] of Object.entries(header.tensors)) {
+    const end = dataStart + entry.offset + entry.byteLength;
+    if (end > buffer.byteLength) throw new CheckpointError(file, `is truncated: tensor '${name}' ends at byte ${end}, file has ${buffer.byteLength}`);
+  }
+  // Files written before checksums existed have none; every newer file is verified.
+  if (header.sha256 !== undefined) {
+    const actual = createHash('sha256').update(buffer.subarray(dataStart)).digest('hex');
+    if (actual !== header.sha256) throw new CheckpointError(file, `is damaged: its tensor bytes have SHA-256 ${actual}, the header recorded ${header.sha256}`);
+  }
   const tensors: Record<string, tf.Tensor> = {};
   try {
     for (const [name, entry] of Object.entries(header.tensors)) {
       const start = dataStart + entry.offset;
-      if (start + entry.byteLength > buffer.byteLength) {
-        throw new CheckpointError(file, `is truncated: tensor '${name}' ends at byte ${start + entry.byteLength}, file has ${buffer.byteLength}`);
-      }
       const copy = new Uint8Array(entry.byteLength);
       copy.set(buffer.subarray(start, start + entry.byteLength));
       const values =
@@ -90,22 +100,32 @@ export function decodeSnapshot<M>(buffer: Buffer, file = '(memory)'): SnapshotFi
   return { meta: header.meta, tensors };
 }
 
-/** Writes `data` to `file` atomically: temp file in the same directory, fsync, rename. */
+/** A hidden sibling with a unique name: same file system (rename is atomic), no clash between writers. */
+export function temporarySibling(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
+}
+
+/**
+ * Writes `data` to `file` atomically: temp file in the same directory, fsync, rename. Any failure
+ * (ENOSPC, EACCES...) is a CheckpointError naming `file`; the temp file is removed and whatever
+ * `file` held before is left untouched.
+ */
 export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  // A hidden sibling with a unique name: same file system (rename is atomic), no clash between writers.
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
-  const handle = await fs.open(tmp, 'w');
+  const tmp = temporarySibling(file);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    faultPoint('write', file);
+    const handle = await fs.open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    faultPoint('rename', file);
     await fs.rename(tmp, file);
   } catch (error) {
-    await fs.rm(tmp, { force: true });
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw new CheckpointError(file, `could not be written: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -41,6 +41,12 @@ export interface RunStartEvent {
   readonly epochs: number;
   /** 1-based epoch the loop starts at (>1 when resuming). */
   readonly startEpoch: number;
+  /**
+   * Set when the run continues from a snapshot: its completed epochs, steps, and `phase`
+   * (`in-epoch`: the epoch continues without a new `epoch-start`; `evaluating`: epoch `epoch`'s
+   * evaluation is redone before training goes on, so plugins that evaluate at `epoch-end` redo theirs).
+   */
+  readonly resumed?: { readonly epoch: number; readonly step: number; readonly phase: 'epoch-boundary' | 'in-epoch' | 'evaluating' };
   readonly stepsPerEpoch?: number;
   readonly backend?: string;
   readonly config?: unknown;

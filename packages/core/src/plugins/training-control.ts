@@ -121,6 +121,16 @@ export class LoopControl implements TrainingControl {
     this.announced.push({ path, reason });
   }
 
+  /** Checkpoints announced since the last `takeAnnouncedCheckpoints` (not cleared). */
+  get pendingCheckpoints(): readonly AnnouncedCheckpoint[] {
+    return [...this.announced];
+  }
+
+  /** True while registered work has not been awaited by `settle`. */
+  get hasPendingWork(): boolean {
+    return this.pending.length > 0;
+  }
+
   /** Returns and clears the checkpoints announced since the last call. */
   takeAnnouncedCheckpoints(): AnnouncedCheckpoint[] {
     const out = this.announced;

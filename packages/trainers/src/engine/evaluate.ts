@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BatchLoader, ClassifierModel } from '@dkl/core';
+import { faultPoint, type BatchLoader, type ClassifierModel } from '@dkl/core';
 
 export interface EvaluationResult {
   /** Mean cross-entropy. */
@@ -40,6 +40,7 @@ export async function evaluateModel(model: ClassifierModel, loader: BatchLoader,
       top5 += t5.dataSync()[0]!;
       count += batch.y.shape[0]!;
       tf.dispose([l, t1, t5]);
+      faultPoint('eval-batch', String(count));
     } finally {
       tf.dispose([batch.x, batch.y]);
     }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   CheckpointError,
+  faultPoint,
   LoopControl,
   NumericError,
   PluginError,
@@ -12,7 +13,6 @@ import {
   type BatchOutputs,
   type ClassifierModel,
   type JsonValue,
-  type RngState,
   type RunStatus,
   type Teardown,
   type TrainingPlugin,
@@ -21,6 +21,7 @@ import {
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LearningRateSchedule } from '../schedules/schedules.js';
 import { evaluateModel, topKCorrect } from './evaluate.js';
+import { positionOf, type EpochProgress, type EpochRecord, type RunSnapshotMeta, type SnapshotPosition } from './run-snapshot.js';
 import { loadModelStateFromSnapshot, modelStateVariables } from './snapshot-variables.js';
 import type { StepContext, TrainStep } from './step.js';
 
@@ -48,15 +49,6 @@ export interface TrainingEngineOptions {
   readonly backend?: string;
 }
 
-/** One epoch's numbers as the run history keeps them. */
-export interface EpochRecord {
-  readonly epoch: number;
-  readonly learningRate: number;
-  readonly train: Record<string, number>;
-  readonly eval: Record<string, Record<string, number>>;
-  readonly durationMs: number;
-}
-
 export interface RunResult {
   readonly status: RunStatus;
   /** Last completed epoch. */
@@ -65,24 +57,6 @@ export interface RunResult {
   readonly history: readonly EpochRecord[];
   readonly reason?: string;
   readonly error?: Error;
-}
-
-/** JSON part of a run snapshot (see `captureSnapshot`). */
-export interface RunSnapshotMeta {
-  readonly format: 'dkl-run-snapshot';
-  readonly version: 1;
-  readonly runId: string;
-  /** Completed epochs; a resumed run starts at epoch + 1. */
-  readonly epoch: number;
-  readonly step: number;
-  readonly epochs: number;
-  readonly rng: RngState;
-  readonly loader: JsonValue;
-  readonly optimizer: JsonValue;
-  readonly plugins: Record<string, JsonValue>;
-  readonly variables: string[];
-  readonly history: EpochRecord[];
-  readonly config: JsonValue;
 }
 
 function keepAll<T extends Record<string, tf.Tensor | undefined>>(record: T): T {
@@ -107,6 +81,10 @@ export class TrainingEngine {
   private step = 0;
   private history: EpochRecord[] = [];
   private failure: Error | undefined;
+  /** Where the loop is, for snapshots (see SnapshotPosition). */
+  private phase: SnapshotPosition['phase'] = 'epoch-boundary';
+  /** Accumulators of the epoch being trained, and when its current segment started. */
+  private progress: { state: EpochProgress; segmentStart: number } | undefined;
 
   constructor(private readonly options: TrainingEngineOptions) {
     if (!Number.isInteger(options.epochs) || options.epochs < 1) {
@@ -118,7 +96,11 @@ export class TrainingEngine {
     this.control = new LoopControl({ ...options.frozenModels, [this.modelRole]: options.model }, () => this.captureSnapshot());
   }
 
-  /** Trains from the start, or from `resumeFrom` (a snapshot taken by `captureSnapshot`). */
+  /**
+   * Trains from the start, or from `resumeFrom` (a snapshot taken by `captureSnapshot`) exactly
+   * where it was taken: mid-epoch with the epoch's accumulators, or after an epoch whose
+   * evaluation is then redone, so history and logs equal an uninterrupted run's.
+   */
   async run(options: { resumeFrom?: TrainingSnapshot } = {}): Promise<RunResult> {
     const { epochs, plugins = [], train } = this.options;
     const bus = new TrainingEventBus({
@@ -130,18 +112,34 @@ export class TrainingEngine {
     });
     const teardowns: Teardown[] = [];
     let status: RunStatus = 'completed';
+    let resumed: RunSnapshotMeta | undefined;
     try {
       for (const plugin of plugins) teardowns.push(plugin.attach(bus.channel(plugin.name), this.control));
-      if (options.resumeFrom) await this.restoreSnapshot(options.resumeFrom);
+      if (options.resumeFrom) resumed = await this.restoreSnapshot(options.resumeFrom);
+      if (this.phase === 'ended') {
+        // The snapshot was taken at run end: nothing is left to train, evaluate or log.
+        bus.close();
+        for (const teardown of teardowns) runTeardown(teardown);
+        return { status, epoch: this.completedEpoch, step: this.step, history: this.history };
+      }
+      const inEpoch = this.progress?.state;
       bus.emit({
         type: 'run-start',
         runId: this.runId,
         epochs,
-        startEpoch: this.completedEpoch + 1,
+        startEpoch: inEpoch ? inEpoch.epoch : this.completedEpoch + 1,
+        ...(resumed ? { resumed: { epoch: this.completedEpoch, step: this.step, phase: this.phase as 'epoch-boundary' | 'in-epoch' | 'evaluating' } } : {}),
         stepsPerEpoch: train.batchesPerEpoch,
         backend: this.options.backend ?? tf.getBackend(),
         config: this.options.config,
       });
+      if (resumed) {
+        // The uninterrupted run emitted `checkpoint-saved` for these once written; so does this one.
+        for (const { path, reason } of resumed.checkpoints ?? []) this.control.announceCheckpoint(path, reason);
+        await this.settle(bus);
+        if (this.phase === 'evaluating' && !this.shouldStop()) await this.evaluateEpoch(bus, this.history.at(-1)!);
+      }
+      if (inEpoch && !this.shouldStop()) await this.runEpoch(bus, inEpoch.epoch, inEpoch);
       for (let epoch = this.completedEpoch + 1; epoch <= epochs && !this.shouldStop(); epoch++) {
         await this.runEpoch(bus, epoch);
       }
@@ -151,6 +149,7 @@ export class TrainingEngine {
     if (this.failure) status = 'failed';
     else if (this.control.stopRequested) status = 'stopped';
     try {
+      if (status === 'completed') this.phase = 'ended'; // a stopped or failed run resumes where it was
       bus.emit({ type: 'run-end', status, epoch: this.completedEpoch, step: this.step, reason: this.control.stopReason, error: this.failure });
       for (const [owner, error] of await this.control.settle()) {
         if (this.options.onPluginError === 'warn') continue;
@@ -168,17 +167,20 @@ export class TrainingEngine {
     return this.failure !== undefined || this.control.stopRequested;
   }
 
-  private async runEpoch(bus: TrainingEventBus, epoch: number): Promise<void> {
-    const { train, schedule, evaluation } = this.options;
-    const learningRate = schedule(epoch);
-    const started = performance.now();
+  /** Trains epoch `epoch` from its start, or from `resume` (the accumulators of a snapshot taken inside it). */
+  private async runEpoch(bus: TrainingEventBus, epoch: number, resume?: EpochProgress): Promise<void> {
+    const { train } = this.options;
+    const progress: EpochProgress = resume ?? { epoch, learningRate: this.options.schedule(epoch), batches: 0, examples: 0, sums: {}, elapsedMs: 0 };
+    const { learningRate, sums } = progress;
+    this.progress = { state: progress, segmentStart: performance.now() };
+    this.phase = 'in-epoch';
     this.control.epoch = epoch;
-    bus.emit({ type: 'epoch-start', epoch, step: this.step, learningRate });
-    const sums: Record<string, number> = {};
-    let examples = 0;
-    let batchIndex = 0;
-    for await (const batch of train.batches(epoch)) {
+    if (!resume) bus.emit({ type: 'epoch-start', epoch, step: this.step, learningRate });
+    // A snapshot taken after an epoch's last step resumes straight into its end.
+    const iterate = progress.batches < train.batchesPerEpoch;
+    for await (const batch of iterate ? train.batches(epoch) : []) {
       const size = batch.y.shape[0]!;
+      const batchIndex = progress.batches;
       bus.emit({ type: 'batch-start', epoch, step: this.step, batchIndex, batchSize: size });
       const context: StepContext = { epoch, epochs: this.options.epochs, step: this.step, batchIndex, rng: this.rng };
       const { losses, outputs, correct, prepared } = this.trainStep(batch, context, learningRate);
@@ -186,24 +188,41 @@ export class TrainingEngine {
       this.control.step = this.step;
       for (const [name, value] of Object.entries(losses)) sums[name] = (sums[name] ?? 0) + value * size;
       sums['top1'] = (sums['top1'] ?? 0) + correct;
-      examples += size;
+      progress.examples += size;
+      progress.batches++;
       bus.emit({ type: 'batch-end', epoch, step: this.step, batchIndex, batchSize: size, losses, outputs });
       tf.dispose([batch.x, batch.y, ...Object.values(prepared)]);
-      batchIndex++;
+      // A mid-epoch snapshot (or any plugin write) finishes before the next step changes the weights.
+      if (this.control.hasPendingWork) await this.settle(bus);
+      faultPoint('step', String(this.step));
       if (this.shouldStop()) break;
     }
     if (this.failure) return;
-    const durationMs = performance.now() - started;
+    const durationMs = this.elapsedInEpoch();
     const metrics: Record<string, number> = {};
-    for (const [name, sum] of Object.entries(sums)) metrics[name] = sum / Math.max(examples, 1);
-    metrics['imagesPerSecond'] = examples / (durationMs / 1000);
+    for (const [name, sum] of Object.entries(sums)) metrics[name] = sum / Math.max(progress.examples, 1);
+    metrics['imagesPerSecond'] = progress.examples / (durationMs / 1000);
     metrics['learningRate'] = learningRate;
-    if (this.control.stopRequested && batchIndex < train.batchesPerEpoch) return; // partial epoch: not completed
+    if (this.control.stopRequested && progress.batches < train.batchesPerEpoch) return; // partial epoch: not completed
     this.completedEpoch = epoch;
+    this.progress = undefined;
+    this.phase = 'evaluating';
     const record: EpochRecord = { epoch, learningRate, train: metrics, eval: {}, durationMs };
     this.history.push(record);
     bus.emit({ type: 'epoch-end', epoch, step: this.step, metrics, durationMs });
     await this.settle(bus);
+    faultPoint('epoch-end', String(epoch));
+    await this.evaluateEpoch(bus, record);
+  }
+
+  private elapsedInEpoch(): number {
+    return this.progress ? this.progress.state.elapsedMs + (performance.now() - this.progress.segmentStart) : 0;
+  }
+
+  /** The evaluation round after epoch `record.epoch` (when due); then the epoch is behind us. */
+  private async evaluateEpoch(bus: TrainingEventBus, record: EpochRecord): Promise<void> {
+    const { evaluation } = this.options;
+    const epoch = record.epoch;
     const every = evaluation?.every ?? 1;
     if (evaluation && !this.failure && (epoch % every === 0 || epoch === this.options.epochs)) {
       for (const [split, loader] of Object.entries(evaluation.loaders)) {
@@ -215,6 +234,7 @@ export class TrainingEngine {
       }
       await this.settle(bus);
     }
+    if (!this.failure) this.phase = 'epoch-boundary';
   }
 
   /** Awaits plugins' pending work, then emits `checkpoint-saved` and plugin-reported `eval-end` events. */
@@ -224,8 +244,9 @@ export class TrainingEngine {
       if (this.options.onPluginError === 'warn') continue;
       this.failure ??= new PluginError(owner, error.message, { cause: error });
     }
+    const epoch = this.progress?.state.epoch ?? this.completedEpoch;
     for (const { path, reason } of this.control.takeAnnouncedCheckpoints()) {
-      if (failures.length === 0) bus.emit({ type: 'checkpoint-saved', epoch: this.completedEpoch, step: this.step, path, reason });
+      if (failures.length === 0) bus.emit({ type: 'checkpoint-saved', epoch, step: this.step, path, reason });
     }
     for (const { split, metrics } of this.control.takeReportedEvaluations()) {
       const record = this.history.at(-1);
@@ -274,41 +295,51 @@ export class TrainingEngine {
 
   /**
    * Everything needed to resume: trained-model variables (incl. BatchNorm statistics), optimizer
-   * slots, the engine RNG, the train loader's position, history and every plugin's state. The
-   * caller owns the returned tensors.
+   * slots, the engine RNG, the train loader's position, history, where in the run this is (with
+   * the accumulators of an epoch in progress) and every plugin's state. Plugin states are read
+   * after the current event has reached every subscriber. The caller owns the returned tensors.
    */
   async captureSnapshot(): Promise<TrainingSnapshot> {
+    // Dispatch is synchronous: one microtask later every plugin has handled the current event.
+    await null;
+    const checkpoints = [...this.control.pendingCheckpoints];
+    const position: SnapshotPosition =
+      this.phase === 'in-epoch' ? { phase: 'in-epoch', progress: { ...structuredClone(this.progress!.state), elapsedMs: this.elapsedInEpoch() } } : { phase: this.phase };
+    const engineState = { epoch: this.completedEpoch, step: this.step, rng: this.rng.getState(), loader: this.options.train.getPosition() as JsonValue, history: structuredClone(this.history) };
     const tensors: Record<string, tf.Tensor> = {};
     const variables = modelStateVariables(this.options.model);
     variables.forEach((v, i) => (tensors[`model/${i}`] = v.clone()));
     const optimizerState = this.options.optimizer.getState();
     for (const [key, t] of Object.entries(optimizerState.tensors)) tensors[`optimizer/${key}`] = t;
     const plugins: Record<string, JsonValue> = {};
-    for (const plugin of this.options.plugins ?? []) {
-      if (!plugin.stateKey || !plugin.saveState) continue;
-      const state = await plugin.saveState();
-      plugins[plugin.stateKey] = state.json;
-      for (const [name, t] of Object.entries(state.tensors ?? {})) tensors[`plugin/${plugin.stateKey}/${name}`] = t.clone();
+    try {
+      for (const plugin of this.options.plugins ?? []) {
+        if (!plugin.stateKey || !plugin.saveState) continue;
+        const state = await plugin.saveState();
+        plugins[plugin.stateKey] = state.json;
+        for (const [name, t] of Object.entries(state.tensors ?? {})) tensors[`plugin/${plugin.stateKey}/${name}`] = t.clone();
+      }
+    } catch (error) {
+      tf.dispose(Object.values(tensors));
+      throw error;
     }
     const meta: RunSnapshotMeta = {
       format: 'dkl-run-snapshot',
-      version: 1,
+      version: 2,
       runId: this.runId,
-      epoch: this.completedEpoch,
-      step: this.step,
       epochs: this.options.epochs,
-      rng: this.rng.getState(),
-      loader: this.options.train.getPosition() as JsonValue,
+      ...engineState,
       optimizer: optimizerState.json,
       plugins,
       variables: variables.map((v) => `${v.name} [${v.shape.join(',')}]`),
-      history: this.history,
       config: this.options.config ?? null,
+      position,
+      checkpoints,
     };
     return { meta: meta as unknown as JsonValue, tensors };
   }
 
-  private async restoreSnapshot(snapshot: TrainingSnapshot): Promise<void> {
+  private async restoreSnapshot(snapshot: TrainingSnapshot): Promise<RunSnapshotMeta> {
     const meta = snapshot.meta as unknown as RunSnapshotMeta;
     const where = `(snapshot of run ${meta?.runId ?? '?'})`;
     if (meta?.format !== 'dkl-run-snapshot') throw new CheckpointError(where, 'is not a dkl run snapshot');
@@ -330,6 +361,13 @@ export class TrainingEngine {
     this.step = meta.step;
     this.control.epoch = meta.epoch;
     this.control.step = meta.step;
-    this.history = [...meta.history];
+    this.history = structuredClone(meta.history);
+    const position = positionOf(meta);
+    this.phase = position.phase;
+    if (position.phase === 'in-epoch') {
+      this.progress = { state: structuredClone(position.progress), segmentStart: performance.now() };
+      this.control.epoch = position.progress.epoch;
+    }
+    return meta;
   }
 }
