@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { ClassPriorUpdater } from '@dkl/callbacks';
-import { ClassPriorStore, createContainer, LossRegistry, type TrainingEvent, type TrainingPlugin } from '@dkl/core';
+import { ClassPriorStore, createContainer, LossRegistry, NumericError, type TrainingEvent, type TrainingPlugin } from '@dkl/core';
 import { lossesModule } from '@dkl/losses';
 import type { Observable } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pgd } from '@dkl/attacks';
-import { AdversarialTrainer, DistillationTrainer, Sgd, SupervisedTrainer, TRAINER_OUTPUTS, constantSchedule, type RunResult } from '../src/index.js';
+import { AdversarialTrainer, DistillationTrainer, Sgd, SupervisedTrainer, TRAINER_OUTPUTS, TrainingEngine, constantSchedule, type RunResult, type TrainStep } from '../src/index.js';
 import { ArrayLoader, blobs, TinyModel } from './helpers.js';
 
 beforeAll(async () => {
@@ -74,7 +74,7 @@ describe('SupervisedTrainer', () => {
         }),
     };
     const result = await new SupervisedTrainer({ model: new TinyModel(C, 3), epochs: 2, optimizer: new Sgd(), schedule: constantSchedule(0.1), train: train(), plugins: [recorder, reporter] }).run();
-    expect(recorder.types.filter((t) => t !== 'batch-start' && t !== 'batch-end')).toEqual(['run-start', 'epoch-start', 'epoch-end', 'eval-end', 'epoch-start', 'epoch-end', 'eval-end', 'run-end']);
+    expect(recorder.types.filter((t) => t !== 'batch-start' && t !== 'batch-end')).toEqual(['run-start', 'epoch-start', 'epoch-end', 'eval-start', 'eval-end', 'epoch-start', 'epoch-end', 'eval-start', 'eval-end', 'run-end']); // paired, as the engine's own
     expect(result.history.map((h) => h.eval['robust'])).toEqual([{ robustTop1: 0.1 }, { robustTop1: 0.2 }]);
   });
 
@@ -220,5 +220,33 @@ describe('AdversarialTrainer', () => {
       expect(Array.from(again.dataSync())).toEqual(Array.from(xAdv.dataSync()));
       tf.dispose([xAdv, again, delta]);
     }
+  });
+});
+
+describe('step lifecycle', () => {
+  it('a failing step (non-finite loss) still runs afterUpdate, frees its prepared tensors and the step is disposed at run end', async () => {
+    const model = new TinyModel(C, 6);
+    const calls: string[] = [];
+    const steps: TrainStep = {
+      prepare: (batch, ctx) => {
+        calls.push(`prepare ${ctx.step}`);
+        return { scaled: batch.x.mul(2) };
+      },
+      compute: (batch, prepared, ctx) => {
+        const logits = model.forward(prepared['scaled']!, { training: true }).logits;
+        const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(batch.y as tf.Tensor1D, C), logits) as tf.Scalar;
+        return { loss: (ctx.step === 2 ? ce.mul(NaN) : ce) as tf.Scalar, terms: {}, outputs: { labels: batch.y.clone(), logits } };
+      },
+      afterUpdate: (ctx) => calls.push(`afterUpdate ${ctx.step}`),
+      dispose: () => calls.push('dispose'),
+    };
+    const loader = train();
+    const before = tf.memory().numTensors;
+    const result = await new TrainingEngine({ model, step: steps, optimizer: new Sgd({}), schedule: constantSchedule(0.1), epochs: 1, seed: 0, train: loader }).run();
+    expect(result.status).toBe('failed');
+    expect(result.error).toBeInstanceOf(NumericError);
+    expect(calls).toEqual(['prepare 0', 'afterUpdate 0', 'prepare 1', 'afterUpdate 1', 'prepare 2', 'afterUpdate 2', 'dispose']);
+    // Plain SGD keeps no slots: nothing of the three steps, the failed one included, is left behind.
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -44,7 +44,7 @@ export interface TrainingControl {
   announceCheckpoint(path: string, reason: 'periodic' | 'best' | 'last' | 'requested'): void;
   /**
    * Reports metrics a plugin computed (e.g. robust accuracy on a held-out split); once the
-   * plugin's pending work has settled the loop emits them as an `eval-end` event.
+   * plugin's pending work has settled the loop emits them as an `eval-start` + `eval-end` pair.
    */
   reportEvaluation(split: string, metrics: Readonly<Record<string, number>>): void;
 }

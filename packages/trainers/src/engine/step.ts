@@ -28,12 +28,13 @@ export interface StepResult {
  * - `prepare` runs outside the gradient tape (frozen-teacher logits, adversarial examples,
  *   weight perturbation); its tensors are disposed by the engine after the step.
  * - `compute` runs inside the tape; gradients flow to the trained model's variables only.
- * - `afterUpdate` runs after the optimizer update (e.g. undo a weight perturbation).
+ * - `afterUpdate` runs after the optimizer update, and also when the step failed (a non-finite
+ *   loss, a throwing `compute`), so a weight perturbation is always undone.
  */
 export interface TrainStep<P extends Record<string, tf.Tensor> = Record<string, tf.Tensor>> {
   prepare?(batch: Batch, context: StepContext): P;
   compute(batch: Batch, prepared: P, context: StepContext): StepResult;
   afterUpdate?(context: StepContext): void;
-  /** Checkpointable state of the step (e.g. AWP has none between steps; EMA would). */
+  /** Frees what the step holds across steps; the engine calls it once, when the run ends. */
   dispose?(): void;
 }

@@ -159,6 +159,7 @@ export class TrainingEngine {
     } finally {
       bus.close();
       for (const teardown of teardowns) runTeardown(teardown);
+      this.options.step.dispose?.();
     }
     return { status, epoch: this.completedEpoch, step: this.step, history: this.history, reason: this.control.stopReason, error: this.failure };
   }
@@ -183,7 +184,14 @@ export class TrainingEngine {
       const batchIndex = progress.batches;
       bus.emit({ type: 'batch-start', epoch, step: this.step, batchIndex, batchSize: size });
       const context: StepContext = { epoch, epochs: this.options.epochs, step: this.step, batchIndex, rng: this.rng };
-      const { losses, outputs, correct, prepared } = this.trainStep(batch, context, learningRate);
+      let done: ReturnType<TrainingEngine['trainStep']>;
+      try {
+        done = this.trainStep(batch, context, learningRate);
+      } catch (error) {
+        tf.dispose([batch.x, batch.y]); // the engine owns the batch (see below), also when its step fails
+        throw error;
+      }
+      const { losses, outputs, correct, prepared } = done;
       this.step++;
       this.control.step = this.step;
       for (const [name, value] of Object.entries(losses)) sums[name] = (sums[name] ?? 0) + value * size;
@@ -251,6 +259,8 @@ export class TrainingEngine {
     for (const { split, metrics } of this.control.takeReportedEvaluations()) {
       const record = this.history.at(-1);
       if (record) record.eval[split] = { ...metrics };
+      // Paired like the engine's own evaluations: the event grammar has no eval-end without its eval-start.
+      bus.emit({ type: 'eval-start', epoch: this.completedEpoch, step: this.step, split });
       bus.emit({ type: 'eval-end', epoch: this.completedEpoch, step: this.step, split, metrics });
     }
   }
@@ -261,35 +271,44 @@ export class TrainingEngine {
     learningRate: number,
   ): { losses: Record<string, number>; outputs: BatchOutputs; correct: number; prepared: Record<string, tf.Tensor> } {
     const { step, optimizer, model } = this.options;
-    const prepared = step.prepare?.(batch, context) ?? {};
-    const variables = model.trainableVariables as tf.Variable[];
-    let terms: Record<string, tf.Scalar> = {};
-    let outputs: BatchOutputs = {};
-    const { value, grads } = tf.variableGrads(() => {
-      const result = step.compute(batch, prepared, context);
-      terms = keepAll({ ...result.terms });
-      outputs = keepAll({ ...result.outputs });
-      return result.loss;
-    }, variables);
+    let prepared: Record<string, tf.Tensor> = {};
+    let handedOver = false;
     try {
-      const total = value.dataSync()[0]!;
-      if (!Number.isFinite(total)) {
-        tf.dispose(Object.values(outputs));
-        throw new NumericError('loss', `is ${total} at epoch ${context.epoch}, step ${context.step}; terms: ${JSON.stringify(Object.fromEntries(Object.entries(terms).map(([k, t]) => [k, t.dataSync()[0]])))}`);
+      prepared = step.prepare?.(batch, context) ?? {};
+      const variables = model.trainableVariables as tf.Variable[];
+      let terms: Record<string, tf.Scalar> = {};
+      let outputs: BatchOutputs = {};
+      const { value, grads } = tf.variableGrads(() => {
+        const result = step.compute(batch, prepared, context);
+        terms = keepAll({ ...result.terms });
+        outputs = keepAll({ ...result.outputs });
+        return result.loss;
+      }, variables);
+      try {
+        const total = value.dataSync()[0]!;
+        if (!Number.isFinite(total)) {
+          tf.dispose(Object.values(outputs));
+          throw new NumericError('loss', `is ${total} at epoch ${context.epoch}, step ${context.step}; terms: ${JSON.stringify(Object.fromEntries(Object.entries(terms).map(([k, t]) => [k, t.dataSync()[0]])))}`);
+        }
+        optimizer.apply(variables, variables.map((v) => grads[v.name]!), learningRate);
+        const losses: Record<string, number> = { total };
+        for (const [name, t] of Object.entries(terms)) losses[name] = t.dataSync()[0]!;
+        let correct = 0;
+        if (outputs.logits && outputs.labels) {
+          const c = topKCorrect(outputs.logits, outputs.labels, 1);
+          correct = c.dataSync()[0]!;
+          c.dispose();
+        }
+        handedOver = true;
+        return { losses, outputs, correct, prepared };
+      } finally {
+        tf.dispose([value, ...Object.values(grads), ...Object.values(terms)]);
       }
-      optimizer.apply(variables, variables.map((v) => grads[v.name]!), learningRate);
-      step.afterUpdate?.(context);
-      const losses: Record<string, number> = { total };
-      for (const [name, t] of Object.entries(terms)) losses[name] = t.dataSync()[0]!;
-      let correct = 0;
-      if (outputs.logits && outputs.labels) {
-        const c = topKCorrect(outputs.logits, outputs.labels, 1);
-        correct = c.dataSync()[0]!;
-        c.dispose();
-      }
-      return { losses, outputs, correct, prepared };
     } finally {
-      tf.dispose([value, ...Object.values(grads), ...Object.values(terms)]);
+      // Always, also when the step failed: AWP takes its perturbation back out of the weights, and
+      // the prepared tensors of a failed step are freed here (a successful step hands them over).
+      step.afterUpdate?.(context);
+      if (!handedOver) tf.dispose(Object.values(prepared));
     }
   }
 
