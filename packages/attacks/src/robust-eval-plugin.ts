@@ -79,10 +79,12 @@ export interface RobustEvalOptions {
  */
 export class RobustEvalPlugin implements TrainingPlugin {
   readonly name = 'robust-eval';
-  readonly stateKey = 'robust-eval';
+  /** `robust-eval`, or `robust-eval:<split>` for an instance reporting another split: one key per instance. */
+  readonly stateKey: string;
   private readonly results: RobustEvalResult[] = [];
 
   constructor(readonly options: RobustEvalOptions) {
+    this.stateKey = options.split && options.split !== 'robust' ? `robust-eval:${options.split}` : 'robust-eval';
     if (!(options.attack.eps >= 0)) throw new ArgumentError('attack.eps', `must be >= 0, got ${options.attack.eps}`);
     if (!(ROBUST_EVAL_ATTACKS as readonly string[]).includes(options.attack.name)) {
       throw new ArgumentError('attack.name', `unknown attack '${options.attack.name}' (known: ${ROBUST_EVAL_ATTACKS.join(', ')})`);

@@ -79,7 +79,7 @@ const definitions: TrainingPluginDefinition[] = [
     name: 'weight-averaging',
     description: 'EMA of all model variables per epoch or per step',
     schema: z
-      .object({ role: z.string().optional(), every: z.enum(['epoch', 'step']).default('epoch'), decay: z.number().min(0).lt(1).default(0.9), startEpoch: z.number().int().min(1).default(1) })
+      .object({ id: z.string().regex(/^[A-Za-z0-9._-]+$/).optional(), role: z.string().optional(), every: z.enum(['epoch', 'step']).default('epoch'), decay: z.number().min(0).lt(1).default(0.9), startEpoch: z.number().int().min(1).default(1) })
       .strict(),
     create: (o) => new WeightAveraging(o),
   }),

@@ -3,6 +3,8 @@ import { ArgumentError, ofType, type ClassifierModel, type PluginState, type Tra
 import type { Observable } from 'rxjs';
 
 export interface WeightAveragingOptions {
+  /** Distinguishes several instances in one run (their state keys): `weight-averaging:<id>`. */
+  readonly id?: string;
   /** Role of the model to average in `control.models` (default `model`, or `student`). */
   readonly role?: string;
   /** `epoch`: update once per epoch end (the IKL-AT scripts' post-hoc swa.py, decay 0.9). `step`: every batch. */
@@ -19,10 +21,11 @@ export interface WeightAveragingOptions {
  */
 export class WeightAveraging implements TrainingPlugin {
   readonly name = 'weight-averaging';
-  readonly stateKey = 'weight-averaging';
+  readonly stateKey: string;
   private shadow: tf.Variable[] | undefined;
 
   constructor(readonly options: WeightAveragingOptions) {
+    this.stateKey = options.id ? `weight-averaging:${options.id}` : 'weight-averaging';
     if (!(options.decay >= 0 && options.decay < 1)) throw new ArgumentError('decay', `must be in [0, 1), got ${options.decay}`);
   }
 

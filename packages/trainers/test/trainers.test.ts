@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { ClassPriorUpdater } from '@dkl/callbacks';
-import { ClassPriorStore, createContainer, LossRegistry, NumericError, type TrainingEvent, type TrainingPlugin } from '@dkl/core';
+import { ClassPriorUpdater, WeightAveraging } from '@dkl/callbacks';
+import { ClassPriorStore, createContainer, LossRegistry, NumericError, PluginError, type TrainingEvent, type TrainingPlugin } from '@dkl/core';
 import { lossesModule } from '@dkl/losses';
 import type { Observable } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -248,5 +248,19 @@ describe('step lifecycle', () => {
     expect(calls).toEqual(['prepare 0', 'afterUpdate 0', 'prepare 1', 'afterUpdate 1', 'prepare 2', 'afterUpdate 2', 'dispose']);
     // Plain SGD keeps no slots: nothing of the three steps, the failed one included, is left behind.
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('plugin state keys are unique per instance: two weight averages need ids, and both land in the snapshot', async () => {
+    const run = (plugins: TrainingPlugin[]) =>
+      new SupervisedTrainer({ model: new TinyModel(C, 6), optimizer: new Sgd({}), schedule: constantSchedule(0.1), epochs: 1, seed: 0, train: train(), plugins });
+    expect(() => run([new WeightAveraging({ every: 'epoch', decay: 0.9 }), new WeightAveraging({ every: 'step', decay: 0.99 })])).toThrow(PluginError);
+    expect(() => run([new WeightAveraging({ every: 'epoch', decay: 0.9 }), new WeightAveraging({ every: 'step', decay: 0.99 })])).toThrow(/stateKey 'weight-averaging' is also used/);
+    const trainer = run([new WeightAveraging({ every: 'epoch', decay: 0.9 }), new WeightAveraging({ id: 'fast', every: 'step', decay: 0.99 })]);
+    expect((await trainer.run()).status).toBe('completed');
+    const snapshot = await trainer.captureSnapshot();
+    const keys = Object.keys((snapshot.meta as { plugins: Record<string, unknown> }).plugins);
+    expect(keys).toEqual(expect.arrayContaining(['weight-averaging', 'weight-averaging:fast']));
+    expect(Object.keys(snapshot.tensors).some((k) => k.startsWith('plugin/weight-averaging:fast/'))).toBe(true);
+    tf.dispose(Object.values(snapshot.tensors));
   });
 });

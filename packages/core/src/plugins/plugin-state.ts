@@ -1,100 +1,80 @@
+/**
+ * The one mechanism that saves and restores plugin state in run snapshots (the engine uses it):
+ * JSON by `stateKey`, tensors named `plugin/<stateKey>/<name>` beside the model's in the
+ * snapshot file. State keys are checked: two plugins with one key, a snapshot state no plugin
+ * claims, and a stateful plugin without state are errors naming the key.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError, PluginError } from '../errors.js';
-import type { JsonValue, PluginState, TrainingPlugin } from './training-plugin.js';
+import type { JsonValue, TrainingPlugin } from './training-plugin.js';
 
-/** A tensor as JSON: dtype, shape and little-endian bytes in base64. */
-export interface EncodedTensor {
-  readonly dtype: 'float32' | 'int32' | 'bool';
-  readonly shape: number[];
-  readonly data: string;
+/** Every plugin's state in snapshot form. The caller owns the tensors. */
+export interface SavedPluginStates {
+  readonly json: Record<string, JsonValue>;
+  readonly tensors: Record<string, tf.Tensor>;
 }
 
-export interface EncodedPluginState {
-  readonly json: JsonValue;
-  readonly tensors: Record<string, EncodedTensor>;
-}
+const prefixOf = (key: string) => `plugin/${key}/`;
 
-/** All plugin states of a run, keyed by `stateKey`. */
-export type EncodedPluginStates = Record<string, EncodedPluginState>;
-
-export function encodeTensor(tensor: tf.Tensor): EncodedTensor {
-  const dtype = tensor.dtype;
-  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') {
-    throw new CheckpointError('(memory)', `cannot encode a tensor of dtype ${dtype}`);
-  }
-  const values = tensor.dataSync() as Float32Array | Int32Array | Uint8Array;
-  const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-  return { dtype, shape: [...tensor.shape], data: bytes.toString('base64') };
-}
-
-export function decodeTensor(encoded: EncodedTensor, where = '(memory)'): tf.Tensor {
-  const bytes = Buffer.from(encoded.data, 'base64');
-  const size = encoded.shape.reduce((a, b) => a * b, 1);
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  let values: Float32Array | Int32Array | Uint8Array;
-  if (encoded.dtype === 'float32') values = new Float32Array(copy.buffer);
-  else if (encoded.dtype === 'int32') values = new Int32Array(copy.buffer);
-  else if (encoded.dtype === 'bool') values = copy;
-  else throw new CheckpointError(where, `unknown tensor dtype ${String(encoded.dtype)}`);
-  if (values.length !== size) {
-    throw new CheckpointError(where, `tensor of shape [${encoded.shape.join(', ')}] holds ${values.length} values, expected ${size}`);
-  }
-  return tf.tensor(values, encoded.shape, encoded.dtype);
-}
-
-function stateKeys(plugins: readonly TrainingPlugin[]): Map<string, TrainingPlugin> {
+/**
+ * Stateful plugins by `stateKey`. @throws PluginError when two plugins share a key (give one an
+ * explicit id, e.g. two `weight-averaging` instances with different decays).
+ */
+export function pluginsByStateKey(plugins: readonly TrainingPlugin[]): Map<string, TrainingPlugin> {
   const byKey = new Map<string, TrainingPlugin>();
   for (const plugin of plugins) {
     if (!plugin.stateKey) continue;
-    if (byKey.has(plugin.stateKey)) {
-      throw new PluginError(plugin.name, `stateKey '${plugin.stateKey}' is also used by '${byKey.get(plugin.stateKey)!.name}'`);
-    }
+    // '/' separates a key from its tensor names in the snapshot: a key containing it could claim another's tensors.
+    if (plugin.stateKey.includes('/')) throw new PluginError(plugin.name, `stateKey '${plugin.stateKey}' must not contain '/' (use ':' to add an instance id)`);
+    const other = byKey.get(plugin.stateKey);
+    if (other) throw new PluginError(plugin.name, `stateKey '${plugin.stateKey}' is also used by '${other.name}': two instances need distinct ids`);
     byKey.set(plugin.stateKey, plugin);
   }
   return byKey;
 }
 
-/** Snapshots every stateful plugin into JSON (tensor data copied). */
-export async function savePluginStates(plugins: readonly TrainingPlugin[]): Promise<EncodedPluginStates> {
-  const out: EncodedPluginStates = {};
-  for (const [key, plugin] of stateKeys(plugins)) {
-    if (!plugin.saveState) continue;
-    const state = await plugin.saveState();
-    const tensors: Record<string, EncodedTensor> = {};
-    for (const [name, tensor] of Object.entries(state.tensors ?? {})) tensors[name] = encodeTensor(tensor);
-    out[key] = { json: state.json, tensors };
+/** Collects every stateful plugin's state (tensors cloned). */
+export async function savePluginStates(plugins: readonly TrainingPlugin[]): Promise<SavedPluginStates> {
+  const json: Record<string, JsonValue> = {};
+  const tensors: Record<string, tf.Tensor> = {};
+  try {
+    for (const [key, plugin] of pluginsByStateKey(plugins)) {
+      if (!plugin.saveState) continue;
+      const state = await plugin.saveState();
+      json[key] = state.json;
+      for (const [name, t] of Object.entries(state.tensors ?? {})) tensors[`${prefixOf(key)}${name}`] = t.clone();
+    }
+  } catch (error) {
+    tf.dispose(Object.values(tensors));
+    throw error;
   }
-  return out;
+  return { json, tensors };
 }
 
 /**
- * Restores plugin states. A checkpoint state without a plugin to take it, or a stateful plugin
- * missing from the checkpoint, is an error naming the key (set `allowMissing` to permit adding
- * new plugins to a resumed run).
+ * Hands each stateful plugin its saved state (tensors are borrowed: a plugin clones what it keeps).
+ * @throws CheckpointError naming `file` and the key when a state has no plugin to take it, or a
+ * stateful plugin has no state (unless `allowMissing`).
  */
 export async function loadPluginStates(
   plugins: readonly TrainingPlugin[],
-  states: EncodedPluginStates,
-  options: { file?: string; allowMissing?: boolean } = {},
+  saved: SavedPluginStates,
+  options: { readonly file?: string; readonly allowMissing?: boolean } = {},
 ): Promise<void> {
   const file = options.file ?? '(memory)';
-  const byKey = stateKeys(plugins);
-  for (const key of Object.keys(states)) {
-    if (!byKey.has(key)) throw new CheckpointError(file, `holds state for plugin key '${key}', but no loaded plugin has that stateKey`);
+  const byKey = pluginsByStateKey(plugins);
+  for (const key of Object.keys(saved.json)) {
+    if (!byKey.get(key)?.loadState) throw new CheckpointError(file, `holds state for plugin key '${key}', but no plugin of this run takes it (was a plugin removed or renamed?)`);
   }
   for (const [key, plugin] of byKey) {
-    const encoded = states[key];
-    if (!encoded) {
-      if (options.allowMissing || !plugin.saveState) continue;
+    if (!plugin.loadState) continue;
+    if (!(key in saved.json)) {
+      if (options.allowMissing) continue;
       throw new CheckpointError(file, `has no state for plugin '${plugin.name}' (stateKey '${key}')`);
     }
+    const prefix = prefixOf(key);
     const tensors: Record<string, tf.Tensor> = {};
-    for (const [name, t] of Object.entries(encoded.tensors)) tensors[name] = decodeTensor(t, `${file} (${key}.${name})`);
-    try {
-      await plugin.loadState?.({ json: encoded.json, tensors });
-    } finally {
-      tf.dispose(Object.values(tensors));
-    }
+    for (const [name, t] of Object.entries(saved.tensors)) if (name.startsWith(prefix)) tensors[name.slice(prefix.length)] = t;
+    await plugin.loadState({ json: saved.json[key]!, tensors });
   }
 }

@@ -2,10 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import {
   CheckpointError,
   faultPoint,
+  loadPluginStates,
   LoopControl,
   NumericError,
   PluginError,
+  pluginsByStateKey,
   runTeardown,
+  savePluginStates,
   SeededRng,
   TrainingEventBus,
   type Batch,
@@ -90,6 +93,7 @@ export class TrainingEngine {
     if (!Number.isInteger(options.epochs) || options.epochs < 1) {
       throw new NumericError('epochs', `must be a positive integer, got ${options.epochs}`);
     }
+    pluginsByStateKey(options.plugins ?? []); // two plugins with one state key fail here, not at the first snapshot
     this.runId = options.runId ?? `run-${Date.now().toString(36)}`;
     this.rng = new SeededRng(options.seed ?? 0).fork('engine');
     this.modelRole = options.modelRole ?? 'model';
@@ -330,14 +334,11 @@ export class TrainingEngine {
     variables.forEach((v, i) => (tensors[`model/${i}`] = v.clone()));
     const optimizerState = this.options.optimizer.getState();
     for (const [key, t] of Object.entries(optimizerState.tensors)) tensors[`optimizer/${key}`] = t;
-    const plugins: Record<string, JsonValue> = {};
+    let plugins: Record<string, JsonValue>;
     try {
-      for (const plugin of this.options.plugins ?? []) {
-        if (!plugin.stateKey || !plugin.saveState) continue;
-        const state = await plugin.saveState();
-        plugins[plugin.stateKey] = state.json;
-        for (const [name, t] of Object.entries(state.tensors ?? {})) tensors[`plugin/${plugin.stateKey}/${name}`] = t.clone();
-      }
+      const saved = await savePluginStates(this.options.plugins ?? []);
+      plugins = saved.json;
+      Object.assign(tensors, saved.tensors);
     } catch (error) {
       tf.dispose(Object.values(tensors));
       throw error;
@@ -366,14 +367,7 @@ export class TrainingEngine {
     const optimizerTensors: Record<string, tf.Tensor> = {};
     for (const [key, t] of Object.entries(snapshot.tensors)) if (key.startsWith('optimizer/')) optimizerTensors[key.slice('optimizer/'.length)] = t;
     this.options.optimizer.setState(this.options.model.trainableVariables as tf.Variable[], { json: meta.optimizer, tensors: optimizerTensors });
-    for (const plugin of this.options.plugins ?? []) {
-      if (!plugin.stateKey || !plugin.loadState) continue;
-      if (!(plugin.stateKey in meta.plugins)) throw new CheckpointError(where, `has no state for plugin '${plugin.name}' (stateKey '${plugin.stateKey}')`);
-      const prefix = `plugin/${plugin.stateKey}/`;
-      const tensors: Record<string, tf.Tensor> = {};
-      for (const [key, t] of Object.entries(snapshot.tensors)) if (key.startsWith(prefix)) tensors[key.slice(prefix.length)] = t;
-      await plugin.loadState({ json: meta.plugins[plugin.stateKey]!, tensors });
-    }
+    await loadPluginStates(this.options.plugins ?? [], { json: meta.plugins, tensors: snapshot.tensors }, { file: where });
     this.rng.setState(meta.rng);
     this.options.train.setPosition(meta.loader);
     this.completedEpoch = meta.epoch;
