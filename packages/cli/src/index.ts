@@ -5,7 +5,8 @@
  * @packageDocumentation
  */
 export { applyOverride } from './overrides.js';
-export { runConfigSchema, runConfigJsonSchema, type RunConfig, type RunConfigInput } from './config/run-config.js';
+export { runConfigSchema, buildRunConfigSchema, looseParts, trainerOwnOptions, type ContributedSchemas, type RunConfig, type RunConfigInput } from './config/run-config.js';
+export { runConfigJsonSchema, contributedSchemas } from './config/composed-schema.js';
 export { readConfigFile, resolveConfig } from './config/load-config.js';
 export { listPresets, getPreset, CIFAR100_PAIRS, type PresetEntry } from './presets/index.js';
 export {

@@ -2,7 +2,8 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
-import { runConfigJsonSchema } from './config/run-config.js';
+import { runConfigJsonSchema } from './config/composed-schema.js';
+import { createApplication } from './run/application.js';
 import { listPresets, getPreset } from './presets/index.js';
 import { describeFailure, EXIT } from './commands/exit-codes.js';
 import { evalCommand } from './commands/eval-command.js';
@@ -126,9 +127,10 @@ export function buildProgram(): Command {
 
   program
     .command('schema')
-    .description('print the JSON Schema of run configs (for editor completion)')
-    .action(() => {
-      process.stdout.write(`${JSON.stringify(runConfigJsonSchema(), null, 2)}\n`);
+    .option('--package <name>', 'also compose what this plugin package registers (repeatable)', collect, [])
+    .description('print the JSON Schema of run configs, composed from every registered trainer, loss, plugin, model and dataset (for editor completion)')
+    .action(async (o: { package: string[] }) => {
+      process.stdout.write(`${JSON.stringify(runConfigJsonSchema(await createApplication(o.package)), null, 2)}\n`);
     });
 
   program

@@ -4,7 +4,8 @@ import { compilePipeline, dataModule, type TransformSpec } from '@dkl/data';
 import { lossesModule } from '@dkl/losses';
 import { modelsModule } from '@dkl/models';
 import { describe, expect, it } from 'vitest';
-import { runConfigSchema, type RunConfig } from '../src/config/run-config.js';
+import { builtinTrainers } from '@dkl/trainers';
+import { runConfigSchema, trainerOwnOptions, type RunConfig } from '../src/config/run-config.js';
 import { CIFAR100_PAIRS, getPreset, listPresets } from '../src/presets/index.js';
 
 const parse = (name: string): RunConfig => parseConfig(runConfigSchema, getPreset(name), `preset ${name}`);
@@ -37,6 +38,7 @@ describe('listPresets', () => {
     const plugins = new Map(container.getAll<TrainingPluginDefinition>(TrainingPluginDefinition).map((d) => [d.name, d]));
     const datasets = new Map(container.getAll<DatasetDefinition>(DatasetDefinition).map((d) => [d.name, d]));
     const models = new Set(container.getAll<ModelDefinition>(ModelDefinition).map((d) => d.name));
+    const trainers = new Map(builtinTrainers.map((d) => [d.name, d]));
     for (const { name } of presets) {
       const config = parse(name);
       expect(config.name).toMatch(/^[A-Za-z0-9._-]+$/);
@@ -50,6 +52,9 @@ describe('listPresets', () => {
       for (const model of [config.models.student, config.models.teacher]) {
         if (model) expect(models.has(model.name), `${name}: model ${model.name}`).toBe(true);
       }
+      const trainer = trainers.get(config.trainer.type);
+      expect(trainer, `${name}: trainer ${config.trainer.type}`).toBeDefined();
+      parseConfig(trainer!.schema, trainerOwnOptions(config.trainer), `${name}: trainer`);
       for (const loss of config.trainer.losses) {
         const definition = losses.get(loss.name);
         expect(definition, `${name}: loss ${loss.name}`).toBeDefined();

@@ -41,6 +41,7 @@ export * from './contracts/model.js';
 export * from './contracts/batch-loader.js';
 export * from './checkpoint/snapshot-file.js';
 export * from './testing/fault-points.js';
+export * from './testing/suite-backends.js';
 
 export * from './backend/init-backend.js';
 export * from './ops/batch-norm-training.js';

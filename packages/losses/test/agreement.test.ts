@@ -44,6 +44,10 @@ describe.each(BACKENDS)('on the %s backend', (backend) => {
             crossEntropyRef(a, labels, 0.1),
             label('crossEntropy(s=0.1)'),
           );
+          // Soft targets (mixup / CutMix): any distribution per row, with and without smoothing.
+          for (const s of [0, 0.1]) {
+            expectMatchesReference(valueAndGrads((x) => crossEntropy(x!, priorT, { labelSmoothing: s }), [a]), crossEntropyRef(a, prior, s), label(`crossEntropy(soft, s=${s})`));
+          }
           for (const T of [1, 4]) {
             expectMatchesReference(valueAndGrads((s, t) => kdLoss(s!, t!, { temperature: T }), [a, b]), kdRef(a, b, T), label(`kdLoss T=${T}`));
           }

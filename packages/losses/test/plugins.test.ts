@@ -136,10 +136,12 @@ describe('loss plugins', () => {
       const definition = registry.definition(name);
       return lossRequirements(definition, definition.schema.parse(options));
     };
-    expect(requirements('gkl', {})).toEqual({ reference: true, classPrior: true });
-    expect(requirements('ikl', {})).toEqual({ reference: true, classPrior: false });
-    expect(requirements('ikl', { preset: 'at' })).toEqual({ reference: true, classPrior: true });
-    expect(requirements('ikl', { preset: 'at', classPrior: false })).toEqual({ reference: true, classPrior: false });
+    // Class-prior weights are looked up by each example's true class: hard labels too.
+    expect(requirements('gkl', {})).toEqual({ reference: true, classPrior: true, hardLabels: true });
+    expect(requirements('ikl', {})).toEqual({ reference: true, classPrior: false, hardLabels: false });
+    expect(requirements('ikl', { preset: 'at' })).toEqual({ reference: true, classPrior: true, hardLabels: true });
+    expect(requirements('ikl', { preset: 'at', classPrior: false })).toEqual({ reference: true, classPrior: false, hardLabels: false });
+    expect(requirements('dkd', {})).toEqual({ reference: true, classPrior: false, hardLabels: true }); // its target / non-target split
     expect(requirements('ce', {})).toEqual({ reference: false, classPrior: false });
     expect(requirements('kd', {})).toEqual({ reference: true, classPrior: false });
   });

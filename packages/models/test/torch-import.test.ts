@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { isDklError } from '@dkl/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDklError, suiteBackends, useSuiteBackend } from '@dkl/core';
 import { createModel, loadTorchCheckpoint, readTorchCheckpoint, extractStateDict } from '../src/index.js';
 import { FIXTURES, fixtureInput, maxAbsDiff, useCpu } from './helpers.js';
 
@@ -20,8 +20,14 @@ const expected = (name: string): Expected => JSON.parse(readFileSync(path.join(F
 
 beforeAll(useCpu);
 
-describe.each(['resnet8', 'wrn_16_1', 'wrn_10_2_swish'])('PyTorch checkpoint %s', (name) => {
-  it('reproduces PyTorch eval and train logits and running statistics to 1e-4', () => {
+const BACKENDS = await suiteBackends('@dkl/models PyTorch-fixture suite');
+
+const CASES = BACKENDS.flatMap((backend) => ['resnet8', 'wrn_16_1', 'wrn_10_2_swish'].map((name) => [name, backend] as const));
+afterAll(useCpu);
+
+describe.each(CASES)('PyTorch checkpoint %s on %s', (name, backend) => {
+  it('reproduces PyTorch eval and train logits and running statistics to 1e-4, leaking no tensors', async () => {
+    await useSuiteBackend(backend);
     const exp = expected(name);
     const model = createModel(name, { numClasses: exp.numClasses });
     const report = loadTorchCheckpoint(model, path.join(FIXTURES, `${name}.pth`));

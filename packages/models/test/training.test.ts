@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { suiteBackends, useSuiteBackend } from '@dkl/core';
 import { createModel, BN_EPSILON } from '../src/index.js';
 import { randomImages, useCpu } from './helpers.js';
 
@@ -80,16 +81,21 @@ const ANALYTICALLY_ZERO: Record<string, RegExp> = {
   ShuffleV2: /^layer\d\.0\.bn[14]\.bias$|^layer\d\.[1-9]\d*\.bn2\.bias$/,
 };
 
+const BACKENDS = await suiteBackends('@dkl/models gradient and leak suite');
+const GRADIENT_CASES = [
+  ['tiny_cnn', 8, 2],
+  ['resnet8', 8, 2],
+  ['wrn_16_1', 8, 2],
+  ['vgg8_bn', 8, 2],
+  ['ShuffleV1', 8, 2],
+  ['ShuffleV2', 8, 4],
+  ['mobile_half', 16, 4],
+] as const;
+
 describe('gradients', () => {
-  it.each([
-    ['tiny_cnn', 8, 2],
-    ['resnet8', 8, 2],
-    ['wrn_16_1', 8, 2],
-    ['vgg8_bn', 8, 2],
-    ['ShuffleV1', 8, 2],
-    ['ShuffleV2', 8, 4],
-    ['mobile_half', 16, 4],
-  ] as const)('one SGD step on %s (%ipx, batch %i) changes every trainable variable and leaks no tensors', (name, size, batch) => {
+  afterAll(useCpu);
+  it.each(BACKENDS.flatMap((backend) => GRADIENT_CASES.map(([name, size, batch]) => [name, size, batch, backend] as const)))('one SGD step on %s (%ipx, batch %i) on %s changes every trainable variable and leaks no tensors', async (name, size, batch, backend) => {
+    await useSuiteBackend(backend);
     const model = createModel(name, { numClasses: 4, inputShape: [size, size, 3] });
     const x = randomImages(batch, size, size, 11);
     const labels = tf.oneHot(tf.tensor1d([1, 3, 0, 2].slice(0, batch), 'int32'), 4);

@@ -19,5 +19,5 @@ export * from './adversarial/awp.js';
 export * from './trainers/supervised-trainer.js';
 export * from './trainers/distillation-trainer.js';
 export * from './trainers/adversarial-trainer.js';
-export * from './trainers/trainer-outputs.js';
+export * from './trainers/trainer-definition.js';
 export * from './trainers-module.js';

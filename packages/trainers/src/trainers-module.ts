@@ -1,8 +1,16 @@
 import { ContainerModule } from 'inversify';
+import { adversarialTrainer } from './trainers/adversarial-trainer.js';
+import { distillationTrainer } from './trainers/distillation-trainer.js';
+import { supervisedTrainer } from './trainers/supervised-trainer.js';
+import { TrainerDefinition } from './trainers/trainer-definition.js';
+
+/** The built-in trainers, in the order `dkl` lists them. */
+export const builtinTrainers: readonly TrainerDefinition<any>[] = [supervisedTrainer, distillationTrainer, adversarialTrainer];
 
 /**
- * The trainers package's container module. Trainers are constructed with explicit objects
- * (models, loaders, loss terms) rather than resolved, so it binds nothing yet; it exists so an
- * application lists every package the same way.
+ * The package's bindings: one `TrainerDefinition` per built-in trainer. A third-party package adds
+ * a trainer the same way: `options.bind(TrainerDefinition).toConstantValue(defineTrainer({...}))`.
  */
-export const trainersModule = new ContainerModule(() => undefined);
+export const trainersModule = new ContainerModule((options) => {
+  for (const definition of builtinTrainers) options.bind<TrainerDefinition<any>>(TrainerDefinition).toConstantValue(definition);
+});

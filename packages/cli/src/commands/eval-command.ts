@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, initBackend } from '@dkl/core';
-import { evaluateModel } from '@dkl/trainers';
+import { attackConfigSchema, evaluateModel } from '@dkl/trainers';
 import { resolveConfig } from '../config/load-config.js';
 import { createApplication } from '../run/application.js';
 import { loadSplit, makeLoader } from '../run/build-data.js';
@@ -38,7 +38,7 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
   const split = splitName ? config.data.eval[splitName] : undefined;
   if (!splitName || !split) throw new ConfigError('data.eval', `has no split '${options.split ?? ''}' (has: ${Object.keys(config.data.eval).join(', ') || 'none'})`);
   const dataset = await loadSplit(app, config, split, `data.eval.${splitName}`);
-  const loader = makeLoader(dataset, config, split, `data.eval.${splitName}`, false);
+  const loader = makeLoader(app, dataset, config, split, `data.eval.${splitName}`, false);
   const model = await buildModel(app, { ...config.models.student, weights: undefined }, { numClasses: dataset.numClasses, inputShape: loader.outputShape, seed: 'eval' }, 'models.student');
   try {
     const weights = options.weights ?? options.checkpoint ?? 'best';
@@ -49,8 +49,10 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
     const rows: Array<[string, number, number | '-']> = [['clean', 100 * clean.top1, 100 * clean.top5]];
     if (options.attack) {
       const pixels = inPixelSpace(split.transforms as unknown as TransformSpec[], model, `data.eval.${splitName}`);
-      const attackLoader = makeLoader(dataset, config, { ...split, transforms: pixels.transforms as unknown as typeof split.transforms }, `data.eval.${splitName}`, false);
-      const robust = await robustEvaluation(pixels.forward, attackLoader, { attack: options.attack, epsilon: options.epsilon ?? config.trainer.attack?.epsilon ?? 8 / 255, limit: options.limit ?? 512, seed: config.seed }).finally(() => attackLoader.close());
+      const attackLoader = makeLoader(app, dataset, config, { ...split, transforms: pixels.transforms as unknown as typeof split.transforms }, `data.eval.${splitName}`, false);
+      // Default radius: the one the run was adversarially trained at, if it was.
+      const trained = attackConfigSchema.safeParse(config.trainer['attack']);
+      const robust = await robustEvaluation(pixels.forward, attackLoader, { attack: options.attack, epsilon: options.epsilon ?? (trained.success ? trained.data.epsilon : 8 / 255), limit: options.limit ?? 512, seed: config.seed }).finally(() => attackLoader.close());
       metrics[`robust_${options.attack}`] = robust.robustAccuracy;
       metrics[`clean_attacked_subset`] = robust.cleanAccuracy;
       metrics['attacked_examples'] = robust.count;

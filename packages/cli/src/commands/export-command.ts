@@ -55,7 +55,7 @@ export async function loadRunStudent(runDir: string, weights: RunWeights, log?: 
   if (!splitName) throw new ConfigError('data.eval', 'has no evaluation split: the export needs its input shape, normalisation and class names');
   const split = config.data.eval[splitName]!;
   const dataset = await loadSplit(app, config, split, `data.eval.${splitName}`);
-  const loader = makeLoader(dataset, config, split, `data.eval.${splitName}`, false);
+  const loader = makeLoader(app, dataset, config, split, `data.eval.${splitName}`, false);
   const inputShape = loader.outputShape;
   await loader.close();
   const model = await buildModel(app, { ...config.models.student, weights: undefined }, { numClasses: dataset.numClasses, inputShape, seed: 'export' }, 'models.student');

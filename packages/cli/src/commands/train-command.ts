@@ -44,8 +44,7 @@ export async function trainCommand(spec: string, options: TrainCommandOptions): 
   const config = loadConfigSpec(spec, options);
   if (options.dryRun) {
     const app = await createApplication(config.packages);
-    validateAgainstRegistries(app, config);
-    out(JSON.stringify(config, null, 2));
+    out(JSON.stringify(validateAgainstRegistries(app, config), null, 2));
     return undefined;
   }
   const run = await executeRun(config, options);

@@ -4,12 +4,9 @@
  * the key path and the allowed values.
  */
 import { backendNameSchema, componentRefSchema, seedSchema } from '@dkl/core';
-import { transformSpecSchema } from '@dkl/data';
+import { mixSpecSchema } from '@dkl/data';
 import { optimizerConfigSchema, scheduleConfigSchema } from '@dkl/trainers';
 import { z } from 'zod';
-
-/** A transform step of @dkl/data's pipeline, validated by its zod schema (every kind, discriminated by `kind`). */
-const transformSchema = transformSpecSchema;
 
 const subsetSchema = z
   .object({
@@ -19,27 +16,6 @@ const subsetSchema = z
     imbalanceFactor: z.number().min(1).optional(),
     /** Long-tailed selection: seeded random per class (default), or the first of each class (seed-independent CIFAR-LT). */
     select: z.enum(['random', 'first']).optional(),
-  })
-  .strict();
-
-export const splitConfigSchema = z
-  .object({
-    split: z.string().min(1),
-    batchSize: z.number().int().positive(),
-    shuffle: z.boolean().optional(),
-    dropLast: z.boolean().default(false),
-    transforms: z.array(transformSchema).default([]),
-    subset: subsetSchema.optional(),
-    workers: z.union([z.literal('auto'), z.number().int().min(0)]).default(0),
-  })
-  .strict();
-
-export const dataConfigSchema = z
-  .object({
-    dataset: componentRefSchema,
-    train: splitConfigSchema,
-    /** Evaluation splits by name (e.g. `test`), each evaluated after every `evaluation.every` epochs. */
-    eval: z.record(z.string(), splitConfigSchema).default({}),
   })
   .strict();
 
@@ -54,91 +30,119 @@ export const modelConfigSchema = z
   })
   .strict();
 
-/** How to obtain a teacher that has no weights file: train it first, cached by config hash. */
-export const teacherTrainingSchema = z
-  .object({
-    /** Teacher training data if different from `data.train` (e.g. more examples than the students get). */
-    train: splitConfigSchema.optional(),
-    /** Seed of the teacher's initialisation and training (default: the run's seed). Fix it to share one teacher across student seeds. */
-    seed: seedSchema.optional(),
-    epochs: z.number().int().positive(),
-    optimizer: optimizerConfigSchema,
-    schedule: scheduleConfigSchema,
-  })
-  .strict();
+/** Keys of `trainer` the engine owns; every other key belongs to the trainer type's own schema. */
+export const ENGINE_TRAINER_KEYS = ['type', 'epochs', 'losses', 'onPluginError'] as const;
 
-export const attackConfigSchema = z
-  .object({
-    norm: z.enum(['linf', 'l2']).default('linf'),
-    epsilon: z.number().min(0),
-    epsilonSchedule: z.enum(['constant', 'linear']).default('constant'),
-    budget: z.enum(['fixed', 'low', 'high-as-run', 'high-intended']).default('fixed'),
-    steps: z.number().int().positive().optional(),
-    stepSize: z.number().positive().optional(),
-    stepSizeRatio: z.number().positive().optional(),
-    randomStart: z.enum(['normal', 'uniform', 'none']).default('normal'),
-  })
-  .strict();
+export const engineTrainerShape = {
+  /** A registered trainer (`supervised`, `distillation`, `adversarial`, or a package's). */
+  type: z.string().min(1),
+  epochs: z.number().int().positive(),
+  /** Loss terms summed into the objective (for adversarial: the robust terms). */
+  losses: z.array(componentRefSchema).default([]),
+  onPluginError: z.enum(['fail', 'warn']).default('fail'),
+};
 
-export const trainerConfigSchema = z
-  .object({
-    type: z.enum(['supervised', 'distillation', 'adversarial']),
-    epochs: z.number().int().positive(),
-    /** Loss terms summed into the objective (for adversarial: the robust terms). */
-    losses: z.array(componentRefSchema).default([]),
-    labelSmoothing: z.number().min(0).lt(1).default(0),
-    attack: attackConfigSchema.optional(),
-    /**
-     * What PGD maximises, as a loss term on (natural = reference, adversarial = logits); default:
-     * the robust losses themselves. The IKL-AT scripts attack plain DKL (ALPHA = BETA = 1 on
-     * CIFAR-100, BETA = 0 on CIFAR-10).
-     */
-    attackLoss: componentRefSchema.optional(),
-    awp: z
-      .object({ gamma: z.number().positive().default(0.005), warmupEpochs: z.number().int().min(1).default(10), proxyLearningRate: z.number().positive().default(0.2) })
-      .strict()
-      .optional(),
-    onPluginError: z.enum(['fail', 'warn']).default('fail'),
-  })
-  .strict();
+/**
+ * `trainer`: the engine's keys, plus the keys of the trainer type (`labelSmoothing`, `attack`,
+ * `awp`...), which the trainer's registered schema validates when the run is checked.
+ */
+export const trainerConfigSchema = z.object(engineTrainerShape).catchall(z.unknown());
 
-export const runConfigSchema = z
-  .object({
-    /** Short run name; the run directory is `<runsDir>/<timestamp>-<name>`. */
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore'),
-    description: z.string().optional(),
-    seed: seedSchema.default(0),
-    backend: z.object({ prefer: z.array(backendNameSchema).min(1).optional() }).strict().default({}),
-    data: dataConfigSchema,
-    models: z
-      .object({ student: modelConfigSchema, teacher: modelConfigSchema.optional(), teacherTraining: teacherTrainingSchema.optional() })
-      .strict(),
-    trainer: trainerConfigSchema,
-    optimizer: optimizerConfigSchema,
-    schedule: scheduleConfigSchema,
-    evaluation: z.object({ every: z.number().int().positive().default(1) }).strict().default({ every: 1 }),
-    /** Plugins by registered name with options (`checkpoint`, `class-prior`, `metrics-log`...). */
-    plugins: z.array(componentRefSchema).default([]),
-    /** npm packages whose ContainerModule adds losses, plugins, models or datasets. */
-    packages: z.array(z.string().min(1)).default([]),
-  })
-  .strict()
-  .superRefine((config, ctx) => {
-    if (config.trainer.type === 'distillation' && !config.models.teacher) {
-      ctx.addIssue({ code: 'custom', path: ['models', 'teacher'], message: "is required when trainer.type is 'distillation'" });
-    }
-    if (config.trainer.type === 'adversarial' && !config.trainer.attack) {
-      ctx.addIssue({ code: 'custom', path: ['trainer', 'attack'], message: "is required when trainer.type is 'adversarial'" });
-    }
-    if (config.trainer.type !== 'supervised' && config.trainer.losses.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['trainer', 'losses'], message: `needs at least one loss term for a ${config.trainer.type} run` });
-    }
-  });
+/**
+ * The parts of a run config that registered contributions define. Commands parse with
+ * {@link looseParts} (names are strings, options are checked against the registries afterwards,
+ * see `validateAgainstRegistries`); `dkl schema` composes the registered schemas in (see
+ * composed-schema.ts), so editors complete every trainer, transform, loss and plugin.
+ */
+export interface ContributedSchemas {
+  readonly trainer: z.ZodType;
+  readonly transform: z.ZodType;
+  readonly dataset: z.ZodType;
+  readonly model: z.ZodType;
+  readonly loss: z.ZodType;
+  readonly plugin: z.ZodType;
+}
+
+/** The parts as commands parse them. */
+export const looseParts = {
+  trainer: trainerConfigSchema,
+  /** A transform step of @dkl/data's pipeline; its kind's registered schema validates it (see TransformRegistry). */
+  transform: z.object({ kind: z.string().min(1) }).catchall(z.unknown()),
+  dataset: componentRefSchema,
+  model: modelConfigSchema,
+  loss: componentRefSchema,
+  plugin: componentRefSchema,
+} as const satisfies ContributedSchemas;
+
+/**
+ * The run config's structure with the contributed parts plugged in. Its TypeScript type is the
+ * loose one's (composed parts narrow names and options but keep their shape).
+ */
+export function buildRunConfigSchema(composed: ContributedSchemas = looseParts) {
+  const parts = composed as typeof looseParts;
+  const split = z
+    .object({
+      split: z.string().min(1),
+      batchSize: z.number().int().positive(),
+      shuffle: z.boolean().optional(),
+      dropLast: z.boolean().default(false),
+      transforms: z.array(parts.transform).default([]),
+      /** Batch-level MixUp / CutMix with soft targets (training splits only). */
+      mix: mixSpecSchema.optional(),
+      subset: subsetSchema.optional(),
+      workers: z.union([z.literal('auto'), z.number().int().min(0)]).default(0),
+    })
+    .strict();
+  /** How to obtain a teacher that has no weights file: train it first, cached by config hash. */
+  const teacherTraining = z
+    .object({
+      /** Teacher training data if different from `data.train` (e.g. more examples than the students get). */
+      train: split.optional(),
+      /** Seed of the teacher's initialisation and training (default: the run's seed). Fix it to share one teacher across student seeds. */
+      seed: seedSchema.optional(),
+      epochs: z.number().int().positive(),
+      optimizer: optimizerConfigSchema,
+      schedule: scheduleConfigSchema,
+    })
+    .strict();
+  return z
+    .object({
+      /** Short run name; the run directory is `<runsDir>/<timestamp>-<name>`. */
+      name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore'),
+      description: z.string().optional(),
+      seed: seedSchema.default(0),
+      backend: z.object({ prefer: z.array(backendNameSchema).min(1).optional() }).strict().default({}),
+      data: z
+        .object({
+          dataset: parts.dataset,
+          train: split,
+          /** Evaluation splits by name (e.g. `test`), each evaluated after every `evaluation.every` epochs. */
+          eval: z.record(z.string(), split).default({}),
+        })
+        .strict(),
+      models: z.object({ student: parts.model, teacher: parts.model.optional(), teacherTraining: teacherTraining.optional() }).strict(),
+      trainer: parts.trainer,
+      optimizer: optimizerConfigSchema,
+      schedule: scheduleConfigSchema,
+      evaluation: z.object({ every: z.number().int().positive().default(1) }).strict().default({ every: 1 }),
+      /** Plugins by registered name with options (`checkpoint`, `class-prior`, `metrics-log`...). */
+      plugins: z.array(parts.plugin).default([]),
+      /** npm packages whose ContainerModule adds losses, plugins, models, datasets, trainers or transforms. */
+      packages: z.array(z.string().min(1)).default([]),
+    })
+    .strict();
+}
+
+/** The run config as every command parses it (see {@link looseParts}). */
+export const runConfigSchema = buildRunConfigSchema();
+
+/** One split of `data` (`data.train`, `data.eval.<name>`, `models.teacherTraining.train`). */
+export const splitConfigSchema = runConfigSchema.shape.data.shape.train;
 
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 
-/** JSON Schema of the run config, for editor completion (`dkl schema > dkl.schema.json`). */
-export function runConfigJsonSchema(): unknown {
-  return z.toJSONSchema(runConfigSchema, { io: 'input', unrepresentable: 'any' });
+/** Keys of `trainer` that belong to the trainer type (everything but the engine's). */
+export function trainerOwnOptions(trainer: RunConfig['trainer']): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(trainer).filter(([key]) => !(ENGINE_TRAINER_KEYS as readonly string[]).includes(key)));
 }

@@ -12,10 +12,10 @@ import {
   NamedRegistry,
   TrainingPluginDefinition,
 } from '@dkl/core';
-import { dataModule } from '@dkl/data';
+import { dataModule, ImageTransformDefinition, TransformRegistry } from '@dkl/data';
 import { lossesModule } from '@dkl/losses';
 import { modelsModule } from '@dkl/models';
-import { trainersModule } from '@dkl/trainers';
+import { TrainerDefinition, trainersModule } from '@dkl/trainers';
 import { ContainerModule, type Container } from 'inversify';
 
 /** The container of a run plus name lookups for every extension point. */
@@ -25,6 +25,8 @@ export interface Application {
   readonly datasets: NamedRegistry<DatasetDefinition>;
   readonly models: NamedRegistry<ModelDefinition>;
   readonly plugins: NamedRegistry<TrainingPluginDefinition>;
+  readonly trainers: NamedRegistry<TrainerDefinition>;
+  readonly transforms: TransformRegistry;
 }
 
 /** The framework's own modules, in load order. */
@@ -73,5 +75,7 @@ export async function createApplication(packages: readonly string[] = [], fromDi
     datasets: new NamedRegistry('dataset', all<DatasetDefinition>(DatasetDefinition)),
     models: new NamedRegistry('model', all<ModelDefinition>(ModelDefinition)),
     plugins: new NamedRegistry('plugin', all<TrainingPluginDefinition>(TrainingPluginDefinition)),
+    trainers: new NamedRegistry('trainer', all<TrainerDefinition>(TrainerDefinition)),
+    transforms: new TransformRegistry(all<ImageTransformDefinition<any>>(ImageTransformDefinition)),
   };
 }

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { ClassPriorStore, ConfigError, parseConfig, type BatchLoader, type ClassifierModel, type Dataset, type LossTerm, type PluginCreationContext, type TrainingPlugin } from '@dkl/core';
 import { classCounts, Loader } from '@dkl/data';
 import { DklModel, saveModel } from '@dkl/models';
-import { AdversarialTrainer, createOptimizer, createSchedule, DistillationTrainer, SupervisedTrainer, type AttackObjective, type TrainingEngine } from '@dkl/trainers';
-import type { RunConfig } from '../config/run-config.js';
+import { createOptimizer, createSchedule, SupervisedTrainer, TrainingEngine } from '@dkl/trainers';
+import { trainerOwnOptions, type RunConfig } from '../config/run-config.js';
 import type { Application } from './application.js';
 import { loadSplit, makeLoader } from './build-data.js';
 import { buildModel, loadModelWeights } from './build-models.js';
@@ -32,11 +32,6 @@ export interface AssembledRun {
   readonly classNames?: readonly string[];
   /** Frees models and loader workers. */
   dispose(): Promise<void>;
-}
-
-/** A loss term as PGD's objective: natural logits as the (constant) reference, at the step being trained. */
-function attackObjective(term: LossTerm): AttackObjective {
-  return (natural, adversarial, labels, { epoch, step }) => term.compute({ labels, logits: adversarial, reference: natural, epoch, step });
 }
 
 function hashOf(value: unknown): string {
@@ -70,7 +65,7 @@ async function obtainTeacher(
   options.log?.(`[dkl] training teacher ${teacherConfig.name} for ${training.epochs} epochs (cached afterwards in ${dir})`);
   const progress = options.progress === false ? [] : [app.plugins.get('progress').create(parseConfig(app.plugins.get('progress').schema, {}), { runDir: options.runDir, numClasses: shape.numClasses, resolve: (t) => app.container.get(t) })];
   const teacherTrain = training.train
-    ? makeLoader(await loadSplit(app, { ...config, seed }, training.train, 'models.teacherTraining.train'), { ...config, seed }, training.train, 'models.teacherTraining.train', true)
+    ? makeLoader(app, await loadSplit(app, { ...config, seed }, training.train, 'models.teacherTraining.train'), { ...config, seed }, training.train, 'models.teacherTraining.train', true)
     : train;
   const result = await new SupervisedTrainer({
     model: teacher,
@@ -96,12 +91,12 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
   validateAgainstRegistries(app, config); // before any data is read: a miswired run never starts
   const trainData = await loadSplit(app, config, config.data.train, 'data.train');
   if (config.data.train.subset) options.log?.(`[dkl] data.train: ${trainData.length} examples, per-class counts ${classCounts(trainData).join(' ')}`);
-  const train = makeLoader(trainData, config, config.data.train, 'data.train', true);
+  const train = makeLoader(app, trainData, config, config.data.train, 'data.train', true);
   const evalLoaders: Record<string, Loader> = {};
   const evalDatasets: Record<string, Dataset> = {};
   for (const [name, split] of Object.entries(config.data.eval)) {
     evalDatasets[name] = await loadSplit(app, config, split, `data.eval.${name}`);
-    evalLoaders[name] = makeLoader(evalDatasets[name], config, split, `data.eval.${name}`, false);
+    evalLoaders[name] = makeLoader(app, evalDatasets[name], config, split, `data.eval.${name}`, false);
   }
   const shape = { numClasses: trainData.numClasses, inputShape: train.outputShape };
   const student = await buildModel(app, config.models.student, { ...shape, seed: `${String(config.seed)}/student` }, 'models.student');
@@ -114,7 +109,7 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
     resolve: <T>(token: symbol) => app.container.get<T>(token),
     evalSplits: Object.keys(evalDatasets),
     // Plugins get loaders of their own: sharing the engine's would move its position.
-    openEvalLoader: (name) => makeLoader(evalDatasets[name]!, config, { ...config.data.eval[name]!, workers: 0 }, `data.eval.${name}`, false),
+    openEvalLoader: (name) => makeLoader(app, evalDatasets[name]!, config, { ...config.data.eval[name]!, workers: 0 }, `data.eval.${name}`, false),
   };
   const pluginRefs = [...config.plugins];
   const has = (name: string) => pluginRefs.some((p) => p.name === name);
@@ -139,25 +134,20 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
     config: JSON.parse(JSON.stringify(config)),
     backend: options.backend,
   };
-  let trainer: TrainingEngine;
-  switch (config.trainer.type) {
-    case 'supervised':
-      trainer = new SupervisedTrainer({ ...common, model: student, ...(losses.length ? { losses } : {}), labelSmoothing: config.trainer.labelSmoothing });
-      break;
-    case 'distillation':
-      trainer = new DistillationTrainer({ ...common, student, teacher: teacher!, losses });
-      break;
-    case 'adversarial':
-      trainer = new AdversarialTrainer({
-        ...common,
-        model: student,
-        robustLosses: losses,
-        attack: config.trainer.attack!,
-        ...(config.trainer.awp ? { awp: config.trainer.awp } : {}),
-        ...(config.trainer.attackLoss ? { attackObjective: attackObjective(app.losses.create(config.trainer.attackLoss.name, config.trainer.attackLoss.options, 'trainer.attackLoss')) } : {}),
-      });
-      break;
-  }
+  const definition = app.trainers.get(config.trainer.type, 'trainer.type');
+  const step = definition.createStep(parseConfig(definition.schema, trainerOwnOptions(config.trainer), 'trainer'), {
+    model: student,
+    ...(teacher ? { teacher } : {}),
+    losses,
+    createLoss: (ref, keyPath) => app.losses.create(ref.name, ref.options, keyPath),
+  });
+  const trainer = new TrainingEngine({
+    ...common,
+    model: student,
+    modelRole: definition.modelRole ?? 'model',
+    ...(teacher ? { frozenModels: { teacher } } : {}),
+    step,
+  });
   return {
     trainer,
     student,

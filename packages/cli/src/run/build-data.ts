@@ -25,13 +25,15 @@ export async function loadSplit(app: Application, config: RunConfig, split: Spli
 }
 
 /** A seeded loader for a split; training shuffles by default, evaluation does not. */
-export function makeLoader(dataset: Dataset, config: RunConfig, split: SplitConfig, keyPath: string, training: boolean): Loader {
+export function makeLoader(app: Application, dataset: Dataset, config: RunConfig, split: SplitConfig, keyPath: string, training: boolean): Loader {
   return new Loader(dataset, {
     batchSize: split.batchSize,
     seed: `${String(config.seed)}/${keyPath}`,
     shuffle: split.shuffle ?? training,
     dropLast: split.dropLast,
     transforms: split.transforms as unknown as TransformSpec[],
+    transformDefinitions: app.transforms.definitions(),
     workers: split.workers,
+    ...(split.mix ? { mix: split.mix } : {}),
   });
 }

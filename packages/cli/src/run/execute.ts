@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ClassPriorStore, describeBackend, initBackend, type BackendInfo } from '@dkl/core';
 import type { RunResult } from '@dkl/trainers';
 import type { RunConfig } from '../config/run-config.js';
+import { validateAgainstRegistries } from './validate.js';
 import { writeRunReport } from './write-report.js';
 import { createApplication } from './application.js';
 import { assembleRun } from './assemble.js';
@@ -29,11 +30,13 @@ export interface ExecutedRun {
 }
 
 /** Trains (or resumes) one configured run and writes its run directory. */
-export async function executeRun(config: RunConfig, options: ExecuteOptions): Promise<ExecutedRun> {
+export async function executeRun(written: RunConfig, options: ExecuteOptions): Promise<ExecutedRun> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const backendInfo: BackendInfo | undefined = options.initBackend === false ? undefined : await initBackend({ ...(config.backend.prefer ? { prefer: config.backend.prefer } : {}), log });
+  const backendInfo: BackendInfo | undefined = options.initBackend === false ? undefined : await initBackend({ ...(written.backend.prefer ? { prefer: written.backend.prefer } : {}), log });
   const backend = backendInfo ? describeBackend(backendInfo) : `[dkl] backend ${tf.getBackend()}`;
-  const app = await createApplication(config.packages);
+  const app = await createApplication(written.packages);
+  // Refused before a run directory exists; kept with every default filled in.
+  const config = validateAgainstRegistries(app, written);
   const runDir = options.resumeDir ?? createRunDirectory(options.runsDir, config.name);
   const files = runFiles(runDir);
   // One process per run directory: a second `dkl resume` of a running run refuses here.

@@ -5,26 +5,32 @@
  * the fix, instead of silently training a different objective.
  */
 import { ConfigError, lossRequirements, parseConfig, type BatchOutputKey } from '@dkl/core';
-import { TRAINER_HAS_REFERENCE, TRAINER_OUTPUTS } from '@dkl/trainers';
+import type { TrainerDefinition } from '@dkl/trainers';
 import type { RunConfig } from '../config/run-config.js';
 import type { Application } from './application.js';
 
-export function checkRunRequirements(app: Application, config: RunConfig): void {
-  const type = config.trainer.type;
-  const produced: readonly BatchOutputKey[] = TRAINER_OUTPUTS[type];
+export function checkRunRequirements(app: Application, config: RunConfig, trainer: TrainerDefinition, trainerOptions: unknown): void {
+  const type = trainer.name;
+  const produced: readonly BatchOutputKey[] = trainer.outputs;
   const plugins = config.plugins.map((ref, i) => ({ ref, key: `plugins[${i}]`, definition: app.plugins.get(ref.name, `plugins[${i}].name`) }));
   const priorWriters = plugins.filter((p) => p.definition.writesClassPrior);
   const losses = [
     ...config.trainer.losses.map((ref, i) => ({ ref, key: `trainer.losses[${i}]` })),
-    ...(config.trainer.attackLoss ? [{ ref: config.trainer.attackLoss, key: 'trainer.attackLoss' }] : []),
+    ...(trainer.lossRefs?.(trainerOptions) ?? []).map(({ ref, keyPath }) => ({ ref, key: keyPath })),
   ];
   for (const { ref, key } of losses) {
     const definition = app.losses.definition(ref.name, `${key}.name`);
     const needs = lossRequirements(definition, parseConfig(definition.schema, ref.options, `${key}.options`));
-    if (needs.reference && !TRAINER_HAS_REFERENCE[type]) {
+    if (needs.reference && !trainer.providesReference) {
       throw new ConfigError(
         key,
         `loss '${ref.name}' needs reference logits (a teacher's, or the natural logits of adversarial training), which trainer.type '${type}' does not produce: use trainer.type 'distillation' with models.teacher, or 'adversarial', or a loss without a reference such as 'ce'`,
+      );
+    }
+    if (needs.hardLabels && config.data.train.mix) {
+      throw new ConfigError(
+        key,
+        `loss '${ref.name}' needs one true class per example${needs.classPrior ? ' (its class-prior weights)' : ''}, but data.train.mix mixes examples into soft targets: remove data.train.mix, or use a loss whose hard-label part takes soft targets (ce, kd, or ${ref.name === 'ikl' || ref.name === 'gkl' ? `${ref.name} with classPrior: false` : 'dkl'})`,
       );
     }
     if (needs.classPrior && priorWriters.length === 0) {

@@ -19,7 +19,10 @@ const BIN = resolve(__dirname, '../../dist/bin.js');
 export type TrainerKind = 'supervised' | 'distillation' | 'adversarial';
 export type Backend = 'dkl-native' | 'cpu';
 
-/** 2 epochs of 4 steps on 4x4 synthetic images, 2 evaluation batches, a snapshot every `steps` steps (keep 2). */
+/**
+ * 2 epochs of 4 steps on 4x4 synthetic images, 2 evaluation batches, a snapshot every `steps` steps
+ * (keep 2). The adversarial run uses PGD random starts, AWP and AdamW.
+ */
 export function crashConfig(trainer: TrainerKind, backend: Backend, snapshotSteps = 3, trainSize = 32): RunConfigInput {
   const schedule = { name: 'multistep' as const, lr: 0.05, milestones: [2] };
   const optimizer = { name: 'sgd' as const, momentum: 0.9, weightDecay: 5e-4 };
@@ -47,7 +50,20 @@ export function crashConfig(trainer: TrainerKind, backend: Backend, snapshotStep
     };
   }
   if (trainer === 'adversarial') {
-    return { ...base, trainer: { type: 'adversarial', epochs: 2, losses: [{ name: 'ce', options: {} }], attack: { epsilon: 0.03, steps: 2, stepSize: 0.015 } } };
+    // PGD with random starts, AWP from epoch 1 (its perturbation is in the weights across the
+    // update that a crash may interrupt) and AdamW (its moments and step count must resume).
+    return {
+      ...base,
+      optimizer: { name: 'adamw', weightDecay: 5e-4 },
+      schedule: { ...schedule, lr: 0.01 },
+      trainer: {
+        type: 'adversarial',
+        epochs: 2,
+        losses: [{ name: 'ce', options: {} }],
+        attack: { epsilon: 0.03, steps: 2, stepSize: 0.015, randomStart: 'normal' },
+        awp: { gamma: 0.005, warmupEpochs: 1, proxyLearningRate: 0.01 },
+      },
+    };
   }
   return base;
 }

@@ -4,6 +4,11 @@ import type { Tensor } from '@tensorflow/tfjs';
 export interface Batch {
   readonly x: Tensor;
   readonly y: Tensor;
+  /**
+   * float32 [B, C] soft targets (rows sum to 1) when the loader mixes examples (mixup / CutMix);
+   * `y` then holds each row's dominant class. Absent for unmixed batches.
+   */
+  readonly targets?: Tensor;
 }
 
 /**

@@ -3,8 +3,14 @@ import type { z } from 'zod';
 
 /** Everything a loss term may read for one batch. */
 export interface LossContext {
-  /** int32 [B] hard labels. */
+  /** int32 [B] hard labels (with mixed batches: each row's dominant class). */
   readonly labels: Tensor;
+  /**
+   * float32 [B, C] soft targets of a mixed batch (mixup / CutMix), absent otherwise. A hard-label
+   * cross-entropy uses them in place of `labels`; a loss that needs true hard labels declares
+   * `hardLabels` in its requirements and is refused for runs that mix.
+   */
+  readonly targets?: Tensor;
   /** [B, C] logits being trained (student, or adversarial-image logits in AT). */
   readonly logits: Tensor;
   /**
@@ -68,6 +74,8 @@ export interface LossRequirements {
   readonly reference: boolean;
   /** A class prior in the ClassPriorStore: a `class-prior` plugin must write it. */
   readonly classPrior: boolean;
+  /** One true class per example (a ground-truth mask or per-class weights): refused when the training split mixes examples. */
+  readonly hardLabels?: boolean;
 }
 
 /** The requirements of `definition` configured with `options` (parsed by its schema). */

@@ -18,6 +18,9 @@ import { loadAndAugment, type LoadedBatch } from '../streaming/load-batch.js';
 import { streamingSource, type StreamingImageDataset } from '../streaming/streaming-dataset.js';
 import { createScratch, runPipeline, type KernelScratch } from '../transforms/kernels.js';
 import { planParams } from '../transforms/plan.js';
+import type { ImageTransformDefinition } from '../transforms/definition.js';
+import { mixBatch } from '../mixing/mix-batch.js';
+import { mixSpecSchema, type MixSpec } from '../mixing/mix-spec.js';
 import { compilePipeline, type CompiledPipeline, type ImageShape, type TransformSpec } from '../transforms/spec.js';
 import { resolveWorkers, WorkerPool } from '../worker/pool.js';
 
@@ -32,6 +35,10 @@ export interface LoaderOptions {
   readonly dropLast?: boolean;
   /** Augmentation pipeline (default none). Without `normalize`/`to-float`, x is scaled to 0-1. */
   readonly transforms?: readonly TransformSpec[];
+  /** Batch-level MixUp / CutMix (training splits): batches then carry soft `targets` and `y` holds each row's dominant class. */
+  readonly mix?: MixSpec;
+  /** Transform kinds packages contribute (ContainerModule bindings of ImageTransformDefinition) that `transforms` may use. */
+  readonly transformDefinitions?: readonly ImageTransformDefinition<any>[];
   /** Background threads for augmentation: `auto` (default: cores - 1, at most 4), 0 = in-thread, or a count. */
   readonly workers?: number | 'auto';
   /** Worker entry override (tests, bundlers); default: the built dist/worker/data-worker.js. */
@@ -61,14 +68,18 @@ export interface BatchArrays {
   readonly index: number;
   /** Dataset indices of the rows. */
   readonly indices: Int32Array;
+  /** float32 [B * C] soft targets when the loader mixes (`mix`). */
+  readonly targets?: Float32Array;
 }
 
 /** A batch of tensors; owned by the loader (see the module docs). */
 export interface Batch {
   /** `[B, H, W, C]` float32. */
   readonly x: tf.Tensor4D;
-  /** `[B]` int32 class indices. */
+  /** `[B]` int32 class indices (mixed batches: each row's dominant class). */
   readonly y: tf.Tensor1D;
+  /** `[B, C]` float32 soft targets when the loader mixes (`mix`); absent otherwise. */
+  readonly targets?: tf.Tensor2D;
   readonly epoch: number;
   /** Batch index within the epoch. */
   readonly index: number;
@@ -88,6 +99,7 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
   readonly workerCount: number;
   private readonly prefetch: number;
   private readonly pool?: WorkerPool;
+  private readonly mix?: MixSpec;
   private readonly scratch: KernelScratch;
   private readonly streaming?: { base: StreamingImageDataset; baseIndex: (i: number) => number };
   private readonly fileScratch: KernelScratch[] = [];
@@ -109,7 +121,12 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
     this.seed = options.seed;
     this.shuffle = options.shuffle ?? true;
     this.dropLast = options.dropLast ?? false;
-    this.pipeline = compilePipeline(dataset.shape, options.transforms ?? []);
+    if (options.mix !== undefined) {
+      const parsed = mixSpecSchema.safeParse(options.mix);
+      if (!parsed.success) throw new ArgumentError(['options.mix', ...parsed.error.issues[0]!.path.map(String)].join('.'), parsed.error.issues[0]!.message);
+      this.mix = parsed.data;
+    }
+    this.pipeline = compilePipeline(dataset.shape, options.transforms ?? [], options.transformDefinitions);
     if (this.pipeline.outShape[0] === 0) {
       throw new ArgumentError('transforms', `'${dataset.name}' has images of varying size; the pipeline must bring them to one size (random-resized-crop, center-crop, resize with [h, w] or pad-resize)`);
     }
@@ -120,6 +137,10 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
       throw new ArgumentError('dataset', `'${dataset.name}' has ${dataset.length} examples, fewer than one batch of ${batchSize}${this.dropLast ? ' with dropLast' : ''}`);
     }
     const { count, script } = resolveWorkers(options.workers, options.workerScript);
+    const threadBound = this.pipeline.imports.find((i) => i.url === undefined);
+    if (count > 0 && threadBound) {
+      throw new ArgumentError('options.workers', `transform '${threadBound.kind}' has no module for worker threads (ImageTransformDefinition.module): use workers: 0, or give the definition a module`);
+    }
     this.workerCount = count;
     if (count > 0) this.pool = new WorkerPool(count, script!);
     const prefetch = options.prefetch ?? Math.max(2, 2 * count);
@@ -203,6 +224,14 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
 
   /** Batch `index` of epoch `epoch` as typed arrays (random access; does not move the position). */
   async batchArrays(epoch: number, index: number): Promise<BatchArrays> {
+    const arrays = await this.augmentedBatch(epoch, index);
+    if (!this.mix) return arrays;
+    const rng = new SeededRng(`${String(this.seed)}/mix/${epoch}/${index}`);
+    const mixed = mixBatch(arrays.x, arrays.y, arrays.shape, this.dataset.numClasses, this.mix, rng);
+    return { ...arrays, x: mixed.x, y: mixed.y, targets: mixed.targets };
+  }
+
+  private async augmentedBatch(epoch: number, index: number): Promise<BatchArrays> {
     if (!Number.isInteger(epoch) || epoch < 0) throw new ArgumentError('epoch', `must be a non-negative integer, got ${epoch}`);
     if (!Number.isInteger(index) || index < 0 || index >= this.batchesPerEpoch) throw new ArgumentError('index', `must be an integer in [0, ${this.batchesPerEpoch}), got ${index}`);
     const order = this.epochOrder(epoch);
@@ -285,13 +314,11 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
       while (inflight.length > 0) {
         const arrays = await inflight.shift()!;
         fill();
-        if (current) {
-          current.x.dispose();
-          current.y.dispose();
-        }
+        if (current) tf.dispose([current.x, current.y, ...(current.targets ? [current.targets] : [])]);
         current = {
           x: tf.tensor4d(arrays.x, arrays.shape as [number, number, number, number], 'float32'),
           y: tf.tensor1d(arrays.y, 'int32'),
+          ...(arrays.targets ? { targets: tf.tensor2d(arrays.targets, [arrays.shape[0], this.dataset.numClasses], 'float32') } : {}),
           epoch,
           index: arrays.index,
           size: arrays.shape[0],
@@ -305,10 +332,7 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
         yield current;
       }
     } finally {
-      if (current) {
-        current.x.dispose();
-        current.y.dispose();
-      }
+      if (current) tf.dispose([current.x, current.y, ...(current.targets ? [current.targets] : [])]);
       this.iterating = false;
     }
   }

@@ -32,7 +32,20 @@ export interface ImageTransformDefinition<S extends { readonly kind: string } = 
   plan(spec: S, rng: ParamRng, params: Int32Array, offset: number): void;
   /** The pixels: may modify `image.data` in place or return a new image. */
   apply(spec: S, image: ImageBuffer, params: Int32Array, offset: number): ImageBuffer;
+  /**
+   * Where loader worker threads find a contributed kind: an ES module URL (`import.meta.url` of
+   * the defining module) and the name it exports this definition under. Built-in kinds need none.
+   * Without it a contributed kind runs only on the loader's own thread (`workers: 0`).
+   */
+  readonly module?: { readonly url: string; readonly exportName: string };
 }
+
+/**
+ * Multi-binding token: a per-image transform kind contributed through a ContainerModule
+ * (`bind(ImageTransformDefinition).toConstantValue(defineImageTransform({...}))`), usable in any
+ * pipeline's `transforms` by its `kind`.
+ */
+export const ImageTransformDefinition = Symbol.for('@dkl/data/ImageTransformDefinition');
 
 /** Helper keeping the spec type of a definition literal. */
 export function defineImageTransform<S extends { readonly kind: string }>(definition: ImageTransformDefinition<S>): ImageTransformDefinition<S> {

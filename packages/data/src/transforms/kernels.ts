@@ -5,7 +5,7 @@
  * it without them); the per-image transform kinds come from registry.ts.
  */
 import type { CompiledPipeline, CompiledStep, ImageShape } from './spec.js';
-import { imageTransformDefinition } from './registry.js';
+import { transformDefinitionFor } from './registry.js';
 
 /** Luma weights (ITU-R BT.601) for 3 -> 1 channel conversion. */
 const LUMA = [0.299, 0.587, 0.114] as const;
@@ -194,7 +194,8 @@ export function runImage(pipeline: CompiledPipeline, src: Uint8Array, shape: Ima
         scaleKernel(a, volume(cur), 1 / 255);
         break;
       default: {
-        const definition = imageTransformDefinition(spec.kind)!;
+        const definition = transformDefinitionFor(pipeline, spec.kind);
+        if (!definition) throw new Error(`transform '${spec.kind}' is not known on this thread`);
         const len = volume(cur);
         const view = { data: a.length === len ? a : a.subarray(0, len), height: cur[0], width: cur[1], channels: cur[2] };
         const result = definition.apply(spec, view, params, o);
@@ -207,7 +208,7 @@ export function runImage(pipeline: CompiledPipeline, src: Uint8Array, shape: Ima
         break;
       }
     }
-    if (!stepInPlace(step) && imageTransformDefinition(spec.kind) === undefined) {
+    if (!stepInPlace(step) && transformDefinitionFor(pipeline, spec.kind) === undefined) {
       const t = a;
       a = b;
       b = t;

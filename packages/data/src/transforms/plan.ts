@@ -4,7 +4,7 @@
  */
 import type { SeededRng } from '@dkl/core';
 import type { CompiledPipeline } from './spec.js';
-import { imageTransformDefinition } from './registry.js';
+import { transformDefinitionFor } from './registry.js';
 
 /** Draws `count` samples' parameters (`pipeline.paramsPerSample` int32 each) from `rng`. */
 export function planParams(pipeline: CompiledPipeline, count: number, rng: SeededRng): Int32Array {
@@ -39,7 +39,7 @@ export function planParams(pipeline: CompiledPipeline, count: number, rng: Seede
         case 'to-float':
           break;
         default:
-          imageTransformDefinition(spec.kind)?.plan(spec, rng, params, o);
+          transformDefinitionFor(pipeline, spec.kind)!.plan(spec, rng, params, o);
           break;
       }
     }

@@ -1,8 +1,11 @@
 /**
- * The per-image transform kinds this package ships, by kind. The pipeline compiler, the planner
- * and the pixel runner (also in worker threads) look kinds up here.
+ * Where the planner and the pixel runner find a step's definition: the kinds this package ships,
+ * and the contributed kinds (ContainerModule bindings of ImageTransformDefinition) a pipeline was
+ * compiled with, kept beside that pipeline on the compiling thread and imported from their
+ * `module` in worker threads. Nothing here registers a kind: the container does.
  */
 import type { ImageTransformDefinition } from './definition.js';
+import type { CompiledPipeline } from './spec.js';
 import { centerCrop } from './ops/center-crop.js';
 import { colorJitter } from './ops/color-jitter.js';
 import { randAugment } from './ops/rand-augment.js';
@@ -14,9 +17,46 @@ import { trivialAugment } from './ops/trivial-augment.js';
 /** Every built-in per-image transform definition. */
 export const imageTransformDefinitions: readonly ImageTransformDefinition<any>[] = [randomResizedCrop, resize, centerCrop, colorJitter, randomGrayscale, randAugment, trivialAugment];
 
-const byKind = new Map(imageTransformDefinitions.map((d) => [d.kind, d]));
+const builtin = new Map(imageTransformDefinitions.map((d) => [d.kind, d]));
 
-/** The definition of `kind`, if it is a per-image transform kind. */
+/** The definition of `kind`, if it is a built-in per-image transform kind. */
 export function imageTransformDefinition(kind: string): ImageTransformDefinition<any> | undefined {
-  return byKind.get(kind);
+  return builtin.get(kind);
+}
+
+/** True for the kinds this package ships (workers know them without importing anything). */
+export function isBuiltinImageTransform(kind: string): boolean {
+  return builtin.has(kind);
+}
+
+/** Contributed kinds a pipeline was compiled with, on the thread that compiled it. */
+const attached = new WeakMap<CompiledPipeline, ReadonlyMap<string, ImageTransformDefinition<any>>>();
+/** Contributed kinds a worker imported, by `url#exportName`. */
+const imported = new Map<string, ImageTransformDefinition<any>>();
+const sourceKey = (source: { readonly url?: string; readonly exportName?: string }) => `${source.url}#${source.exportName}`;
+
+/** Records the contributed definitions `pipeline` was compiled with (see compilePipeline). */
+export function attachImageTransforms(pipeline: CompiledPipeline, definitions: ReadonlyMap<string, ImageTransformDefinition<any>>): void {
+  if (definitions.size > 0) attached.set(pipeline, definitions);
+}
+
+/** The definition a step of `pipeline` runs: built-in, attached when compiled here, or imported by a worker. */
+export function transformDefinitionFor(pipeline: CompiledPipeline, kind: string): ImageTransformDefinition<any> | undefined {
+  const known = builtin.get(kind) ?? attached.get(pipeline)?.get(kind);
+  if (known) return known;
+  const source = pipeline.imports.find((i) => i.kind === kind);
+  return source ? imported.get(sourceKey(source)) : undefined;
+}
+
+/** Imports, in a worker thread, the contributed kinds a pipeline uses (see ImageTransformDefinition.module). */
+export async function importImageTransforms(pipeline: CompiledPipeline): Promise<void> {
+  for (const source of pipeline.imports) {
+    const key = sourceKey(source);
+    if (imported.has(key)) continue;
+    if (source.url === undefined || source.exportName === undefined) throw new Error(`transform '${source.kind}' has no module for worker threads`);
+    const mod = (await import(source.url)) as Record<string, ImageTransformDefinition<any> | undefined>;
+    const definition = mod[source.exportName];
+    if (!definition || typeof definition.apply !== 'function') throw new Error(`${source.url} does not export a transform definition '${source.exportName}'`);
+    imported.set(key, definition);
+  }
 }

@@ -10,7 +10,8 @@ import type { RandomGrayscaleSpec } from './ops/random-grayscale.js';
 import type { RandomResizedCropSpec } from './ops/random-resized-crop.js';
 import type { ResizeSpec } from './ops/resize.js';
 import type { TrivialAugmentSpec } from './ops/trivial-augment.js';
-import { imageTransformDefinition, imageTransformDefinitions } from './registry.js';
+import type { ImageTransformDefinition } from './definition.js';
+import { attachImageTransforms, imageTransformDefinition, imageTransformDefinitions, isBuiltinImageTransform } from './registry.js';
 
 /** `[H, W, C]` of one image; H = W = 0 when images vary in size (streaming image folders). */
 export type ImageShape = readonly [number, number, number];
@@ -82,6 +83,8 @@ export interface CompiledPipeline {
   readonly paramsPerSample: number;
   /** True when a `normalize` / `to-float` step already scales to 0-1; otherwise the output is scaled by 1/255 at the end. */
   readonly scaled: boolean;
+  /** Modules of the contributed kinds the steps use, for worker threads to import (`undefined` url: main thread only). */
+  readonly imports: ReadonlyArray<{ readonly kind: string; readonly url?: string; readonly exportName?: string }>;
 }
 
 const size = (s: ImageShape): number => s[0] * s[1] * s[2];
@@ -106,9 +109,13 @@ function checkProbability(argument: string, p: number | undefined): void {
 
 /**
  * Validates `specs` for images of `inShape` and computes every step's shapes and parameter slots.
+ * `contributed`: transform kinds packages add (ContainerModule bindings of ImageTransformDefinition).
  * Errors name the step (`transforms[2].padding`) and what was allowed.
  */
-export function compilePipeline(inShape: readonly number[], specs: readonly TransformSpec[]): CompiledPipeline {
+export function compilePipeline(inShape: readonly number[], specs: readonly TransformSpec[], contributed: readonly ImageTransformDefinition<any>[] = []): CompiledPipeline {
+  const contributions = new Map(contributed.filter((d) => !isBuiltinImageTransform(d.kind)).map((d) => [d.kind, d]));
+  const used = new Map<string, ImageTransformDefinition<any>>();
+  const imports = new Map<string, { kind: string; url?: string; exportName?: string }>();
   let shape = checkShape('inShape', inShape, true);
   let offset = 0;
   let scaled = false;
@@ -167,9 +174,10 @@ export function compilePipeline(inShape: readonly number[], specs: readonly Tran
         scaled = true;
         break;
       default: {
-        const definition = imageTransformDefinition(String((spec as { kind?: unknown })?.kind));
+        const kind = String((spec as { kind?: unknown })?.kind);
+        const definition = imageTransformDefinition(kind) ?? contributions.get(kind);
         if (!definition) {
-          const known = ['pad-resize', 'random-crop', 'random-flip', 'cutout', 'normalize', 'to-float', ...imageTransformDefinitions.map((d) => d.kind)];
+          const known = ['pad-resize', 'random-crop', 'random-flip', 'cutout', 'normalize', 'to-float', ...imageTransformDefinitions.map((d) => d.kind), ...contributed.map((d) => d.kind)];
           throw new ArgumentError(`${at}.kind`, `unknown transform '${String((spec as { kind?: unknown })?.kind)}' (known: ${known.join(', ')})`);
         }
         const parsed = definition.schema.safeParse(spec);
@@ -178,6 +186,10 @@ export function compilePipeline(inShape: readonly number[], specs: readonly Tran
           throw new ArgumentError([at, ...issue.path.map(String)].join('.'), issue.message);
         }
         spec = parsed.data as TransformSpec;
+        if (contributions.has(kind)) {
+          used.set(kind, definition);
+          imports.set(kind, { kind, ...definition.module });
+        }
         out = definition.outShape(parsed.data, shape);
         paramCount = definition.paramCount(parsed.data);
       }
@@ -186,5 +198,7 @@ export function compilePipeline(inShape: readonly number[], specs: readonly Tran
     offset += paramCount;
     shape = out;
   });
-  return { inShape: checkShape('inShape', inShape, true), outShape: shape, steps, paramsPerSample: offset, scaled };
+  const pipeline: CompiledPipeline = { inShape: checkShape('inShape', inShape, true), outShape: shape, steps, paramsPerSample: offset, scaled, imports: [...imports.values()] };
+  attachImageTransforms(pipeline, used);
+  return pipeline;
 }

@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { decodeImageBytes } from '../datasets/decode-image.js';
 import { createScratch, runPipeline, type KernelScratch } from '../transforms/kernels.js';
+import { importImageTransforms } from '../transforms/registry.js';
 import type { CompiledPipeline } from '../transforms/spec.js';
 import { setDecoderThreads } from '../streaming/decode-file.js';
 import { loadAndAugment } from '../streaming/load-batch.js';
@@ -22,7 +23,16 @@ function scratchFor(pipeline: CompiledPipeline): KernelScratch {
 const fileScratch: KernelScratch[] = [];
 let decoderThreadsSet = false;
 
+async function augment(job: Extract<WorkerJob, { type: 'augment' }>): Promise<void> {
+  await importImageTransforms(job.pipeline);
+  const [h, w, c] = job.pipeline.outShape;
+  const x = new Float32Array(job.count * h * w * c);
+  runPipeline(job.pipeline, job.images, job.count, job.params, x, scratchFor(job.pipeline));
+  parentPort!.postMessage({ id: job.id, ok: true, x } satisfies WorkerReply, [x.buffer]);
+}
+
 async function loadAugment(job: LoadAugmentJob): Promise<void> {
+  await importImageTransforms(job.pipeline);
   if (!decoderThreadsSet) {
     // Parallelism comes from the worker count; one libvips thread per worker avoids oversubscription.
     await setDecoderThreads(1);
@@ -34,13 +44,11 @@ async function loadAugment(job: LoadAugmentJob): Promise<void> {
 
 parentPort?.on('message', (job: WorkerJob) => {
   try {
+    const fail = (error: unknown) => parentPort!.postMessage({ id: job.id, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies WorkerReply);
     if (job.type === 'load-augment') {
-      loadAugment(job).catch((error: unknown) => parentPort!.postMessage({ id: job.id, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies WorkerReply));
+      loadAugment(job).catch(fail);
     } else if (job.type === 'augment') {
-      const [h, w, c] = job.pipeline.outShape;
-      const x = new Float32Array(job.count * h * w * c);
-      runPipeline(job.pipeline, job.images, job.count, job.params, x, scratchFor(job.pipeline));
-      parentPort!.postMessage({ id: job.id, ok: true, x } satisfies WorkerReply, [x.buffer]);
+      augment(job).catch(fail);
     } else {
       const img = decodeImageBytes(job.bytes, job.kind, job.channels);
       const data = img.data;

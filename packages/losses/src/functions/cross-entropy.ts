@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ArgumentError } from '@dkl/core/errors';
 import { softmaxParts } from '../math/softmax-parts.js';
 import { scalarCustomGrad } from '../math/custom-grad.js';
-import { assertLabels, assertLogits, checkValues } from '../validation/check-inputs.js';
+import { assertLabels, assertLogits, assertSoftTargets, checkValues } from '../validation/check-inputs.js';
 
 /** Options of {@link crossEntropy}. */
 export interface CrossEntropyOptions {
@@ -19,28 +19,33 @@ export interface CrossEntropyOptions {
 }
 
 /**
- * Hard-label cross-entropy `-mean_b sum_j y_bj log_softmax(logits_b)_j`, with optional label
- * smoothing. Gradient `(softmax(logits) - y) / B` via a custom gradient.
+ * Cross-entropy `-mean_b sum_j y_bj log_softmax(logits_b)_j` against hard labels or soft targets
+ * (mixup / CutMix), with optional label smoothing (applied to soft targets as to one-hot rows:
+ * `(1 - s) y + s (1 - y) / (C - 1)`). Gradient `(softmax(logits) - y) / B` via a custom gradient.
  *
  * @param logits - float32 `[B, C]`.
- * @param labels - int32 `[B]` with values in `[0, C)`.
+ * @param labels - int32 `[B]` with values in `[0, C)`, or float32 `[B, C]` soft targets whose rows sum to 1.
  * @returns a scalar.
  */
 export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, options: CrossEntropyOptions = {}): tf.Scalar {
   assertLogits('logits', logits);
   const [batch, numClasses] = logits.shape as [number, number];
-  assertLabels('labels', labels, batch, 'logits');
+  const soft = labels instanceof tf.Tensor && labels.rank === 2;
+  if (soft) assertSoftTargets('labels', labels, batch, numClasses);
+  else assertLabels('labels', labels, batch, 'logits');
   const smoothing = options.labelSmoothing ?? 0;
   if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing < 1)) {
     throw new ArgumentError('options.labelSmoothing', `must be a number in [0, 1), got ${String(smoothing)}`);
   }
-  if (options.validate !== false) checkValues({ finite: [['logits', logits]], labels: { name: 'labels', tensor: labels, numClasses } });
+  if (options.validate !== false) {
+    checkValues(soft ? { finite: [['logits', logits]], nonNegative: [['labels', labels]] } : { finite: [['logits', logits]], labels: { name: 'labels', tensor: labels, numClasses } });
+  }
 
   const onHot = 1 - smoothing;
   const offHot = smoothing / (numClasses - 1);
   const loss = scalarCustomGrad(([x], save) => {
     const { probs, logProbs } = softmaxParts(x as tf.Tensor2D);
-    const target = tf.oneHot(labels as tf.Tensor1D, numClasses, onHot, offHot, 'float32');
+    const target = soft ? tf.add(tf.mul(labels, onHot - offHot), offHot) : tf.oneHot(labels as tf.Tensor1D, numClasses, onHot, offHot, 'float32');
     save([probs, target]);
     const value = tf.mul(tf.sum(tf.mul(target, logProbs)), -1 / batch) as tf.Scalar;
     return {

@@ -19,7 +19,7 @@ export const crossEntropyLossDefinition: LossDefinition<typeof schema> = {
   needsReference: false,
   create(options): DecomposableLossTerm {
     const computeParts = (context: Parameters<DecomposableLossTerm['compute']>[0]) => {
-      const hardCe = tf.mul(crossEntropy(context.logits, context.labels, options), options.weight) as tf.Scalar;
+      const hardCe = tf.mul(crossEntropy(context.logits, context.targets ?? context.labels, options), options.weight) as tf.Scalar;
       return { total: hardCe, hardCe, warmup: 1 };
     };
     return { name: 'ce', computeParts, compute: (context) => tf.tidy(() => computeParts(context).total) };

@@ -80,7 +80,11 @@ export function decoupledKLLossDefinition(name: 'dkl' | 'ikl' | 'gkl', store: Cl
     description: DESCRIPTIONS[name],
     schema,
     needsReference: true,
-    requirements: (parsed) => ({ reference: true, classPrior: parsed.classPrior ?? FAMILY[name][parsed.preset].wiring.classPrior }),
+    requirements: (parsed) => {
+      const classPrior = parsed.classPrior ?? FAMILY[name][parsed.preset].wiring.classPrior;
+      // The class-wise weights are looked up by each example's one true class.
+      return { reference: true, classPrior, hardLabels: classPrior };
+    },
     create(parsed): DecomposableLossTerm {
       const { preset, classPrior, ceWeight, ceTarget, warmup, ...overrides } = parsed;
       const chosen = FAMILY[name][preset];

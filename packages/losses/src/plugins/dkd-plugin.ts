@@ -19,6 +19,8 @@ export const dkdLossDefinition: LossDefinition<typeof schema> = {
   description: 'decoupled knowledge distillation alpha*TCKD + beta*NCKD (Zhao et al. 2022) plus hard-label CE',
   schema,
   needsReference: true,
+  // DKD splits every distribution at the ground-truth class (its target / non-target mask).
+  requirements: () => ({ reference: true, classPrior: false, hardLabels: true }),
   create(options) {
     return distillationTerm({
       name: 'dkd',

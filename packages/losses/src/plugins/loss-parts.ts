@@ -64,7 +64,7 @@ export function distillationTerm(spec: DistillationTermSpec): DecomposableLossTe
     let hardCe: tf.Scalar | undefined;
     if (spec.ceWeight > 0) {
       const target = spec.ceTarget === 'reference' ? requireReference(context, spec.name) : context.logits;
-      hardCe = tf.mul(crossEntropy(target, context.labels, { validate: spec.validate }), spec.ceWeight) as tf.Scalar;
+      hardCe = tf.mul(crossEntropy(target, context.targets ?? context.labels, { validate: spec.validate }), spec.ceWeight) as tf.Scalar;
     }
     const distillation = tf.mul(spec.distill(context), factor) as tf.Scalar;
     const total = hardCe ? (tf.add(hardCe, distillation) as tf.Scalar) : distillation;

@@ -30,6 +30,13 @@ export function assertLabels(name: string, labels: unknown, batch: number, logit
   }
 }
 
+/** Requires float32 soft targets `[batch, numClasses]` (one distribution per row of the logits). */
+export function assertSoftTargets(name: string, targets: tf.Tensor, batch: number, numClasses: number): void {
+  if (targets.dtype !== 'float32' || targets.shape[0] !== batch || targets.shape[1] !== numClasses) {
+    throw new ShapeError(name, `int32 labels [${batch}] or float32 soft targets [${batch}, ${numClasses}]`, describe(targets));
+  }
+}
+
 /** Requires a finite number > 0 (temperatures). */
 export function assertPositive(name: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {

@@ -43,21 +43,26 @@ const zerosLike = (x: Matrix): Matrix => x.map((r) => r.map(() => 0));
  */
 const pScale = (logP: number): number => Math.exp(logP) * (1 + Math.abs(logP));
 
-export function crossEntropyRef(logits: Matrix, labels: number[], smoothing = 0): RefResult {
+/** Cross-entropy against hard labels or soft target rows; smoothing as `(1 - s) t + s (1 - t) / (C - 1)`. */
+export function crossEntropyRef(logits: Matrix, labels: number[] | Matrix, smoothing = 0): RefResult {
   const B = logits.length;
   const C = logits[0]!.length;
+  const target = (b: number, j: number): number => {
+    const t = typeof labels[b] === 'number' ? (j === labels[b] ? 1 : 0) : (labels[b] as number[])[j]!;
+    return (1 - smoothing) * t + (smoothing * (1 - t)) / (C - 1);
+  };
   let value = 0;
+  let valueScale = 0;
   const scale: Matrix = [];
   const grad = logits.map((row, b) => {
     const lq = logSoftmax(row);
-    scale.push(row.map((_, j) => Math.max(pScale(lq[j]!), j === labels[b] ? 1 - smoothing : smoothing / (C - 1)) / B));
+    scale.push(row.map((_, j) => Math.max(pScale(lq[j]!), target(b, j)) / B));
+    valueScale += row.reduce((acc, _, j) => acc + target(b, j) * (1 + Math.abs(lq[j]!)), 0) / B;
     return row.map((_, j) => {
-      const y = j === labels[b] ? 1 - smoothing : smoothing / (C - 1);
-      value -= (y * lq[j]!) / B;
-      return (Math.exp(lq[j]!) - y) / B;
+      value -= (target(b, j) * lq[j]!) / B;
+      return (Math.exp(lq[j]!) - target(b, j)) / B;
     });
   });
-  const valueScale = logits.reduce((acc, row, b) => acc + (1 + Math.abs(logSoftmax(row)[labels[b]!]!)) / B, 0);
   return { value, grads: [grad], valueScale, gradScales: [scale] };
 }
 

@@ -62,6 +62,11 @@ export interface RunResult {
   readonly error?: Error;
 }
 
+/** Every tensor of a batch (mixed batches carry soft targets too). */
+function batchTensors(batch: Batch): tf.Tensor[] {
+  return batch.targets ? [batch.x, batch.y, batch.targets] : [batch.x, batch.y];
+}
+
 function keepAll<T extends Record<string, tf.Tensor | undefined>>(record: T): T {
   for (const t of Object.values(record)) if (t) tf.keep(t);
   return record;
@@ -192,7 +197,7 @@ export class TrainingEngine {
       try {
         done = this.trainStep(batch, context, learningRate);
       } catch (error) {
-        tf.dispose([batch.x, batch.y]); // the engine owns the batch (see below), also when its step fails
+        tf.dispose(batchTensors(batch)); // the engine owns the batch (see below), also when its step fails
         throw error;
       }
       const { losses, outputs, correct, prepared } = done;
@@ -203,7 +208,7 @@ export class TrainingEngine {
       progress.examples += size;
       progress.batches++;
       bus.emit({ type: 'batch-end', epoch, step: this.step, batchIndex, batchSize: size, losses, outputs });
-      tf.dispose([batch.x, batch.y, ...Object.values(prepared)]);
+      tf.dispose([...batchTensors(batch), ...Object.values(prepared)]);
       // A mid-epoch snapshot (or any plugin write) finishes before the next step changes the weights.
       if (this.control.hasPendingWork) await this.settle(bus);
       faultPoint('step', String(this.step));

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '@dkl/losses';
-import { ConfigError, type LossTerm } from '@dkl/core';
+import { componentRefSchema, ConfigError, type LossTerm } from '@dkl/core';
+import { z } from 'zod';
 import { attackBudget, type AttackBudgetConfig } from '../adversarial/attack-budget.js';
 import { AdversarialWeightPerturbation, type AwpOptions } from '../adversarial/awp.js';
 import { pgd } from '@dkl/attacks';
 import { sumLossTerms } from '../engine/loss-terms.js';
 import type { StepContext, TrainStep } from '../engine/step.js';
 import { TrainingEngine, type TrainingEngineOptions } from '../engine/training-engine.js';
+import { defineTrainer } from './trainer-definition.js';
 
 /**
  * The inner objective: a scalar to maximise from natural (held constant) and adversarial logits,
@@ -43,17 +45,17 @@ export interface AdversarialTrainerOptions extends Omit<TrainingEngineOptions, '
  * inference mode, optional AWP, then the outer loss `robust(natural, adversarial)` (which holds
  * the CE on natural logits) with gradients through both natural and adversarial logits.
  */
-export function adversarialStep(options: AdversarialTrainerOptions): TrainStep {
+export function adversarialStep(options: Pick<AdversarialTrainerOptions, 'model' | 'robustLosses' | 'naturalCeWeight' | 'attack' | 'attackObjective' | 'awp'>): TrainStep {
   const { model, robustLosses, attack } = options;
   if (robustLosses.length === 0) throw new ConfigError('robustLosses', 'adversarial training needs at least one robust loss term');
   const ceWeight = options.naturalCeWeight ?? 0;
   const awp = options.awp ? new AdversarialWeightPerturbation(model, options.awp) : undefined;
-  const outer = (x: tf.Tensor, xAdv: tf.Tensor, labels: tf.Tensor, ctx: StepContext) => {
+  const outer = (x: tf.Tensor, xAdv: tf.Tensor, labels: tf.Tensor, ctx: StepContext, targets?: tf.Tensor) => {
     // The authors' order: adversarial batch first, then natural (BatchNorm sees them separately).
     const adversarial = model.forward(xAdv, { training: true }).logits;
     const natural = model.forward(x, { training: true }).logits;
-    const robust = sumLossTerms(robustLosses, { labels, logits: adversarial, reference: natural, epoch: ctx.epoch, step: ctx.step });
-    const total = (ceWeight > 0 ? robust.total.add(crossEntropy(natural, labels).mul(ceWeight)) : robust.total) as tf.Scalar;
+    const robust = sumLossTerms(robustLosses, { labels, ...(targets ? { targets } : {}), logits: adversarial, reference: natural, epoch: ctx.epoch, step: ctx.step });
+    const total = (ceWeight > 0 ? robust.total.add(crossEntropy(natural, targets ?? labels).mul(ceWeight)) : robust.total) as tf.Scalar;
     const parts: Record<string, tf.Scalar> = ceWeight > 0 ? { ...robust.parts, naturalCe: total.sub(robust.total) as tf.Scalar } : robust.parts;
     return { natural, adversarial, total, parts };
   };
@@ -77,12 +79,12 @@ export function adversarialStep(options: AdversarialTrainerOptions): TrainStep {
       });
       natural.dispose();
       if (awp && ctx.epoch >= awp.options.warmupEpochs) {
-        awp.perturb(() => outer(batch.x, xAdv, batch.y, ctx).total);
+        awp.perturb(() => outer(batch.x, xAdv, batch.y, ctx, batch.targets).total);
       }
       return { xAdv };
     },
     compute(batch, prepared, ctx) {
-      const { natural, adversarial, total, parts } = outer(batch.x, prepared['xAdv']!, batch.y, ctx);
+      const { natural, adversarial, total, parts } = outer(batch.x, prepared['xAdv']!, batch.y, ctx, batch.targets);
       return {
         loss: total,
         terms: parts,
@@ -101,3 +103,56 @@ export class AdversarialTrainer extends TrainingEngine {
     super({ ...options, step: adversarialStep(options) });
   }
 }
+
+/** `trainer.attack`: PGD's threat model and budget per epoch (see {@link attackBudget}). */
+export const attackConfigSchema = z
+  .object({
+    norm: z.enum(['linf', 'l2']).default('linf'),
+    epsilon: z.number().min(0),
+    epsilonSchedule: z.enum(['constant', 'linear']).default('constant'),
+    budget: z.enum(['fixed', 'low', 'high-as-run', 'high-intended']).default('fixed'),
+    steps: z.number().int().positive().optional(),
+    stepSize: z.number().positive().optional(),
+    stepSizeRatio: z.number().positive().optional(),
+    randomStart: z.enum(['normal', 'uniform', 'none']).default('normal'),
+  })
+  .strict();
+
+/** A loss term as PGD's objective: natural logits as the (constant) reference, at the step being trained. */
+function lossAsAttackObjective(term: LossTerm): AttackObjective {
+  return (natural, adversarial, labels, { epoch, step }) => term.compute({ labels, logits: adversarial, reference: natural, epoch, step });
+}
+
+/** `trainer.type: adversarial`: PGD inner maximisation, then `trainer.losses` as robust terms (IKL-AT, TRADES). */
+export const adversarialTrainer = defineTrainer({
+  name: 'adversarial',
+  description: 'adversarial training: PGD on the attack objective, then trainer.losses on (adversarial logits, natural logits as the reference), optional AWP',
+  schema: z
+    .object({
+      attack: attackConfigSchema,
+      /**
+       * What PGD maximises, as a loss term on (natural = reference, adversarial = logits); default:
+       * the robust losses themselves. The IKL-AT scripts attack plain DKL (ALPHA = BETA = 1 on
+       * CIFAR-100, BETA = 0 on CIFAR-10).
+       */
+      attackLoss: componentRefSchema.optional(),
+      awp: z
+        .object({ gamma: z.number().positive().default(0.005), warmupEpochs: z.number().int().min(1).default(10), proxyLearningRate: z.number().positive().default(0.2) })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+  outputs: ['labels', 'logits', 'naturalLogits', 'adversarialLogits'],
+  providesReference: true,
+  teacher: 'none',
+  requiresLosses: true,
+  lossRefs: ({ attackLoss }) => (attackLoss ? [{ ref: attackLoss, keyPath: 'trainer.attackLoss' }] : []),
+  createStep: ({ attack, attackLoss, awp }, { model, losses, createLoss }) =>
+    adversarialStep({
+      model,
+      robustLosses: losses,
+      attack,
+      ...(awp ? { awp } : {}),
+      ...(attackLoss ? { attackObjective: lossAsAttackObjective(createLoss(attackLoss, 'trainer.attackLoss')) } : {}),
+    }),
+});

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, type ClassifierModel, type LossTerm } from '@dkl/core';
+import { z } from 'zod';
 import { sumLossTerms } from '../engine/loss-terms.js';
 import type { TrainStep } from '../engine/step.js';
 import { TrainingEngine, type TrainingEngineOptions } from '../engine/training-engine.js';
+import { defineTrainer } from './trainer-definition.js';
 
 export interface DistillationTrainerOptions extends Omit<TrainingEngineOptions, 'step' | 'model' | 'modelRole' | 'frozenModels'> {
   readonly student: ClassifierModel;
@@ -34,7 +36,7 @@ export function distillationStep(options: Pick<DistillationTrainerOptions, 'stud
       const teacherLogits = prepared['teacherLogits']!;
       const logits = student.forward(batch.x, { training: true }).logits;
       const labels = batch.y;
-      const { total, parts } = sumLossTerms(losses, { labels, logits, reference: teacherLogits, epoch: ctx.epoch, step: ctx.step });
+      const { total, parts } = sumLossTerms(losses, { labels, ...(batch.targets ? { targets: batch.targets } : {}), logits, reference: teacherLogits, epoch: ctx.epoch, step: ctx.step });
       return { loss: total, terms: parts, outputs: { labels: labels.clone(), logits, teacherLogits: teacherLogits.clone() } };
     },
   };
@@ -46,3 +48,19 @@ export class DistillationTrainer extends TrainingEngine {
     super({ ...options, model: options.student, modelRole: 'student', frozenModels: { teacher: options.teacher }, step: distillationStep(options) });
   }
 }
+
+/** `trainer.type: distillation`: a frozen `models.teacher` distilled into the student by `trainer.losses`. */
+export const distillationTrainer = defineTrainer({
+  name: 'distillation',
+  description: 'knowledge distillation: trainer.losses on (student logits, frozen teacher logits as the reference)',
+  schema: z.object({}).strict(),
+  outputs: ['labels', 'logits', 'teacherLogits'],
+  providesReference: true,
+  teacher: 'required',
+  requiresLosses: true,
+  modelRole: 'student',
+  createStep: (_options, { model, teacher, losses }) => {
+    if (!teacher) throw new ConfigError('models.teacher', 'is required by trainer.type distillation');
+    return distillationStep({ student: model, teacher, losses });
+  },
+});

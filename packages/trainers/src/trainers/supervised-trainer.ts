@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '@dkl/losses';
 import type { LossTerm } from '@dkl/core';
+import { z } from 'zod';
 import { sumLossTerms } from '../engine/loss-terms.js';
 import type { TrainStep } from '../engine/step.js';
 import { TrainingEngine, type TrainingEngineOptions } from '../engine/training-engine.js';
+import { defineTrainer } from './trainer-definition.js';
 
 export interface SupervisedTrainerOptions extends Omit<TrainingEngineOptions, 'step'> {
   /** Loss terms on the model's logits; default: hard-label cross-entropy. */
@@ -22,7 +24,7 @@ export function supervisedStep(options: Pick<SupervisedTrainerOptions, 'model' |
     compute(batch, _prepared, ctx) {
       const logits = model.forward(batch.x, { training: true }).logits;
       const labels = batch.y;
-      const { total, parts } = sumLossTerms(losses, { labels, logits, epoch: ctx.epoch, step: ctx.step });
+      const { total, parts } = sumLossTerms(losses, { labels, ...(batch.targets ? { targets: batch.targets } : {}), logits, epoch: ctx.epoch, step: ctx.step });
       return { loss: total, terms: parts, outputs: { labels: labels.clone(), logits } };
     },
   };
@@ -34,3 +36,15 @@ export class SupervisedTrainer extends TrainingEngine {
     super({ ...options, step: supervisedStep(options) });
   }
 }
+
+/** `trainer.type: supervised`: hard labels, `trainer.losses` on the logits (default cross-entropy). */
+export const supervisedTrainer = defineTrainer({
+  name: 'supervised',
+  description: 'hard-label training: the sum of trainer.losses on the logits (default: cross-entropy with optional label smoothing)',
+  schema: z.object({ labelSmoothing: z.number().min(0).lt(1).default(0) }).strict(),
+  outputs: ['labels', 'logits'],
+  providesReference: false,
+  teacher: 'none',
+  requiresLosses: false,
+  createStep: ({ labelSmoothing }, { model, losses }) => supervisedStep({ model, labelSmoothing, ...(losses.length ? { losses } : {}) }),
+});

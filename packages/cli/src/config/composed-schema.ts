@@ -1,0 +1,62 @@
+/**
+ * The run config's JSON Schema composed from what is registered: `trainer` is one alternative per
+ * registered trainer (its own keys included), each transform step one per registered kind, and every component reference (dataset, model,
+ * loss, plugin) one alternative per registered name with that contribution's options schema. A
+ * package that adds a trainer, transform, loss or plugin gets editor completion with no edit here.
+ */
+import { componentRefSchema } from '@dkl/core';
+import { z } from 'zod';
+import type { Application } from '../run/application.js';
+import { buildRunConfigSchema, engineTrainerShape, looseParts, modelConfigSchema, type ContributedSchemas } from './run-config.js';
+
+interface Contribution {
+  readonly name: string;
+  readonly description?: string;
+  readonly schema?: z.ZodType;
+}
+
+/** One alternative per contribution, or the loose schema when nothing is registered. */
+function alternatives(entries: readonly z.ZodType[], loose: z.ZodType): z.ZodType {
+  if (entries.length === 0) return loose;
+  if (entries.length === 1) return entries[0]!;
+  return z.union(entries as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+}
+
+/** `{ name: <one of them>, options: <its schema> }` per contribution. */
+function componentRefs(contributions: readonly Contribution[]): z.ZodType {
+  const refs = contributions.map((c) => {
+    const ref = componentRefSchema.extend({ name: z.literal(c.name), ...(c.schema ? { options: c.schema.optional() } : {}) });
+    return c.description ? ref.describe(c.description) : ref;
+  });
+  return alternatives(refs, componentRefSchema);
+}
+
+/** The contributed parts of the run config, from the application's registries. */
+export function contributedSchemas(app: Application): ContributedSchemas {
+  const loss = componentRefs(app.losses.names().map((n) => app.losses.definition(n)));
+  const trainers = app.trainers.names().map((name) => {
+    const definition = app.trainers.get(name);
+    const own = definition.schema instanceof z.ZodObject ? definition.schema.shape : {};
+    return z
+      .object({ ...engineTrainerShape, losses: z.array(loss).default([]), ...own, type: z.literal(name) })
+      .strict()
+      .describe(definition.description);
+  });
+  const models = app.models.names().map((name) => {
+    const definition = app.models.get(name);
+    return modelConfigSchema.extend({ name: z.literal(name), ...(definition.schema ? { options: definition.schema.optional() } : {}) });
+  });
+  return {
+    trainer: alternatives(trainers, looseParts.trainer),
+    transform: alternatives(app.transforms.allSchemas(), looseParts.transform),
+    dataset: componentRefs(app.datasets.names().map((n) => app.datasets.get(n))),
+    model: alternatives(models, looseParts.model),
+    loss,
+    plugin: componentRefs(app.plugins.names().map((n) => app.plugins.get(n))),
+  };
+}
+
+/** JSON Schema of run configs for this application (`dkl schema > dkl.schema.json`). */
+export function runConfigJsonSchema(app: Application): unknown {
+  return z.toJSONSchema(buildRunConfigSchema(contributedSchemas(app)), { io: 'input', unrepresentable: 'any' });
+}

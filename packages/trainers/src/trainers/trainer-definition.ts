@@ -1,0 +1,55 @@
+import type { BatchOutputKey, ClassifierModel, ComponentRef, LossTerm } from '@dkl/core';
+import type { z } from 'zod';
+import type { TrainStep } from '../engine/step.js';
+
+/** What a trainer's step factory receives when a run is assembled. */
+export interface TrainerCreationContext {
+  /** The trained model (the student of a distillation run). */
+  readonly model: ClassifierModel;
+  /** `models.teacher`, when the run has one (frozen: never differentiated, never updated). */
+  readonly teacher?: ClassifierModel;
+  /** `trainer.losses`, created. */
+  readonly losses: readonly LossTerm[];
+  /** Creates a further loss term a trainer option names (e.g. `trainer.attackLoss`); `keyPath` is its config key. */
+  createLoss(ref: ComponentRef, keyPath: string): LossTerm;
+}
+
+/** A loss term named by a trainer option, with its config key (checked like `trainer.losses`). */
+export interface TrainerLossRef {
+  readonly ref: ComponentRef;
+  readonly keyPath: string;
+}
+
+/** Multi-binding token: a trainer that config can name in `trainer.type`. */
+export const TrainerDefinition = Symbol.for('@dkl/trainers/TrainerDefinition');
+
+/**
+ * A trainer contributed through a ContainerModule: a step factory for the shared
+ * {@link TrainingEngine} plus what the run check needs to know before anything is built.
+ * `schema` validates the trainer's own keys under `trainer` (every key besides `type`,
+ * `epochs`, `losses` and `onPluginError`, which the engine owns); the CLI composes its config
+ * schema and JSON Schema from the registered definitions.
+ */
+export interface TrainerDefinition<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: S;
+  /** The `batch-end` outputs every step emits (plugins' `reads` are checked against them). */
+  readonly outputs: readonly BatchOutputKey[];
+  /** Whether loss terms get reference logits (a teacher's, or natural logits in adversarial training). */
+  readonly providesReference: boolean;
+  /** Whether `models.teacher` is required, optional or not allowed. */
+  readonly teacher: 'required' | 'optional' | 'none';
+  /** Whether `trainer.losses` must name at least one term. */
+  readonly requiresLosses: boolean;
+  /** Role of the trained model in events and `control.models` (default `model`). */
+  readonly modelRole?: string;
+  /** Loss terms named by the trainer's own options, checked like `trainer.losses`. */
+  lossRefs?(options: z.output<S>): readonly TrainerLossRef[];
+  createStep(options: z.output<S>, context: TrainerCreationContext): TrainStep;
+}
+
+/** Keeps the option types of a trainer definition literal. */
+export function defineTrainer<S extends z.ZodType>(definition: TrainerDefinition<S>): TrainerDefinition<S> {
+  return definition;
+}
