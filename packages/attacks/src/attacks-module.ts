@@ -1,7 +1,9 @@
 import { ConfigError, TrainingPluginDefinition, type PluginCreationContext } from '@dkl/core';
 import { ContainerModule } from 'inversify';
 import { z } from 'zod';
-import { ROBUST_EVAL_ATTACKS, RobustEvalPlugin, type RobustEvalData } from './robust-eval-plugin.js';
+import { AttackDefinition } from './attack-definition.js';
+import { builtinAttacks } from './builtin-attacks.js';
+import { RobustEvalPlugin, type RobustEvalData } from './robust-eval-plugin.js';
 
 /**
  * Token an application binds to the held-out data of the `robust-eval` plugin (tensors
@@ -12,21 +14,18 @@ export const RobustEvalDataSource = Symbol('RobustEvalDataSource');
 /** Config options of the `robust-eval` plugin. */
 export const robustEvalSchema = z
   .object({
+    /**
+     * A registered attack by name, its threat model, and its own options (`steps`, `restarts`,
+     * `apgdSteps`...), which the attack's schema checks when the plugin is created.
+     */
     attack: z
       .object({
-        name: z.enum(ROBUST_EVAL_ATTACKS),
+        name: z.string().min(1),
         eps: z.number().min(0),
         norm: z.enum(['linf', 'l2']).default('linf'),
-        steps: z.number().int().min(1).optional(),
-        stepSize: z.number().positive().optional(),
-        restarts: z.number().int().min(1).optional(),
         seed: z.union([z.number().int(), z.string()]).optional(),
-        apgdSteps: z.number().int().min(1).optional(),
-        nTargetClasses: z.number().int().min(1).optional(),
-        fabSteps: z.number().int().min(1).optional(),
-        squareQueries: z.number().int().min(1).optional(),
       })
-      .strict(),
+      .catchall(z.unknown()),
     epochs: z.array(z.number().int().min(1)).optional(),
     every: z.number().int().min(1).optional(),
     role: z.string().optional(),
@@ -65,10 +64,27 @@ export const robustEvalPluginDefinition: TrainingPluginDefinition<typeof robustE
   name: 'robust-eval',
   description: 'robust accuracy under a configured attack (PGD, APGD, FAB-T, Square or AutoAttack) on held-out data at chosen epochs',
   schema: robustEvalSchema,
-  create: ({ data, ...options }, context) => new RobustEvalPlugin({ ...options, data: resolveData(data, context) }),
+  create: ({ data, ...options }, context) => new RobustEvalPlugin({ ...options, attacks: registeredAttacks(context), data: resolveData(data, context) }),
 };
 
-/** The package's ContainerModule: binds the `robust-eval` TrainingPluginDefinition. */
+/** The attacks bound in the run's container (this package's and any plugin package's). */
+function registeredAttacks(context: PluginCreationContext): readonly AttackDefinition<any>[] {
+  try {
+    return context.resolve<AttackDefinition<any>[]>(AttackDefinitions);
+  } catch {
+    return builtinAttacks; // a container without attacksModule's bindings (plugin used on its own)
+  }
+}
+
+/** Token of every bound AttackDefinition as one array (what robust-eval looks names up in). */
+export const AttackDefinitions = Symbol.for('@dkl/attacks/AttackDefinitions');
+
+/**
+ * The package's ContainerModule: binds the `robust-eval` TrainingPluginDefinition and one
+ * `AttackDefinition` per built-in attack; a plugin package adds an attack the same way.
+ */
 export const attacksModule = new ContainerModule((options) => {
   options.bind(TrainingPluginDefinition).toConstantValue(robustEvalPluginDefinition as unknown as TrainingPluginDefinition);
+  for (const attack of builtinAttacks) options.bind<AttackDefinition<any>>(AttackDefinition).toConstantValue(attack);
+  options.bind(AttackDefinitions).toDynamicValue((context) => context.getAll<AttackDefinition<any>>(AttackDefinition));
 });

@@ -25,11 +25,12 @@ export { AUTO_ATTACK_NAMES, STANDARD_ATTACKS, runSuiteAttack, type AutoAttackNam
 export { readState, writeState, type AutoAttackState } from './state-file.js';
 export {
   RobustEvalPlugin,
-  ROBUST_EVAL_ATTACKS,
+  resolveAttack,
   type RobustEvalAttack,
-  type RobustEvalAttackName,
   type RobustEvalData,
   type RobustEvalOptions,
   type RobustEvalResult,
 } from './robust-eval-plugin.js';
-export { attacksModule, robustEvalPluginDefinition, robustEvalSchema, RobustEvalDataSource } from './attacks-module.js';
+export { attacksModule, robustEvalPluginDefinition, robustEvalSchema, RobustEvalDataSource, AttackDefinitions } from './attacks-module.js';
+export { AttackDefinition, defineAttack, flagsOf, type ThreatModel } from './attack-definition.js';
+export { builtinAttacks } from './builtin-attacks.js';

@@ -10,30 +10,24 @@ import {
   type TrainingPlugin,
 } from '@dkl/core';
 import type { Observable } from 'rxjs';
-import { autoAttack } from './auto-attack.js';
+import type { AttackDefinition } from './attack-definition.js';
+import { builtinAttacks } from './builtin-attacks.js';
 import { asForward, type ForwardFn } from './forward.js';
 import { predict } from './gradient.js';
 import type { Norm } from './project.js';
-import { fgsm, pgd } from './pgd.js';
-import { runSuiteAttack, type AutoAttackName, type SuiteBudget } from './suite.js';
 
-/** Attacks the robust-evaluation plugin can run. */
-export const ROBUST_EVAL_ATTACKS = ['fgsm', 'pgd', 'cw', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t', 'square', 'autoattack'] as const;
-/** Name of an attack the robust-evaluation plugin can run. */
-export type RobustEvalAttackName = (typeof ROBUST_EVAL_ATTACKS)[number];
-
-/** The attack the plugin runs. `pgd` / `cw`: PGD with CE / CW loss; `autoattack`: the standard suite. */
-export interface RobustEvalAttack extends SuiteBudget {
-  readonly name: RobustEvalAttackName;
+/**
+ * The attack the plugin runs: a registered attack's `name` (`pgd`, `cw`, `apgd-ce`, `autoattack`,
+ * or one a package binds), the threat model, and the attack's own options (`steps`, `restarts`,
+ * `apgdSteps`...), checked by its schema.
+ */
+export interface RobustEvalAttack {
+  readonly name: string;
   readonly eps: number;
   /** Default `'linf'`. */
   readonly norm?: Norm;
-  /** PGD / CW steps (default 10). */
-  readonly steps?: number;
-  /** PGD / CW step size (default eps / 4). */
-  readonly stepSize?: number;
-  readonly restarts?: number;
   readonly seed?: number | string;
+  readonly [option: string]: unknown;
 }
 
 /** Held-out examples: tensors (the plugin does not dispose them) or a core BatchLoader. */
@@ -44,7 +38,7 @@ export interface RobustEvalResult {
   readonly epoch: number;
   readonly step: number;
   readonly split: string;
-  readonly attack: RobustEvalAttackName;
+  readonly attack: string;
   readonly examples: number;
   readonly cleanAccuracy: number;
   readonly robustAccuracy: number;
@@ -53,6 +47,8 @@ export interface RobustEvalResult {
 
 export interface RobustEvalOptions {
   readonly attack: RobustEvalAttack;
+  /** Attacks to look `attack.name` up in (default: this package's; the CLI passes every registered one). */
+  readonly attacks?: readonly AttackDefinition<any>[];
   readonly data: RobustEvalData;
   /** Evaluate at these 1-based epochs... */
   readonly epochs?: readonly number[];
@@ -82,13 +78,12 @@ export class RobustEvalPlugin implements TrainingPlugin {
   /** `robust-eval`, or `robust-eval:<split>` for an instance reporting another split: one key per instance. */
   readonly stateKey: string;
   private readonly results: RobustEvalResult[] = [];
+  private readonly attack: { readonly definition: AttackDefinition<any>; readonly options: unknown; readonly norm: Norm };
 
   constructor(readonly options: RobustEvalOptions) {
     this.stateKey = options.split && options.split !== 'robust' ? `robust-eval:${options.split}` : 'robust-eval';
     if (!(options.attack.eps >= 0)) throw new ArgumentError('attack.eps', `must be >= 0, got ${options.attack.eps}`);
-    if (!(ROBUST_EVAL_ATTACKS as readonly string[]).includes(options.attack.name)) {
-      throw new ArgumentError('attack.name', `unknown attack '${options.attack.name}' (known: ${ROBUST_EVAL_ATTACKS.join(', ')})`);
-    }
+    this.attack = resolveAttack(options.attack, options.attacks ?? builtinAttacks);
     if (options.every !== undefined && !(Number.isInteger(options.every) && options.every >= 1)) throw new ArgumentError('every', `must be an integer >= 1, got ${options.every}`);
     if (options.maxExamples !== undefined && !(Number.isInteger(options.maxExamples) && options.maxExamples >= 1)) {
       throw new ArgumentError('maxExamples', `must be an integer >= 1, got ${options.maxExamples}`);
@@ -188,26 +183,12 @@ export class RobustEvalPlugin implements TrainingPlugin {
   }
 
   private async attackBatch(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, seedSuffix: string): Promise<{ clean: number; robust: number }> {
-    const a = this.options.attack;
-    const norm = a.norm ?? 'linf';
-    const seed = `${String(a.seed ?? 0)}/${seedSuffix}`;
+    const { definition, options, norm } = this.attack;
     const labels = y.dataSync();
-    const cleanPred = predict(forward, x);
-    const clean = cleanPred.filter((p, i) => p === labels[i]).length;
-    if (a.name === 'autoattack') {
-      const r = await autoAttack(forward, x, y, { ...a, norm, eps: a.eps, version: 'standard', seed, batchSize: x.shape[0]!, onWarning: () => undefined });
-      return { clean, robust: r.robustFlags.filter(Boolean).length };
-    }
-    let adv: tf.Tensor;
-    if (a.name === 'fgsm') adv = fgsm(forward, x, y, { eps: a.eps });
-    else if (a.name === 'pgd' || a.name === 'cw') {
-      adv = pgd(forward, x, y, { norm, eps: a.eps, stepSize: a.stepSize ?? a.eps / 4, steps: a.steps ?? 10, restarts: a.restarts ?? 1, loss: a.name === 'cw' ? 'cw' : 'ce', seed });
-    } else adv = runSuiteAttack(a.name as AutoAttackName, forward, x, y, { ...a, norm, eps: a.eps, seed });
-    const pred = predict(forward, adv);
-    adv.dispose();
+    const clean = predict(forward, x).filter((p, i) => p === labels[i]).length;
     // An example counts as robust only when it is also classified correctly without attack.
-    const robust = pred.filter((p, i) => p === labels[i] && cleanPred[i] === labels[i]).length;
-    return { clean, robust };
+    const flags = await definition.robustFlags(forward, x, y, options, { eps: this.options.attack.eps, norm, seed: `${String(this.options.attack.seed ?? 0)}/${seedSuffix}` });
+    return { clean, robust: flags.filter(Boolean).length };
   }
 
   saveState(): PluginState {
@@ -219,4 +200,18 @@ export class RobustEvalPlugin implements TrainingPlugin {
     this.results.length = 0;
     if (json?.history) this.results.push(...json.history);
   }
+}
+
+/** Looks the attack up by name, checks its norm and parses its own options (errors name `attack.<key>`). */
+export function resolveAttack(attack: RobustEvalAttack, attacks: readonly AttackDefinition<any>[]): { definition: AttackDefinition<any>; options: unknown; norm: Norm } {
+  const { name, eps: _eps, norm = 'linf', seed: _seed, ...own } = attack;
+  const definition = attacks.find((a) => a.name === name);
+  if (!definition) throw new ArgumentError('attack.name', `unknown attack '${name}' (known: ${attacks.map((a) => a.name).join(', ')})`);
+  if (!definition.norms.includes(norm)) throw new ArgumentError('attack.norm', `'${name}' is implemented for ${definition.norms.join(', ')} only, got '${norm}'`);
+  const parsed = definition.schema.safeParse(own);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ArgumentError(['attack', ...issue.path.map(String)].join('.'), issue.message);
+  }
+  return { definition, options: parsed.data, norm };
 }

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { createContainer, LoopControl, TrainingPluginDefinition, type Batch, type BatchLoader, type PluginCreationContext, type TrainingEvent } from '@dkl/core';
 import { Subject } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { attacksModule, RobustEvalDataSource, RobustEvalPlugin, type RobustEvalResult } from '../src/index.js';
+import { z } from 'zod';
+import { AttackDefinition, attacksModule, defineAttack, flagsOf, RobustEvalDataSource, RobustEvalPlugin, type RobustEvalResult } from '../src/index.js';
 import { accuracy, asClassifier, useTrainedNet, type TinyNet } from './helpers.js';
 
 let net: TinyNet;
@@ -101,7 +102,29 @@ describe('RobustEvalPlugin', () => {
     expect(plugin.name).toBe('robust-eval');
     expect(plugin.isScheduled(5)).toBe(true);
     expect(plugin.isScheduled(4)).toBe(false);
-    expect(() => def!.schema.parse({ attack: { name: 'nope', eps: 0.03 } })).toThrow();
+    // Attack names and options are checked against the bound AttackDefinitions when the plugin is created.
+    const make = (attack: Record<string, unknown>) => () => def!.create(def!.schema.parse({ attack }), context);
+    expect(make({ name: 'nope', eps: 0.03 })).toThrow(/attack\.name.*unknown attack 'nope' \(known: fgsm, pgd, cw, apgd-ce/);
+    expect(make({ name: 'pgd', eps: 0.03, steps: 0 })).toThrow(/attack\.steps/);
+    expect(make({ name: 'pgd', eps: 0.03, apgdSteps: 5 })).toThrow(/attack.*apgdSteps/);
+    expect(make({ name: 'square', eps: 0.5, norm: 'l2' })).toThrow(/attack\.norm.*'square' is implemented for linf only/);
+  });
+
+  it('runs an attack a package binds, by name', async () => {
+    const container = createContainer([attacksModule]);
+    // A do-nothing "attack": every clean-correct example stays robust, so robust = clean accuracy.
+    container.bind(AttackDefinition).toConstantValue(
+      defineAttack({ name: 'identity', description: 'no perturbation', norms: ['linf'], schema: z.object({}).strict(), robustFlags: async (forward, x, y) => flagsOf(forward, x, y, x.clone()) }),
+    );
+    container.bind(RobustEvalDataSource).toConstantValue({ x, y });
+    const def = container.getAll<TrainingPluginDefinition>(TrainingPluginDefinition).find((d) => d.name === 'robust-eval')!;
+    const context: PluginCreationContext = { runDir: '/tmp/x', numClasses: 5, resolve: (token) => container.get(token as never) };
+    const plugin = def.create(def.schema.parse({ attack: { name: 'identity', eps: 0.03 } }), context) as RobustEvalPlugin;
+    const model = asClassifier(net);
+    const result = await plugin.evaluate((input) => model.forward(input, { training: false }).logits);
+    expect(result.cleanAccuracy).toBeGreaterThan(0.5);
+    expect(result.attack).toBe('identity');
+    expect(result.robustAccuracy).toBe(result.cleanAccuracy);
   });
 
   it("option data names a configured evaluation split and gets a loader of its own", () => {

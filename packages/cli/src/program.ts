@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { runConfigJsonSchema } from './config/composed-schema.js';
+import { applyOverride } from './overrides.js';
 import { createApplication } from './run/application.js';
 import { listPresets, getPreset } from './presets/index.js';
 import { describeFailure, EXIT } from './commands/exit-codes.js';
@@ -56,7 +57,8 @@ export function buildProgram(): Command {
   program
     .command('eval')
     .argument('<run-dir>', 'a run directory')
-    .option('--attack <name>', 'robust accuracy under pgd (PGD-20) or autoattack (standard)')
+    .option('--attack <name>', 'robust accuracy under a registered attack: pgd (PGD-20), autoattack (standard), fgsm, cw, apgd-ce, apgd-dlr, apgd-t, fab-t, square, or a package\'s')
+    .option('--attack-option <key=value>', "the attack's own option (repeatable), e.g. steps=50, restarts=5", collect, [])
     .option('--eps <number>', 'attack radius (default: the run config, else 8/255)', parseFloat)
     .option('--split <name>', 'evaluation split (default: the first in data.eval)')
     .option('--limit <n>', 'examples to attack (default 512)', (v) => parseInt(v, 10))
@@ -64,10 +66,10 @@ export function buildProgram(): Command {
     .option('--weights <which>', 'best, last or averaged (the weight-averaging plugin\'s); overrides --checkpoint')
     .option('--json', 'print the metrics as JSON')
     .description('evaluate a trained run, clean and optionally under attack')
-    .action(async (runDir: string, o: { attack?: 'pgd' | 'autoattack'; eps?: number; split?: string; limit?: number; checkpoint: 'best' | 'last'; weights?: 'best' | 'last' | 'averaged'; json?: boolean }) => {
-      if (o.attack && o.attack !== 'pgd' && o.attack !== 'autoattack') throw Object.assign(new Error(`--attack must be pgd or autoattack, got '${o.attack}'`), { exit: EXIT.configError });
+    .action(async (runDir: string, o: { attack?: string; attackOption: string[]; eps?: number; split?: string; limit?: number; checkpoint: 'best' | 'last'; weights?: 'best' | 'last' | 'averaged'; json?: boolean }) => {
+      const attackOptions = o.attackOption.reduce<Record<string, unknown>>((acc, assignment) => applyOverride(acc, assignment), {});
       if (o.weights && !['best', 'last', 'averaged'].includes(o.weights)) throw Object.assign(new Error(`--weights must be best, last or averaged, got '${o.weights}'`), { exit: EXIT.configError });
-      await evalCommand(runDir, { ...(o.attack ? { attack: o.attack } : {}), ...(o.eps !== undefined ? { epsilon: o.eps } : {}), ...(o.split ? { split: o.split } : {}), ...(o.limit ? { limit: o.limit } : {}), checkpoint: o.checkpoint, ...(o.weights ? { weights: o.weights } : {}), json: o.json ?? false });
+      await evalCommand(runDir, { ...(o.attack ? { attack: o.attack, attackOptions } : {}), ...(o.eps !== undefined ? { epsilon: o.eps } : {}), ...(o.split ? { split: o.split } : {}), ...(o.limit ? { limit: o.limit } : {}), checkpoint: o.checkpoint, ...(o.weights ? { weights: o.weights } : {}), json: o.json ?? false });
     });
 
   program

@@ -60,5 +60,12 @@ describe('dkl eval', () => {
     const clean = lines.find((l) => l.startsWith('clean'))!.trim().split(/\s+/);
     expect(Number(clean[2])).toBeCloseTo(100 * metrics['top5']!, 1);
     expect(metrics['robust_pgd']).toBeLessThanOrEqual(metrics['clean_attacked_subset']!);
-  }, 120_000);
+
+    // Any registered attack runs by name with its own options; a bad name or option fails first, naming it.
+    const apgd = await evalCommand(run.runDir, { attack: 'apgd-ce', attackOptions: { apgdSteps: 3 }, limit: 8, epsilon: 0.5, checkpoint: 'last', out: () => undefined, log: () => undefined });
+    expect(apgd['attacked_examples']).toBe(8);
+    expect(apgd['robust_apgd-ce']).toBeLessThanOrEqual(apgd['clean_attacked_subset']!);
+    await expect(evalCommand(run.runDir, { attack: 'pgdd', checkpoint: 'last', out: () => undefined, log: () => undefined })).rejects.toThrow(/attack\.name.*unknown attack 'pgdd' \(known: fgsm, pgd, cw/);
+    await expect(evalCommand(run.runDir, { attack: 'pgd', attackOptions: { steps: -1 }, checkpoint: 'last', out: () => undefined, log: () => undefined })).rejects.toThrow(/attack\.steps/);
+  }, 180_000);
 });

@@ -8,13 +8,17 @@ import { loadSplit, makeLoader } from '../run/build-data.js';
 import { buildModel } from '../run/build-models.js';
 import { readJson, runFiles } from '../run/run-directory.js';
 import type { TransformSpec } from '@dkl/data';
-import { inPixelSpace, robustEvaluation, type AttackName } from './robust-eval.js';
+import { inPixelSpace, robustEvaluation } from './robust-eval.js';
+import { AttackDefinitions, resolveAttack, type AttackDefinition } from '@dkl/attacks';
 import { loadRunWeights, type RunWeights } from '../run/run-weights.js';
 import { formatTable } from './results-table.js';
 
 export interface EvalCommandOptions {
   readonly split?: string;
-  readonly attack?: AttackName;
+  /** A registered attack (`pgd`, `autoattack`, `apgd-ce`, `square`, or a package's). */
+  readonly attack?: string;
+  /** The attack's own options (`steps`, `restarts`, `apgdSteps`...), checked by its schema. */
+  readonly attackOptions?: Record<string, unknown>;
   readonly epsilon?: number;
   /** Evaluate at most this many examples under attack (attacks are slow). */
   readonly limit?: number;
@@ -34,6 +38,9 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
   await initBackend({ log: options.log ?? ((l) => process.stderr.write(`${l}\n`)) });
   const config = resolveConfig(readJson<Record<string, unknown>>(runFiles(target).config));
   const app = await createApplication(config.packages);
+  const attacks = app.container.get<AttackDefinition<any>[]>(AttackDefinitions);
+  // A bad attack name or option fails now, before the (slow) clean evaluation.
+  if (options.attack) resolveAttack({ ...options.attackOptions, name: options.attack, eps: options.epsilon ?? 0 }, attacks);
   const splitName = options.split ?? Object.keys(config.data.eval)[0];
   const split = splitName ? config.data.eval[splitName] : undefined;
   if (!splitName || !split) throw new ConfigError('data.eval', `has no split '${options.split ?? ''}' (has: ${Object.keys(config.data.eval).join(', ') || 'none'})`);
@@ -52,7 +59,7 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
       const attackLoader = makeLoader(app, dataset, config, { ...split, transforms: pixels.transforms as unknown as typeof split.transforms }, `data.eval.${splitName}`, false);
       // Default radius: the one the run was adversarially trained at, if it was.
       const trained = attackConfigSchema.safeParse(config.trainer['attack']);
-      const robust = await robustEvaluation(pixels.forward, attackLoader, { attack: options.attack, epsilon: options.epsilon ?? (trained.success ? trained.data.epsilon : 8 / 255), limit: options.limit ?? 512, seed: config.seed }).finally(() => attackLoader.close());
+      const robust = await robustEvaluation(pixels.forward, attackLoader, { attack: options.attack, ...(options.attackOptions ? { attackOptions: options.attackOptions } : {}), attacks, epsilon: options.epsilon ?? (trained.success ? trained.data.epsilon : 8 / 255), limit: options.limit ?? 512, seed: config.seed }).finally(() => attackLoader.close());
       metrics[`robust_${options.attack}`] = robust.robustAccuracy;
       metrics[`clean_attacked_subset`] = robust.cleanAccuracy;
       metrics['attacked_examples'] = robust.count;

@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { autoAttack, pgd, type ForwardFn } from '@dkl/attacks';
+import { RobustEvalPlugin, type AttackDefinition, type ForwardFn } from '@dkl/attacks';
 import { ConfigError, type BatchLoader, type ClassifierModel } from '@dkl/core';
 import type { TransformSpec } from '@dkl/data';
-
-export type AttackName = 'pgd' | 'autoattack';
 
 export interface RobustEvaluation {
   readonly robustAccuracy: number;
@@ -32,45 +30,27 @@ export function inPixelSpace(transforms: readonly TransformSpec[], model: Classi
   };
 }
 
+/** `dkl eval`'s own defaults for an attack's options (the paper's evaluation runs PGD-20). */
+const EVAL_DEFAULTS: Readonly<Record<string, Record<string, unknown>>> = { pgd: { steps: 20 } };
+
 /**
- * Robust accuracy on the first `limit` examples of a loader: PGD-20 (L-inf, step eps/4, random
- * start) or AutoAttack standard. The loader's inputs must be pixels in [0, 1] and `forward` the
- * model on them (see {@link inPixelSpace}).
+ * Robust accuracy on the first `limit` examples of a loader under any registered attack (`pgd` is
+ * PGD-20, L-inf, step eps/4, random start; `autoattack` the standard suite), through the same
+ * path as the `robust-eval` plugin. The loader's inputs must be pixels in [0, 1] and `forward`
+ * the model on them (see {@link inPixelSpace}).
  */
 export async function robustEvaluation(
   forward: ForwardFn,
   loader: BatchLoader,
-  options: { attack: AttackName; epsilon: number; limit: number; seed: number | string },
+  options: { attack: string; attackOptions?: Record<string, unknown>; attacks: readonly AttackDefinition<any>[]; epsilon: number; limit: number; seed: number | string },
 ): Promise<RobustEvaluation> {
-  let robust = 0;
-  let clean = 0;
-  let count = 0;
-  let batchIndex = 0;
-  for await (const batch of loader.batches(1)) {
-    if (count >= options.limit) break;
-    const take = Math.min(batch.y.shape[0]!, options.limit - count);
-    const x = tf.tidy(() => batch.x.slice(0, take));
-    const y = tf.tidy(() => batch.y.slice(0, take));
-    try {
-      if (options.attack === 'pgd') {
-        const adv = pgd(forward, x, y, { norm: 'linf', eps: options.epsilon, stepSize: options.epsilon / 4, steps: 20, randomStart: true, seed: `${String(options.seed)}/${batchIndex}` });
-        const [c, r] = tf.tidy(() => [
-          forward(x).argMax(1).equal(y.cast('int32')).sum().dataSync()[0]!,
-          forward(adv).argMax(1).equal(y.cast('int32')).sum().dataSync()[0]!,
-        ]);
-        adv.dispose();
-        clean += c;
-        robust += r;
-      } else {
-        const result = await autoAttack(forward, x, y, { norm: 'linf', eps: options.epsilon, version: 'standard', batchSize: take });
-        clean += result.cleanAccuracy * take;
-        robust += result.robustAccuracy * take;
-      }
-    } finally {
-      tf.dispose([x, y]);
-    }
-    count += take;
-    batchIndex++;
-  }
-  return { robustAccuracy: robust / Math.max(count, 1), cleanAccuracy: clean / Math.max(count, 1), count };
+  const plugin = new RobustEvalPlugin({
+    attack: { ...EVAL_DEFAULTS[options.attack], ...options.attackOptions, name: options.attack, eps: options.epsilon, seed: options.seed },
+    attacks: options.attacks,
+    data: loader,
+    maxExamples: options.limit,
+    split: 'eval',
+  });
+  const result = await plugin.evaluate(forward);
+  return { robustAccuracy: result.robustAccuracy, cleanAccuracy: result.cleanAccuracy, count: result.examples };
 }
