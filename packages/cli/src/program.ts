@@ -14,10 +14,12 @@ import { versionCommand } from './commands/version-command.js';
 import { dataDownloadCommand } from './commands/data-command.js';
 import { exportCommand } from './commands/export-command.js';
 import { predictCommand } from './commands/predict-command.js';
+import { loadCommandContributions, type CommandContribution } from './commands/command-contribution.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-export function buildProgram(): Command {
+/** The `dkl` program with its own commands and those `contributions` add (see `loadCommandContributions`). */
+export function buildProgram(contributions: readonly CommandContribution[] = []): Command {
   const program = new Command('dkl')
     .description('Decoupled / Improved KL losses: knowledge distillation and adversarial training on TensorFlow.js')
     .option('--runs-dir <dir>', 'where run directories are created', 'runs')
@@ -124,11 +126,17 @@ export function buildProgram(): Command {
       for (const p of listPresets()) process.stdout.write(`${p.name.padEnd(40)} ${p.description}\n`);
     });
 
+  const contributedSchemas = (): Record<string, unknown> => Object.assign({}, ...contributions.map((c) => c.schemas?.() ?? {}));
   program
     .command('schema')
-    .description('print the JSON Schema of run configs (for editor completion)')
-    .action(() => {
-      process.stdout.write(`${JSON.stringify(runConfigJsonSchema(), null, 2)}\n`);
+    .argument('[name]', `print only this file kind's schema: run${contributions.length ? `, ${Object.keys(contributedSchemas()).join(', ')}` : ''}`)
+    .description('print the JSON Schema of run configs (for editor completion), with the schemas of contributed file kinds (sweep files) under $defs')
+    .action((name?: string) => {
+      const extra = contributedSchemas();
+      if (name && name !== 'run' && !(name in extra)) throw Object.assign(new Error(`unknown schema '${name}' (known: run${Object.keys(extra).map((k) => `, ${k}`).join('')})`), { exit: EXIT.configError });
+      const run = runConfigJsonSchema() as Record<string, unknown>;
+      const schema = name === 'run' ? run : name ? extra[name] : Object.keys(extra).length ? { ...run, $defs: { ...((run['$defs'] as object | undefined) ?? {}), ...extra } } : run;
+      process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     });
 
   program
@@ -140,6 +148,7 @@ export function buildProgram(): Command {
     .action(async (o: { students: string; seeds: number; scale: number }) => {
       await quickstartCommand({ ...common(), students: o.students.split(',').map((s) => s.trim()), seeds: o.seeds, scale: o.scale });
     });
+  for (const contribution of contributions) contribution.register(program, { common });
   return program;
 }
 
@@ -150,7 +159,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       await versionCommand();
       return EXIT.ok;
     }
-    await buildProgram().parseAsync([...argv]);
+    await buildProgram(await loadCommandContributions()).parseAsync([...argv]);
     return Number(process.exitCode ?? EXIT.ok);
   } catch (error) {
     const { code, message } = describeFailure(error);
