@@ -5,7 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     environment: 'node',
     pool: 'forks',
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // The Redis suites start real servers and worker processes: one file at a time on 2 cores.
+    fileParallelism: false,
+    testTimeout: 240_000,
+    hookTimeout: 60_000,
   },
 });

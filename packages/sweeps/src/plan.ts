@@ -46,9 +46,9 @@ export function trialId(config: RunConfig, threads: number): string {
   return createHash('sha256').update(JSON.stringify(canonical({ config, threads }))).digest('hex').slice(0, 16);
 }
 
-/** The sweep directory: `--dir`, else `sweeps/<name>` next to the sweep file. */
+/** The sweep directory: `--dir`, else `runs/<name>` next to the sweep file. */
 export function sweepDirectory(file: string, name: string, dir?: string): string {
-  return path.resolve(dir ?? path.join(path.dirname(path.resolve(file)), 'sweeps', name));
+  return path.resolve(dir ?? path.join(path.dirname(path.resolve(file)), 'runs', name));
 }
 
 /** The run directory of a trial. */

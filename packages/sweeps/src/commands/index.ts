@@ -17,7 +17,7 @@ function registerSweepCommands(program: Command): void {
   sweep
     .command('plan')
     .argument('<sweep-file>', 'sweep YAML')
-    .option('--dir <dir>', 'sweep directory (default: sweeps/<name> next to the sweep file)')
+    .option('--dir <dir>', 'sweep directory (default: runs/<name> next to the sweep file)')
     .description('resolve and validate every trial, print the trial table')
     .action(async (file: string, o: { dir?: string }) => {
       await sweepPlanCommand(file, o);
@@ -26,7 +26,7 @@ function registerSweepCommands(program: Command): void {
     .command('run')
     .argument('<sweep-file>', 'sweep YAML')
     .option('--workers <n>', 'trial processes at a time', positiveInt, 1)
-    .option('--dir <dir>', 'sweep directory (default: sweeps/<name> next to the sweep file)')
+    .option('--dir <dir>', 'sweep directory (default: runs/<name> next to the sweep file)')
     .description('run the sweep on this machine (no Redis); completed trials are skipped')
     .action(async (file: string, o: { workers: number; dir?: string }) => {
       const failed = await sweepRunCommand(file, o);
@@ -36,7 +36,7 @@ function registerSweepCommands(program: Command): void {
     .command('submit')
     .argument('<sweep-file>', 'sweep YAML')
     .requiredOption('--redis <url>', 'Redis URL, e.g. redis://host:6379')
-    .option('--dir <dir>', 'shared sweep directory every worker sees at this path (default: sweeps/<name> next to the sweep file)')
+    .option('--dir <dir>', 'shared sweep directory every worker sees at this path (default: runs/<name> next to the sweep file)')
     .description('enqueue the trials for `dkl worker`s (BullMQ queue dkl-sweep-<name>); resubmitting adds no trial')
     .action(async (file: string, o: { redis: string; dir?: string }) => {
       await sweepSubmitCommand(file, o);
