@@ -60,7 +60,7 @@ describe('command contributions', () => {
   it('registers the commands of installed packages, skips packages that are not installed, names a package without commandsModule', async () => {
     const seen: string[] = [];
     const commandsModule = new ContainerModule(({ bind }) => {
-      bind<CommandContribution>(CommandContribution).toConstantValue({ source: 'x', register: (p) => void p.command('hello').action(() => seen.push('hello')), schemas: () => ({ thing: { type: 'object' } }) });
+      bind<CommandContribution>(CommandContribution).toConstantValue({ source: 'x', register: (p) => void p.command('hello').action(() => void seen.push('hello')), schemas: () => ({ thing: { type: 'object' } }) });
     });
     const importer = async (specifier: string): Promise<Record<string, unknown>> => {
       if (specifier === '@x/cmds/commands') return { commandsModule };
