@@ -117,6 +117,9 @@ export async function runTrial(runDir: string, options: RunTrialOptions): Promis
     child.on('exit', (code, signal) => done({ code, signal }));
   });
   clearInterval(poll);
+  // The epochs the last poll missed (a short trial may end between two polls).
+  const last = readProgress(files.metrics);
+  if (last && last.epoch !== reported) options.onProgress?.(last);
   await new Promise<void>((done) => logStream.end(done));
   const summary = readJsonFile<{ status: string; error?: string; epoch: number; history: [] }>(files.summary);
   const wallTimeMs = performance.now() - started;

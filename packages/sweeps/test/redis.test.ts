@@ -8,6 +8,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planSweep, trialDir, trialFiles } from '../src/index.js';
@@ -142,6 +143,12 @@ describe('sweeps on BullMQ with a real redis-server', () => {
     const trials = await report(file);
     expect(trials).toHaveLength(1);
     expect(trials[0]!.metrics).toEqual(resumed.history[2].eval.test && Object.fromEntries(Object.entries(resumed.history[2].eval.test as Record<string, number>).map(([k, v]) => [`test.${k}`, v])));
+    // Progress (epoch, metrics) went to the job; the final metrics are its result.
+    const queue = new Queue('dkl-sweep-kill', { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
+    const job = await queue.getJob(plan.trials[0]!.id);
+    await queue.close();
+    expect(job!.progress).toMatchObject({ worker: expect.stringMatching(new RegExp(`:${b.child.pid}$`)), epoch: 3, metrics: { 'test.top1': trials[0]!.metrics['test.top1'] } });
+    expect(job!.returnvalue).toMatchObject({ epoch: 3, metrics: trials[0]!.metrics });
     await stopWorker(b);
   });
 
