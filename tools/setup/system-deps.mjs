@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Installs the system packages the test suite and the fast backend use, when this machine lets us
 // (root + apt-get): Debian's `chromium` (the HTML report test renders in headless Chromium),
-// `libdnnl-dev` (oneDNN, for the optional @dkl/backend-native addon) and `python3-torchvision`
-// (reference logits for @dkl/models), then builds the addon.
+// `libdnnl-dev` (oneDNN, for the optional @dkl/backend-native addon), `python3-torchvision`
+// (reference logits for @dkl/models) and `redis-server` (the @dkl/sweeps tests start a real one
+// for BullMQ), then builds the addon.
 // Without root or apt it says what is missing and continues: the report test then fails with a
 // clear message, and the backend falls back to wasm.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ const wanted = [
   { pkg: 'libdnnl-dev', present: () => existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') || existsSync('/usr/include/dnnl.hpp') },
   // torchvision's own ResNets are the reference of @dkl/models' imagenet_* test (Debian's interpreter).
   { pkg: 'python3-torchvision', present: () => spawnSync('/usr/bin/python3', ['-c', 'import torchvision'], { stdio: 'ignore' }).status === 0 },
+  { pkg: 'redis-server', present: () => existsSync('/usr/bin/redis-server') },
 ];
 const missing = wanted.filter((w) => !w.present()).map((w) => w.pkg);
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -17,13 +17,32 @@ export {
   type MdistillerMappingOptions,
   type MdistillerConfig,
 } from './mdistiller/index.js';
-export { renderRunReport, renderComparisonReport, lineChartSvg, heatmapSvg, comparisonSeries, type RunReportData, type ChartSeries } from './report/index.js';
+export {
+  renderRunReport,
+  renderComparisonReport,
+  renderGroupedComparisonReport,
+  summarizeGroups,
+  cellTable,
+  finalMetrics,
+  meanStd,
+  formatMeanStd,
+  lineChartSvg,
+  heatmapSvg,
+  comparisonSeries,
+  groupedSeries,
+  type RunReportData,
+  type ChartSeries,
+  type RunGroup,
+  type CellSummary,
+  type MeanStd,
+} from './report/index.js';
 export { createApplication, loadPluginPackage, FRAMEWORK_MODULES, type Application } from './run/application.js';
 export { assembleRun, type AssembledRun, type AssembleOptions } from './run/assemble.js';
 export { executeRun, type ExecutedRun, type ExecuteOptions } from './run/execute.js';
 export { validateAgainstRegistries } from './run/validate.js';
 export { createRunDirectory, runFiles, type RunSummary } from './run/run-directory.js';
-export { readRunReportData, writeRunReport, writeComparisonReport } from './run/write-report.js';
+export { readRunReportData, writeRunReport, writeComparisonReport, writeGroupedComparisonReport, type RunDirGroup } from './run/write-report.js';
+export { formatTable } from './commands/results-table.js';
 export { trainCommand, loadConfigSpec, summarizeRun } from './commands/train-command.js';
 export { resumeCommand } from './commands/resume-command.js';
 export { evalCommand } from './commands/eval-command.js';
@@ -33,5 +52,6 @@ export { loadRunWeights, RUN_WEIGHTS, type RunWeights, type LoadedRunWeights } f
 export { reportCommand } from './commands/report-command.js';
 export { quickstartCommand, quickstartConfig, QUICKSTART_LOSSES } from './commands/quickstart.js';
 export { buildProgram, main } from './program.js';
+export { CommandContribution, COMMAND_PACKAGES, loadCommandContributions, type CommandContext } from './commands/command-contribution.js';
 export { versionCommand, dklPackageVersions } from './commands/version-command.js';
 export { EXIT, describeFailure } from './commands/exit-codes.js';

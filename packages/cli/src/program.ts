@@ -16,10 +16,12 @@ import { versionCommand } from './commands/version-command.js';
 import { dataDownloadCommand } from './commands/data-command.js';
 import { exportCommand } from './commands/export-command.js';
 import { predictCommand } from './commands/predict-command.js';
+import { loadCommandContributions, type CommandContribution } from './commands/command-contribution.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-export function buildProgram(): Command {
+/** The `dkl` program with its own commands and those `contributions` add (see `loadCommandContributions`). */
+export function buildProgram(contributions: readonly CommandContribution[] = []): Command {
   const program = new Command('dkl')
     .description('Decoupled / Improved KL losses: knowledge distillation and adversarial training on TensorFlow.js')
     .option('--runs-dir <dir>', 'where run directories are created', 'runs')
@@ -127,12 +129,18 @@ export function buildProgram(): Command {
       for (const p of listPresets()) process.stdout.write(`${p.name.padEnd(40)} ${p.description}\n`);
     });
 
+  const contributedSchemas = (): Record<string, unknown> => Object.assign({}, ...contributions.map((c) => c.schemas?.() ?? {}));
   program
     .command('schema')
+    .argument('[name]', `print only this file kind's schema: run${contributions.length ? `, ${Object.keys(contributedSchemas()).join(', ')}` : ''}`)
     .option('--package <name>', 'also compose what this plugin package registers (repeatable)', collect, [])
-    .description('print the JSON Schema of run configs, composed from every registered trainer, loss, plugin, model and dataset (for editor completion)')
-    .action(async (o: { package: string[] }) => {
-      process.stdout.write(`${JSON.stringify(runConfigJsonSchema(await createApplication(o.package)), null, 2)}\n`);
+    .description('print the JSON Schema of run configs, composed from every registered trainer, transform, loss, plugin, model and dataset (for editor completion), with the schemas of contributed file kinds (sweep files) under $defs')
+    .action(async (name: string | undefined, o: { package: string[] }) => {
+      const extra = contributedSchemas();
+      if (name && name !== 'run' && !(name in extra)) throw Object.assign(new Error(`unknown schema '${name}' (known: run${Object.keys(extra).map((k) => `, ${k}`).join('')})`), { exit: EXIT.configError });
+      const run = runConfigJsonSchema(await createApplication(o.package)) as Record<string, unknown>;
+      const schema = name === 'run' ? run : name ? extra[name] : Object.keys(extra).length ? { ...run, $defs: { ...((run['$defs'] as object | undefined) ?? {}), ...extra } } : run;
+      process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     });
 
   program
@@ -144,6 +152,7 @@ export function buildProgram(): Command {
     .action(async (o: { students: string; seeds: number; scale: number }) => {
       await quickstartCommand({ ...common(), students: o.students.split(',').map((s) => s.trim()), seeds: o.seeds, scale: o.scale });
     });
+  for (const contribution of contributions) contribution.register(program, { common });
   return program;
 }
 
@@ -154,7 +163,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       await versionCommand();
       return EXIT.ok;
     }
-    await buildProgram().parseAsync([...argv]);
+    await buildProgram(await loadCommandContributions()).parseAsync([...argv]);
     return Number(process.exitCode ?? EXIT.ok);
   } catch (error) {
     const { code, message } = describeFailure(error);

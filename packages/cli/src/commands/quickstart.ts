@@ -12,7 +12,7 @@ import type { TransformSpecInput } from '@dkl/data';
 import type { RunConfigInput } from '../config/run-config.js';
 import { resolveConfig } from '../config/load-config.js';
 import { executeRun, type ExecutedRun } from '../run/execute.js';
-import { writeComparisonReport } from '../run/write-report.js';
+import { writeGroupedComparisonReport } from '../run/write-report.js';
 import { formatTable } from './results-table.js';
 import { exportCommand } from './export-command.js';
 
@@ -106,7 +106,9 @@ export async function quickstartCommand(options: QuickstartOptions): Promise<{ r
     ];
   });
   const table = formatTable(['student (tiny_cnn)', 'test top-1 %', 'test top-5 %', 'train time s'], rows);
-  const comparison = await writeComparisonReport(Object.values(runs).flat().map((r) => r.runDir), path.join(options.runsDir, 'quickstart-comparison.html'));
+  // Grouped by student: one mean curve with its seeds' band per student, teacher time apart.
+  const groups = options.students.map((student) => ({ label: student, parameters: { student }, runDirs: runs[student]!.map((r) => r.runDir) }));
+  const comparison = await writeGroupedComparisonReport(groups, path.join(options.runsDir, 'quickstart-comparison.html'), { title: 'dkl quick start: students compared over seeds' });
   out(`\nFashion-MNIST quick start (${options.seeds} seed${options.seeds === 1 ? '' : 's'} per student, backend ${backend.name})`);
   out(table);
   out(`\ncomparison report: ${comparison}`);

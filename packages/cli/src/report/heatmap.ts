@@ -41,6 +41,11 @@ export interface HeatmapOptions {
   readonly labels?: readonly string[];
   /** Side of the square plot area in pixels (default 500). */
   readonly size?: number;
+  /** Column labels when they differ from the row labels (a sweep's second parameter). */
+  readonly columnLabels?: readonly string[];
+  /** Axis titles (default: predicted class / true class, the class prior's). */
+  readonly xLabel?: string;
+  readonly yLabel?: string;
 }
 
 /** Renders `matrix` (rows may be ragged; missing and non-finite cells are grey) as an `<svg>`. */
@@ -48,8 +53,12 @@ export function heatmapSvg(matrix: ReadonlyArray<ReadonlyArray<number>>, options
   const rows = matrix.length;
   const cols = Math.max(0, ...matrix.map((r) => r.length));
   const id = escapeHtml(options.id);
-  const showLabels = options.labels !== undefined && rows <= 20 && cols <= 20;
-  const labelSpace = showLabels ? Math.min(110, 8 + 6.2 * Math.max(...options.labels!.map((l) => Math.min(l.length, 16)))) : 0;
+  const rowLabels = options.labels;
+  const colLabels = options.columnLabels ?? options.labels;
+  const xLabel = options.xLabel ?? 'predicted class';
+  const yLabel = options.yLabel ?? 'true class';
+  const showLabels = rowLabels !== undefined && colLabels !== undefined && rows <= 20 && cols <= 20;
+  const labelSpace = showLabels ? Math.min(110, 8 + 6.2 * Math.max(...[...rowLabels!, ...colLabels!].map((l) => Math.min(l.length, 16)))) : 0;
   const left = 48 + labelSpace;
   const top = 34;
   const size = options.size ?? 500;
@@ -79,7 +88,8 @@ export function heatmapSvg(matrix: ReadonlyArray<ReadonlyArray<number>>, options
       const finite = v !== undefined && Number.isFinite(v);
       const x = f(left + c * cell);
       const y = f(top + r * cell);
-      const title = tip ? `<title>true ${r}, predicted ${c}: ${finite ? v.toPrecision(4) : 'n/a'}</title>` : '';
+      const where = showLabels ? `${yLabel} ${rowLabels![r] ?? r}, ${xLabel} ${colLabels![c] ?? c}` : `${yLabel} ${r}, ${xLabel} ${c}`;
+      const title = tip ? `<title>${escapeHtml(where.replace(/ class /g, ' '))}: ${finite ? v.toPrecision(4) : 'n/a'}</title>` : '';
       const fill = finite ? viridis(norm(v)) : '#cccccc';
       parts.push(`<rect class="cell${finite ? '' : ' nan'}" x="${x}" y="${y}" width="${f(cell)}" height="${f(cell)}" fill="${fill}"${title ? `>${title}</rect>` : '/>'}`);
     }
@@ -88,10 +98,10 @@ export function heatmapSvg(matrix: ReadonlyArray<ReadonlyArray<number>>, options
   // Axes: class labels when few classes, otherwise index ticks.
   parts.push('<g class="axis" font-size="10" fill="#444">');
   if (showLabels) {
-    options.labels!.slice(0, rows).forEach((label, r) => {
+    rowLabels!.slice(0, rows).forEach((label, r) => {
       parts.push(`<text x="${left - 4}" y="${f(top + (r + 0.5) * cell)}" dy="0.32em" text-anchor="end">${escapeHtml(label.slice(0, 16))}</text>`);
     });
-    options.labels!.slice(0, cols).forEach((label, c) => {
+    colLabels!.slice(0, cols).forEach((label, c) => {
       const x = f(left + (c + 0.5) * cell);
       parts.push(`<text transform="translate(${x} ${top + plotH + 4}) rotate(90)" dy="0.32em">${escapeHtml(label.slice(0, 16))}</text>`);
     });
@@ -104,8 +114,8 @@ export function heatmapSvg(matrix: ReadonlyArray<ReadonlyArray<number>>, options
   }
   const axisY = top + plotH + (showLabels ? labelSpace : 0) + 30;
   parts.push(
-    `</g><text class="axis-label" x="${f(left + plotW / 2)}" y="${axisY}" text-anchor="middle" font-size="12" fill="#333">predicted class</text>`,
-    `<text class="axis-label" transform="translate(14 ${f(top + plotH / 2)}) rotate(-90)" text-anchor="middle" font-size="12" fill="#333">true class</text>`,
+    `</g><text class="axis-label" x="${f(left + plotW / 2)}" y="${axisY}" text-anchor="middle" font-size="12" fill="#333">${escapeHtml(xLabel)}</text>`,
+    `<text class="axis-label" transform="translate(14 ${f(top + plotH / 2)}) rotate(-90)" text-anchor="middle" font-size="12" fill="#333">${escapeHtml(yLabel)}</text>`,
   );
   // Colour scale: a vertical gradient bar with ticks over [lo, hi].
   const barH = Math.max(plotH, 160);

@@ -13,6 +13,8 @@ export interface ChartSeries {
   /** CSS colour; default from the palette by index. */
   readonly color?: string;
   readonly dashed?: boolean;
+  /** A shaded band around the line, `[x, low, high]` per point (e.g. min-max or ± std over seeds). */
+  readonly band?: ReadonlyArray<readonly [number, number, number]>;
 }
 
 export interface LineChartOptions {
@@ -47,6 +49,22 @@ export function finiteSegments(points: ReadonlyArray<readonly [number, number]>)
   }
   if (current.length > 0) segments.push(current);
   return segments;
+}
+
+/** Runs of consecutive band points with finite x, low and high (at least two, to enclose an area). */
+function finiteBands(band: ReadonlyArray<readonly [number, number, number]>): Array<Array<readonly [number, number, number]>> {
+  const sorted = [...band].sort((a, b) => a[0] - b[0]);
+  const out: Array<Array<readonly [number, number, number]>> = [];
+  let current: Array<readonly [number, number, number]> = [];
+  for (const b of sorted) {
+    if (b.every(Number.isFinite)) current.push(b);
+    else {
+      if (current.length > 1) out.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 1) out.push(current);
+  return out;
 }
 
 /** Legend rows laid out left to right, wrapping at `width`. */
@@ -86,7 +104,10 @@ export function lineChartSvg(options: LineChartOptions): string {
     `<text class="title" x="${x0}" y="20" font-size="14" font-weight="600" fill="#222">${escapeHtml(options.title)}</text>`,
   );
   const xs = finiteExtent(options.series.flatMap((s) => s.points.filter((p) => Number.isFinite(p[1])).map((p) => p[0])));
-  const ys = finiteExtent(options.series.flatMap((s) => s.points.filter((p) => Number.isFinite(p[0])).map((p) => p[1])));
+  const ys = finiteExtent([
+    ...options.series.flatMap((s) => s.points.filter((p) => Number.isFinite(p[0])).map((p) => p[1])),
+    ...options.series.flatMap((s) => (s.band ?? []).filter((b) => Number.isFinite(b[0])).flatMap((b) => [b[1], b[2]])),
+  ]);
   parts.push(`<rect class="frame" x="${x0}" y="${y1}" width="${x1 - x0}" height="${y0 - y1}" fill="none" stroke="#999" stroke-width="1"/>`);
   if (!xs || !ys) {
     parts.push(`<text class="empty" x="${f((x0 + x1) / 2)}" y="${f((y0 + y1) / 2)}" text-anchor="middle" font-size="13" fill="#777">no data</text>`, '</svg>');
@@ -121,6 +142,11 @@ export function lineChartSvg(options: LineChartOptions): string {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
     parts.push(`<g class="series-group" data-series="${escapeHtml(s.name)}">`);
+    for (const band of finiteBands(s.band ?? [])) {
+      const upper = band.map(([bx, , hi], k) => `${k === 0 ? 'M' : 'L'}${f(sx(bx))} ${f(sy(hi))}`).join('');
+      const lower = [...band].reverse().map(([bx, lo]) => `L${f(sx(bx))} ${f(sy(lo))}`).join('');
+      parts.push(`<path class="band" d="${upper}${lower}Z" fill="${color}" fill-opacity="0.18" stroke="none"/>`);
+    }
     for (const segment of finiteSegments(s.points)) {
       if (segment.length === 1) {
         const [px, py] = segment[0]!;

@@ -11,6 +11,8 @@ export interface RunReportData {
   readonly backend: string;
   readonly startedAt: string;
   readonly wallTimeMs: number;
+  /** Of `wallTimeMs`, teacher training or loading and data preparation (runs written before it was recorded lack it). */
+  readonly setupMs?: number;
   /** Per-epoch history: learning rate, train metrics (`total`, loss terms, `top1`, `imagesPerSecond`), eval metrics per split. */
   readonly history: readonly EpochRecord[];
   /** IKL's class prior at the end of the run (rows = true class), if the run had one. */

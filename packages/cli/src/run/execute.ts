@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ClassPriorStore, describeBackend, initBackend, type BackendInfo } from '@dkl/core';
@@ -16,6 +17,8 @@ export interface ExecuteOptions {
   readonly cacheDir: string;
   /** Continue the run in this directory from its newest readable snapshot. */
   readonly resumeDir?: string;
+  /** Start a new run in exactly this directory (created if missing) instead of a new one under `runsDir` (sweeps name trial directories by trial id). */
+  readonly runDir?: string;
   readonly progress?: boolean;
   readonly log?: (line: string) => void;
   /** Initialise the backend (default true; tests that picked one already pass false). */
@@ -37,7 +40,7 @@ export async function executeRun(written: RunConfig, options: ExecuteOptions): P
   const app = await createApplication(written.packages);
   // Refused before a run directory exists; kept with every default filled in.
   const config = validateAgainstRegistries(app, written);
-  const runDir = options.resumeDir ?? createRunDirectory(options.runsDir, config.name);
+  const runDir = options.resumeDir ?? (options.runDir ? (mkdirSync(options.runDir, { recursive: true }), options.runDir) : createRunDirectory(options.runsDir, config.name));
   const files = runFiles(runDir);
   // One process per run directory: a second `dkl resume` of a running run refuses here.
   const lock = acquireRunLock(runDir, options.resumeDir ? 'dkl resume' : 'dkl train', log);
@@ -66,6 +69,8 @@ async function trainAndFinish(
   const startedAt = new Date().toISOString();
   const started = performance.now();
   const run = await assembleRun(app, config, { runDir, cacheDir: options.cacheDir, log, backend: tf.getBackend(), ...(options.progress !== undefined ? { progress: options.progress } : {}) });
+  // Teacher training (or loading) and data preparation happen in assembleRun: reported apart from the student's time.
+  const setupMs = performance.now() - started;
   let result: RunResult;
   try {
     if (options.resumeDir) {
@@ -83,6 +88,7 @@ async function trainAndFinish(
       status: result.status,
       startedAt,
       wallTimeMs: performance.now() - started,
+      setupMs,
       backend,
       epoch: result.epoch,
       step: result.step,

@@ -8,6 +8,8 @@ export interface RunSummary {
   readonly status: 'completed' | 'stopped' | 'failed' | 'running';
   readonly startedAt: string;
   readonly wallTimeMs: number;
+  /** Of `wallTimeMs`, the part before the student's first step: teacher training or loading, data preparation. */
+  readonly setupMs?: number;
   readonly backend: string;
   readonly epoch: number;
   readonly step: number;

@@ -108,7 +108,7 @@ export function onlyRun(runsDir: string): string {
   return join(runsDir, runs[0]!);
 }
 
-const TIMING_KEYS = new Set(['time', 'startedAt', 'wallTimeMs', 'durationMs', 'imagesPerSecond']);
+const TIMING_KEYS = new Set(['time', 'startedAt', 'wallTimeMs', 'setupMs', 'durationMs', 'imagesPerSecond']);
 /** JSON without timings; the run directory (and its name, the run id) replaced by `<run>`. */
 const untimed = (text: string, runDir: string) =>
   JSON.parse(text.replaceAll(runDir, '<run>').replaceAll(basename(runDir), '<run>'), (k, v) => (TIMING_KEYS.has(k) ? undefined : v));
@@ -131,7 +131,7 @@ async function weightsOf(file: string): Promise<Record<string, string>> {
 export async function observable(runDir: string) {
   const csv = readFileSync(join(runDir, 'metrics.csv'), 'utf8').trim().split('\n').map((line) => line.split(','));
   const speed = csv[0]!.indexOf('train_imagesPerSecond');
-  const { name: _name, startedAt: _s, wallTimeMs: _w, ...report } = readRunReportData(runDir);
+  const { name: _name, startedAt: _s, wallTimeMs: _w, setupMs: _setup, ...report } = readRunReportData(runDir);
   return {
     summary: untimed(readFileSync(join(runDir, 'summary.json'), 'utf8'), runDir),
     metrics: readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => untimed(line, runDir)),

@@ -1,0 +1,131 @@
+/**
+ * `dkl worker`: pulls trials from every sweep registered in Redis and runs each in a child
+ * process. A worker killed mid-trial leaves its job stalled once its lock expires; BullMQ hands
+ * the job to another worker, whose trial process resumes the run from its newest snapshot.
+ */
+import { existsSync } from 'node:fs';
+import { ArgumentError } from '@dkl/core';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { trialDir } from '../plan.js';
+import { runTrial, type TrialProgress } from '../run-trial.js';
+import { sweepFiles } from '../sweep-dir.js';
+import { trialFiles, workerName } from '../trial-files.js';
+import { assertRedisReachable, parseRedisUrl } from './redis.js';
+import { registeredSweeps, withRedis, type RegisteredSweep } from './registry.js';
+import type { TrialJobData } from './submit.js';
+
+/** A running trial's job progress. */
+export interface TrialJobProgress extends TrialProgress {
+  readonly worker: string;
+}
+
+/** A completed trial's job result. */
+export interface TrialResult {
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly epoch: number;
+  readonly wallTimeMs: number;
+  readonly worker: string;
+}
+
+export interface SweepWorkerOptions {
+  readonly redis: string;
+  /** Trials at a time, per sweep (default 1). */
+  readonly concurrency?: number;
+  /** BullMQ job lock: a worker silent this long has stalled and loses its trial (default 30 s). */
+  readonly lockDurationMs?: number;
+  /** How often to look for newly submitted sweeps (default 2 s). */
+  readonly rescanMs?: number;
+  readonly log?: (line: string) => void;
+  /** Extra environment of the trial processes. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface SweepWorker {
+  /** Sweeps served so far. */
+  readonly sweeps: () => readonly string[];
+  /** Stops taking trials; `force` also abandons running ones (they stall and go to another worker). */
+  close(force?: boolean): Promise<void>;
+}
+
+const visible = (sweep: RegisteredSweep): boolean => existsSync(sweepFiles(sweep.dir).plan);
+
+function notVisible(sweep: RegisteredSweep): ArgumentError {
+  return new ArgumentError('sweep directory', `${sweepFiles(sweep.dir).plan} (sweep '${sweep.name}') is not visible from this machine: every worker must see the shared sweep directory ${sweep.dir} at that path`);
+}
+
+/**
+ * Starts a worker: checks Redis within seconds, refuses to start if a registered sweep's
+ * directory is not visible here (naming the path), then serves every registered sweep's queue.
+ */
+export async function startSweepWorker(options: SweepWorkerOptions): Promise<SweepWorker> {
+  const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  await assertRedisReachable(options.redis);
+  const connection = parseRedisUrl(options.redis);
+  const lockDuration = options.lockDurationMs ?? 30_000;
+  const me = workerName();
+  const initial = await withRedis(connection, registeredSweeps);
+  const hidden = initial.find((s) => !visible(s));
+  if (hidden) throw notVisible(hidden);
+  const workers = new Map<string, Worker<TrialJobData, TrialResult>>();
+  const skipped = new Set<string>();
+
+  const processTrial = async (job: Job<TrialJobData, TrialResult>): Promise<TrialResult> => {
+    const runDir = trialDir(job.data.sweepDir, job.data.trialId);
+    if (!existsSync(trialFiles(runDir).spec)) throw new UnrecoverableError(`${trialFiles(runDir).spec} is not visible from ${me}: the sweep directory must be shared`);
+    const handedOver = job.attemptsStarted > 1 || job.stalledCounter > 0;
+    log(`[worker] ${job.data.sweep}: trial ${job.data.trialId} started${handedOver ? ` (attempt ${job.attemptsStarted}, resuming from its last snapshot if it has one)` : ''}`);
+    const outcome = await runTrial(runDir, {
+      cacheDir: sweepFiles(job.data.sweepDir).cache,
+      attempt: job.attemptsStarted,
+      takeOverForeignLock: handedOver,
+      log,
+      ...(options.env ? { env: options.env } : {}),
+      onProgress: (p) => void job.updateProgress({ worker: me, ...p }).catch(() => undefined),
+    });
+    log(`[worker] ${job.data.sweep}: trial ${job.data.trialId} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`);
+    if (outcome.status === 'done') return { metrics: outcome.metrics, epoch: outcome.epoch, wallTimeMs: outcome.wallTimeMs, worker: me };
+    // The run's own failure is final; a killed process is retried (BullMQ attempts).
+    if (!outcome.transient) throw new UnrecoverableError(outcome.error ?? 'trial failed');
+    throw new Error(outcome.error ?? 'trial process failed');
+  };
+
+  const serve = (sweep: RegisteredSweep): void => {
+    if (workers.has(sweep.queue)) return;
+    if (!visible(sweep)) {
+      if (!skipped.has(sweep.name)) log(`[worker] not serving sweep '${sweep.name}': ${notVisible(sweep).message}`);
+      skipped.add(sweep.name);
+      return;
+    }
+    const worker = new Worker<TrialJobData, TrialResult>(sweep.queue, processTrial, {
+      connection,
+      concurrency: options.concurrency ?? 1,
+      lockDuration,
+      stalledInterval: Math.max(1000, Math.round(lockDuration / 2)),
+      maxStalledCount: 2,
+      name: me,
+    });
+    worker.on('error', (error) => log(`[worker] ${sweep.queue}: ${error.message}`));
+    workers.set(sweep.queue, worker);
+    log(`[worker] ${me} serving sweep '${sweep.name}' (queue ${sweep.queue}, ${sweep.dir})`);
+  };
+
+  initial.forEach(serve);
+  if (initial.length === 0) log(`[worker] ${me}: no sweep submitted yet; waiting for one`);
+  let scanning = false;
+  const rescan = setInterval(() => {
+    if (scanning) return;
+    scanning = true;
+    withRedis(connection, registeredSweeps)
+      .then((sweeps) => sweeps.forEach(serve))
+      .catch(() => undefined) // Redis away: the workers reconnect by themselves
+      .finally(() => (scanning = false));
+  }, options.rescanMs ?? 2000);
+
+  return {
+    sweeps: () => [...workers.keys()],
+    async close(force = false) {
+      clearInterval(rescan);
+      await Promise.all([...workers.values()].map((w) => w.close(force)));
+    },
+  };
+}

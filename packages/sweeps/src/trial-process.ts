@@ -1,0 +1,47 @@
+/**
+ * The process one trial runs in (started by `runTrial` with an IPC channel): trains the trial's
+ * run directory from scratch, or resumes it from its newest snapshot (the `dkl resume` logic),
+ * or, if it already completed, does nothing. It exits when its parent dies, so a killed worker
+ * leaves no trial running behind. Exit codes as `dkl`: 0 completed, 1 run failed, 2 bad config.
+ */
+import 'reflect-metadata';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { describeFailure, executeRun, resolveConfig } from '@dkl/cli';
+import { readJsonFile, trialFiles, type TrialSpec } from './trial-files.js';
+
+const [runDir, cacheDir] = process.argv.slice(2);
+const orphaned = () => process.exit(137);
+process.on('disconnect', orphaned);
+
+function finish(code: number): void {
+  process.exitCode = code;
+  process.off('disconnect', orphaned);
+  process.disconnect?.();
+}
+
+async function main(): Promise<number> {
+  if (!runDir || !cacheDir) throw new Error('usage: trial-process <run-dir> <cache-dir>');
+  const files = trialFiles(runDir);
+  const spec = readJsonFile<TrialSpec>(files.spec);
+  if (!spec) throw new Error(`${files.spec} is missing or unreadable`);
+  const summary = readJsonFile<{ status: string }>(files.summary);
+  if (summary?.status === 'completed') return 0;
+  const config = resolveConfig(spec.config as unknown as Record<string, unknown>);
+  const hasSnapshot = existsSync(files.checkpoints) && readdirSync(files.checkpoints).some((f) => f.endsWith('.ckpt'));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  if (hasSnapshot) {
+    const run = await executeRun(config, { runsDir: path.dirname(runDir), cacheDir, resumeDir: runDir, progress: false, log });
+    return run.result.status === 'completed' ? 0 : 1;
+  }
+  // Killed before its first snapshot: start over, without the partial logs of the first attempt.
+  for (const entry of readdirSync(runDir)) if (!['sweep-trial.json', 'trial-state.json', 'trial.log', 'run.lock'].includes(entry)) rmSync(path.join(runDir, entry), { recursive: true, force: true });
+  const run = await executeRun(config, { runsDir: path.dirname(runDir), cacheDir, runDir, progress: false, log });
+  return run.result.status === 'completed' ? 0 : 1;
+}
+
+main().then(finish, (error: unknown) => {
+  const { code, message } = describeFailure(error);
+  process.stderr.write(`${message}\n`);
+  finish(code);
+});

@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// Sweeps on BullMQ: queue overhead per trial and the wall time of a 12-trial sweep on 1 vs 2
+// workers (1 thread each). Starts its own redis-server (loopback, free port, temporary directory,
+// appendonly yes) and real `dkl worker` processes; build first (npm run build).
+//   node tools/bench/sweeps/bench.mjs [--trials 12] [--overhead-trials 5] [--epochs 4]
+// Overhead: submit -> start = the job's processedOn minus when it became runnable (its submission,
+// or its worker's previous job's finish); result -> visible = the job's finishedOn (the result in
+// Redis, what status / report read) minus the trial's summary.json write. Ratios: overhead per
+// 20-second trial, and 2-worker wall time against half the 1-worker time.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { numArg } from '../args.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../..');
+const require = createRequire(join(root, 'packages/sweeps/package.json'));
+const { Queue } = await import(require.resolve('bullmq'));
+const { stringify } = await import(require.resolve('yaml'));
+const DKL = join(root, 'packages/cli/bin/dkl.mjs');
+const trials = numArg('trials', 12);
+const overheadTrials = numArg('overhead-trials', 5);
+const epochs = numArg('epochs', 4);
+const env = { ...process.env, DKL_BACKEND: process.env.DKL_BACKEND ?? 'dkl-native' };
+
+const freePort = () => new Promise((done) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => done(port)); }); });
+const work = mkdtempSync(join(tmpdir(), 'dkl-bench-sweeps-'));
+const port = await freePort();
+const redisUrl = `redis://127.0.0.1:${port}`;
+const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', work, '--appendonly', 'yes', '--save', ''], { stdio: ['ignore', 'pipe', 'inherit'] });
+await new Promise((done, fail) => { let out = ''; redis.stdout.on('data', (d) => { out += d; if (out.includes('Ready to accept connections')) done(); }); redis.once('exit', (c) => fail(new Error(`redis-server exited with ${c}`))); });
+
+function dkl(args) {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [DKL, '--no-progress', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`dkl ${args.join(' ')} exited ${code}:\n${out}`))));
+  });
+}
+const startWorker = () => spawn(process.execPath, [DKL, '--no-progress', 'worker', '--redis', redisUrl], { env, stdio: 'ignore' });
+
+function writeSweep(name, seeds) {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  const base = {
+    name, seed: 0,
+    data: { dataset: { name: 'synthetic', options: { shape: [8, 8, 3], numClasses: 4, trainSize: 256, testSize: 64, seed: 2 } }, train: { split: 'train', batchSize: 16 }, eval: { test: { split: 'test', batchSize: 32 } } },
+    models: { student: { name: 'tiny_cnn' } },
+    trainer: { type: 'supervised', epochs },
+    optimizer: { name: 'sgd', momentum: 0.9 },
+    schedule: { name: 'cosine', lr: 0.05 },
+    plugins: [{ name: 'checkpoint', options: { every: { epochs: 1 }, keep: 1 } }],
+  };
+  writeFileSync(join(dir, 'base.yaml'), stringify(base));
+  writeFileSync(join(dir, 'sweep.yaml'), stringify({ name, base: 'base.yaml', parameters: { 'schedule.lr': { grid: [0.05] } }, seeds }));
+  return join(dir, 'sweep.yaml');
+}
+
+async function waitAll(queue, n) {
+  for (;;) {
+    const counts = await queue.getJobCounts('completed', 'failed');
+    if (counts.failed) throw new Error(`${counts.failed} trial(s) failed`);
+    if (counts.completed >= n) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };
+try {
+  // 1. Overhead: one worker already waiting, `overheadTrials` trials.
+  const w = startWorker();
+  await new Promise((r) => setTimeout(r, 3000));
+  const overheadFile = writeSweep('overhead', Array.from({ length: overheadTrials }, (_, i) => i));
+  await dkl(['sweep', 'submit', overheadFile, '--redis', redisUrl]);
+  const oq = new Queue('dkl-sweep-overhead', { connection });
+  await waitAll(oq, overheadTrials);
+  const jobs = (await oq.getJobs(['completed'])).sort((a, b) => a.processedOn - b.processedOn);
+  const startMs = [];
+  const visibleMs = [];
+  const trialMs = [];
+  jobs.forEach((job, i) => {
+    const runnable = i === 0 ? job.timestamp : Math.max(job.timestamp, jobs[i - 1].finishedOn);
+    startMs.push(job.processedOn - runnable);
+    const summary = join(dirname(overheadFile), 'runs', 'overhead', 'trials', job.id, 'summary.json');
+    visibleMs.push(job.finishedOn - statSync(summary).mtimeMs);
+    trialMs.push(job.finishedOn - job.processedOn);
+  });
+  await oq.close();
+  w.kill('SIGTERM');
+  const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
+
+  // 2. Wall time of a `trials`-trial sweep: 1 worker, then 2 (1 thread each), fresh sweep directories.
+  const wall = {};
+  for (const n of [1, 2]) {
+    const file = writeSweep(`wall${n}`, Array.from({ length: trials }, (_, i) => i));
+    const workers = Array.from({ length: n }, startWorker);
+    await new Promise((r) => setTimeout(r, 3000)); // workers up and waiting (their start is not the sweep's)
+    const started = performance.now();
+    await dkl(['sweep', 'submit', file, '--redis', redisUrl]);
+    const q = new Queue(`dkl-sweep-wall${n}`, { connection });
+    await waitAll(q, trials);
+    wall[n] = performance.now() - started;
+    await q.close();
+    for (const x of workers) x.kill('SIGTERM');
+  }
+  const perTrial = mean(trialMs);
+  const overhead = mean(startMs) + mean(visibleMs);
+  console.log(`queue overhead per trial (${overheadTrials} trials, 1 idle worker):`);
+  console.log(`  submit -> start   ${mean(startMs).toFixed(1)} ms (max ${Math.max(...startMs).toFixed(1)})`);
+  console.log(`  result -> visible ${mean(visibleMs).toFixed(1)} ms (max ${Math.max(...visibleMs).toFixed(1)})`);
+  console.log(`  trial (process start to result) ${(perTrial / 1000).toFixed(2)} s; overhead ${(100 * overhead / perTrial).toFixed(3)} % of it, ${(100 * overhead / 20000).toFixed(3)} % of a 20 s trial`);
+  console.log(`${trials}-trial sweep, 1 thread per trial: 1 worker ${(wall[1] / 1000).toFixed(1)} s, 2 workers ${(wall[2] / 1000).toFixed(1)} s`);
+  console.log(`  2 workers / (1 worker / 2) = ${(wall[2] / (wall[1] / 2)).toFixed(3)} (goal <= 1.10); speed-up ${(wall[1] / wall[2]).toFixed(2)}x`);
+} finally {
+  redis.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+}
