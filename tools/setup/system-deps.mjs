@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs the system packages the test suite and the fast backend use, when this machine lets us
-// (root + apt-get): Debian's `chromium` (the HTML report test renders in headless Chromium) and
-// `libdnnl-dev` (oneDNN, for the optional @dkl/backend-native addon), then builds the addon.
+// (root + apt-get): Debian's `chromium` (the HTML report test renders in headless Chromium; its
+// SwiftShader Vulkan driver is the software GPU of the webgpu tests), `libvulkan1` (the Vulkan
+// loader Dawn, the `webgpu` npm package, opens) and `libdnnl-dev` (oneDNN, for the optional @dkl/backend-native addon), then builds the addon.
 // Without root or apt it says what is missing and continues: the report test then fails with a
 // clear message, and the backend falls back to wasm.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -10,13 +11,14 @@ import { existsSync } from 'node:fs';
 const log = (line) => process.stderr.write(`[setup] ${line}\n`);
 const wanted = [
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') || existsSync('/usr/bin/chromium-browser') },
+  { pkg: 'libvulkan1', present: () => ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib/libvulkan.so.1'].some(existsSync) },
   { pkg: 'libdnnl-dev', present: () => existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') || existsSync('/usr/include/dnnl.hpp') },
 ];
 const missing = wanted.filter((w) => !w.present()).map((w) => w.pkg);
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
 
-if (missing.length === 0) log('chromium and libdnnl-dev are installed');
+if (missing.length === 0) log('chromium, libvulkan1 and libdnnl-dev are installed');
 else if (!isRoot || !hasApt) log(`missing ${missing.join(', ')}; install with: sudo apt-get install -y ${missing.join(' ')}`);
 else {
   log(`installing ${missing.join(', ')} with apt-get`);
