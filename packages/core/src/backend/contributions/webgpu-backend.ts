@@ -53,24 +53,32 @@ async function installDawn(context: BackendContext): Promise<BackendProbe> {
   return { available: true };
 }
 
-/** What is missing when Dawn finds no adapter on Linux. */
-async function missingDriverHint(context: BackendContext): Promise<string> {
-  if (!isNode || process.platform !== 'linux') return 'no WebGPU-capable GPU driver';
-  const fs = (await context.importer('node:fs')) as { existsSync(p: string): boolean };
+/**
+ * On Linux in Node, what is missing for Vulkan before Dawn is asked (so a machine without a GPU
+ * driver gets a precise reason and no Vulkan-loader warnings on stderr); undefined when a driver
+ * may be there. Elsewhere Dawn's answer is all there is.
+ */
+async function missingVulkan(context: BackendContext): Promise<string | undefined> {
+  if (!isNode || process.platform !== 'linux') return undefined;
+  const fs = (await context.importer('node:fs')) as { existsSync(p: string): boolean; readdirSync(p: string): string[] };
   const loader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1', '/usr/lib/libvulkan.so.1'].some((p) => fs.existsSync(p));
   if (!loader) return 'the Vulkan loader libvulkan.so.1 is missing (Debian/Ubuntu: apt-get install libvulkan1)';
   const icd = process.env['VK_ICD_FILENAMES'] ?? process.env['VK_DRIVER_FILES'];
   if (icd) {
     const absent = icd.split(':').filter((p) => p && !fs.existsSync(p));
-    if (absent.length) return `VK_ICD_FILENAMES names missing files: ${absent.join(', ')}`;
-    return `no Vulkan driver in VK_ICD_FILENAMES=${icd} gave an adapter`;
+    return absent.length ? `VK_ICD_FILENAMES names missing files: ${absent.join(', ')}` : undefined;
   }
-  return 'no Vulkan driver (ICD) is installed: a GPU driver with Vulkan support, or a software one through VK_ICD_FILENAMES';
+  const dataDirs = (process.env['XDG_DATA_DIRS'] || '/usr/local/share:/usr/share').split(':');
+  const icdDirs = ['/etc/vulkan/icd.d', ...dataDirs.map((d) => `${d}/vulkan/icd.d`)];
+  const drivers = icdDirs.some((d) => fs.existsSync(d) && fs.readdirSync(d).some((f) => f.endsWith('.json')));
+  return drivers ? undefined : `no Vulkan driver (ICD) is installed (none in ${icdDirs.join(', ')}): a GPU driver with Vulkan support, or a software one through VK_ICD_FILENAMES`;
 }
 
 async function probe(context: BackendContext): Promise<BackendProbe> {
   if (!navigatorGpu()) {
     if (!isNode) return { available: false, reason: 'this browser has no navigator.gpu' };
+    const missing = await missingVulkan(context);
+    if (missing) return { available: false, reason: `no WebGPU adapter: ${missing}` };
     const dawn = await installDawn(context);
     if (!dawn.available) return dawn;
   }
@@ -80,7 +88,7 @@ async function probe(context: BackendContext): Promise<BackendProbe> {
   } catch (error) {
     return { available: false, reason: `requestAdapter failed: ${(error as Error).message}`, cause: error };
   }
-  if (!found) return { available: false, reason: `no WebGPU adapter: ${await missingDriverHint(context)}` };
+  if (!found) return { available: false, reason: `no WebGPU adapter: ${(await missingVulkan(context)) ?? 'no driver gave one (Dawn prints why above)'}` };
   adapter = describeAdapter(found.info, found.isFallbackAdapter);
   if (adapter.software && !context.forced) {
     return { available: false, reason: `only a software adapter (${adapter.description || adapter.architecture}); DKL_BACKEND=webgpu uses it` };
