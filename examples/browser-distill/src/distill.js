@@ -11,9 +11,12 @@ import { createModel } from '@dkl/models';
 import { constantSchedule, DistillationTrainer, Sgd } from '@dkl/trainers';
 import { ArrayLoader } from './array-loader.js';
 
-/** The backend this page uses: dkl's choice among WebGPU, WebGL and the pure-JS cpu. */
-export async function chooseBackend(log) {
-  return initBackend({ prefer: ['webgpu', 'webgl', 'cpu'], log });
+/**
+ * The backend this page uses: dkl's choice among WebGPU (hardware adapter), WebGL and the pure-JS
+ * cpu, or the one named (`'webgpu'` alone also takes a software adapter).
+ */
+export async function chooseBackend(log, forced) {
+  return initBackend({ prefer: forced ?? ['webgpu', 'webgl', 'cpu'], log });
 }
 
 /**

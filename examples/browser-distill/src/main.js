@@ -11,7 +11,7 @@ window.dklDistill = state;
 const params = new URLSearchParams(location.search);
 const epochs = Number(params.get('epochs') ?? 3);
 const batchSize = Number(params.get('batch') ?? 32);
-/** How many of the shipped training images to use (default all). */
+/** How many of the shipped training images to use (default all); `?backend=webgpu|webgl|cpu` forces one. */
 const trainCount = params.has('train') ? Number(params.get('train')) : undefined;
 
 /** The first `count` images of a split (the shipped order interleaves the classes). */
@@ -22,7 +22,7 @@ function subset(split, count) {
 
 async function main() {
   state.started = performance.now();
-  const info = await chooseBackend((line) => console.info(line));
+  const info = await chooseBackend((line) => console.info(line), params.get('backend') ?? undefined);
   state.backend = info.name;
   state.backendLine = `${info.name}${info.adapter ? ` (${info.adapter.description || info.adapter.architecture})` : ''}`;
   document.body.dataset.backend = info.name;

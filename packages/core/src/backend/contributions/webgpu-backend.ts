@@ -91,7 +91,7 @@ async function probe(context: BackendContext): Promise<BackendProbe> {
   if (!found) return { available: false, reason: `no WebGPU adapter: ${(await missingVulkan(context)) ?? 'no driver gave one (Dawn prints why above)'}` };
   adapter = describeAdapter(found.info, found.isFallbackAdapter);
   if (adapter.software && !context.forced) {
-    return { available: false, reason: `only a software adapter (${adapter.description || adapter.architecture}); DKL_BACKEND=webgpu uses it` };
+    return { available: false, reason: `only a software adapter (${adapter.description || adapter.architecture}); used when named alone (DKL_BACKEND=webgpu, prefer: 'webgpu')` };
   }
   // The page (bundler) imports the backend itself; in Node we import it once navigator.gpu exists,
   // because it registers itself only then.
