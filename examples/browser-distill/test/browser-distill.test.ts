@@ -1,17 +1,16 @@
 /**
  * examples/browser-distill, built by Vite and opened in headless Chromium (Debian's, driven by
- * playwright-core, the same harness as the web-classifier test): the bundle holds no Node module,
+ * playwright-core, as in the web-classifier test): the bundle holds no Node module,
  * and the page distills on WebGPU or WebGL (whichever Chromium offers; printed) with the training
  * loss falling over 30+ steps, live from the event stream.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium as playwright, type BrowserContext } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureChromium } from '../../../packages/cli/test/setup/chromium.js';
 
 const EXAMPLE = resolve(__dirname, '..');
 
@@ -35,10 +34,11 @@ beforeAll(async () => {
   site = join(dir, 'site');
   await build({ root: EXAMPLE, logLevel: 'error', build: { outDir: site, emptyOutDir: true } });
   server = await preview({ root: EXAMPLE, logLevel: 'error', build: { outDir: site }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
-  const browser = ensureChromium();
-  if (!browser.path) throw new Error(`headless Chromium is required for the browser-distill test and is unavailable: ${browser.error}`);
+  // Debian's chromium, installed by `npm run setup` (tools/setup/system-deps.mjs).
+  const chromium = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
+  if (!chromium) throw new Error('headless Chromium is required for the browser-distill test: /usr/bin/chromium is missing (npm run setup installs it as root) and CHROMIUM_PATH is unset');
   context = await playwright.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: browser.path,
+    executablePath: chromium,
     headless: true,
     // No GPU here: Chromium's own SwiftShader gives WebGL (and, with unsafe WebGPU, a software
     // WebGPU adapter, which dkl's automatic choice skips for WebGL).
