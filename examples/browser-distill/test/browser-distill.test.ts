@@ -72,8 +72,8 @@ describe('browser-distill page', () => {
       if (m.text().startsWith('[dkl]')) console.info(`[browser-distill] page log: ${m.text()}`);
     });
     const address = server.httpServer.address() as AddressInfo;
-    // 240 images, batch 8, one epoch: 30 steps, then one evaluation on the 200 test images.
-    await page.goto(`http://127.0.0.1:${address.port}/index.html?epochs=1&batch=8&train=240`);
+    // 240 images, batch 16, two epochs: 30 steps, and an evaluation on the 200 test images after each epoch.
+    await page.goto(`http://127.0.0.1:${address.port}/index.html?epochs=2&batch=16&train=240`);
     await page.waitForSelector('body[data-done="true"], body[data-error]', { timeout: 600_000 });
     const state = (await page.evaluate(() => (window as unknown as { dklDistill: unknown }).dklDistill)) as PageState;
     expect(state.error).toBeUndefined();
@@ -87,10 +87,10 @@ describe('browser-distill page', () => {
     const first = mean(losses.slice(0, 5));
     const last = mean(losses.slice(-5));
     console.info(`[browser-distill] ${losses.length} steps: loss ${first.toFixed(3)} (first 5) -> ${last.toFixed(3)} (last 5); test accuracy ${state.evals.map((e) => e.top1.toFixed(2)).join(' -> ')}`);
-    expect(last).toBeLessThan(0.8 * first);
+    expect(last).toBeLessThan(0.85 * first);
     console.info(`[browser-distill] first step after ${((state.steps[0]!.time - state.started) / 1000).toFixed(1)} s (shader compilation), then ${((state.steps.at(-1)!.time - state.steps[0]!.time) / 1000 / (losses.length - 1)).toFixed(2)} s/step`);
-    expect(state.evals).toHaveLength(1);
-    expect(state.evals[0]!.top1).toBeGreaterThan(0.2); // 10 classes: chance is 0.1
+    expect(state.evals).toHaveLength(2);
+    expect(state.evals.at(-1)!.top1).toBeGreaterThan(0.2); // 10 classes: chance is 0.1
     expect(await page.textContent('#status')).toMatch(/^done: student test accuracy/);
     await page.close();
   });

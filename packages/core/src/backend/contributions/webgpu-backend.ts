@@ -45,6 +45,8 @@ async function installDawn(context: BackendContext): Promise<BackendProbe> {
   const imported = await probeImport(context.importer, DAWN);
   if (!imported.probe.available) return { ...imported.probe, reason: `npm package '${DAWN}' (Dawn, WebGPU for Node) ${imported.probe.reason}` };
   const dawn = imported.module as { create(flags: string[]): GpuLike; globals: Record<string, unknown> };
+  const missing = await missingVulkan(context);
+  if (missing) return { available: false, reason: `no WebGPU adapter: ${missing}` };
   const g = globalThis as { navigator?: object };
   const gpu = dawn.create([]);
   for (const [key, value] of Object.entries(dawn.globals)) if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;
@@ -77,8 +79,6 @@ async function missingVulkan(context: BackendContext): Promise<string | undefine
 async function probe(context: BackendContext): Promise<BackendProbe> {
   if (!navigatorGpu()) {
     if (!isNode) return { available: false, reason: 'this browser has no navigator.gpu' };
-    const missing = await missingVulkan(context);
-    if (missing) return { available: false, reason: `no WebGPU adapter: ${missing}` };
     const dawn = await installDawn(context);
     if (!dawn.available) return dawn;
   }
