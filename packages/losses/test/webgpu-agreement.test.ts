@@ -79,5 +79,5 @@ describe(`losses on webgpu vs float64 reference (${FULL ? 'full grid' : 'CI corn
     console.info(`[losses webgpu] C=${C}: worst ${worst.units.toFixed(3)} tolerance units at ${worst.where}`);
     expect(worst.units).toBeLessThanOrEqual(1);
     expect(tf.memory().numTensors).toBe(before);
-  });
+  }, 900_000); // SwiftShader on a shared machine: a generous limit, no timing asserted
 });
