@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Installs the system packages the test suite and the fast backend use, when this machine lets us
-// (root + apt-get): Debian's `chromium` (the HTML report test renders in headless Chromium),
-// `libdnnl-dev` (oneDNN, for the optional @dkl/backend-native addon), `python3-torchvision`
-// (reference logits for @dkl/models) and `redis-server` (the @dkl/sweeps tests start a real one
-// for BullMQ), then builds the addon.
+// (root + apt-get): Debian's `chromium` (the HTML report test renders in headless Chromium; its
+// SwiftShader Vulkan driver is the software GPU of the webgpu tests), `libvulkan1` (the Vulkan
+// loader Dawn, the `webgpu` npm package, opens), `libdnnl-dev` (oneDNN, for the optional
+// @dkl/backend-native addon), `python3-torchvision` (reference logits for @dkl/models) and
+// `redis-server` (the @dkl/sweeps tests start a real one for BullMQ), then builds the addon.
 // Without root or apt it says what is missing and continues: the report test then fails with a
 // clear message, and the backend falls back to wasm.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import { existsSync } from 'node:fs';
 const log = (line) => process.stderr.write(`[setup] ${line}\n`);
 const wanted = [
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') || existsSync('/usr/bin/chromium-browser') },
+  { pkg: 'libvulkan1', present: () => ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib/libvulkan.so.1'].some(existsSync) },
   { pkg: 'libdnnl-dev', present: () => existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') || existsSync('/usr/include/dnnl.hpp') },
   // torchvision's own ResNets are the reference of @dkl/models' imagenet_* test (Debian's interpreter).
   { pkg: 'python3-torchvision', present: () => spawnSync('/usr/bin/python3', ['-c', 'import torchvision'], { stdio: 'ignore' }).status === 0 },

@@ -1,12 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError, ShapeError } from '@dkl/core';
+import { ArgumentError, asyncReadsOnly, ShapeError } from '@dkl/core';
 import type { Norm } from './project.js';
 
-/** Checks an attack's inputs: `x` float [B, H, W, C] in [0, 1], `y` integer labels [B]. */
+/**
+ * Checks an attack's inputs: `x` float [B, H, W, C] in [0, 1], `y` integer labels [B]. The value
+ * range needs a synchronous read, so it is checked only where one is cheap (not on webgpu / webgl,
+ * where PGD runs inside every adversarial training step).
+ */
 export function checkBatch(x: tf.Tensor, y: tf.Tensor, yName = 'y'): void {
   if (x.rank !== 4) throw new ShapeError('x', 'a rank-4 NHWC batch [B, H, W, C]', x.shape);
   if (y.rank !== 1 || y.shape[0] !== x.shape[0]) throw new ShapeError(yName, `a rank-1 label vector [${x.shape[0]}]`, y.shape);
   if (x.shape[0] === 0) throw new ShapeError('x', 'a non-empty batch', x.shape);
+  if (asyncReadsOnly()) return;
   const [lo, hi] = tf.tidy(() => [tf.min(x), tf.max(x)]).map((t) => {
     const v = t.dataSync()[0]!;
     t.dispose();

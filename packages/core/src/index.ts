@@ -49,3 +49,7 @@ export * from './ops/batch-norm-inference.js';
 export * from './ops/sgd-update.js';
 export * from './backend/wasm-conv-grad-kernels.js';
 export * from './backend/cpu-fallback-kernels.js';
+export * from './backend/backend-contribution.js';
+export { describeAdapter, webgpuBackend } from './backend/contributions/webgpu-backend.js';
+export { BUILTIN_BACKENDS } from './backend/contributions/builtin-backends.js';
+export * from './backend/async-reads.js';

@@ -5,9 +5,9 @@ import { BackendError, ConfigError, describeBackend, initBackend, resolveBackend
 const missing = (specifier: string) =>
   Object.assign(new Error(`Cannot find package '${specifier}' imported from /x.js`), { code: 'ERR_MODULE_NOT_FOUND' });
 
-/** Simulates a machine where the native TensorFlow packages and our addon are absent. */
+/** Simulates a machine where the native TensorFlow packages, our addon and Dawn are absent. */
 const withoutNative: ModuleImporter = async (specifier) => {
-  if (specifier.startsWith('@tensorflow/tfjs-node') || specifier === '@dkl/backend-native') throw missing(specifier);
+  if (specifier.startsWith('@tensorflow/tfjs-node') || specifier === '@dkl/backend-native' || specifier === 'webgpu') throw missing(specifier);
   return import(specifier);
 };
 
@@ -24,8 +24,10 @@ describe('initBackend', () => {
     expect(info.forced).toBe(false);
     expect(info.skipped.map((s) => `${s.name}:${s.reason}`)).toEqual([
       'tensorflow-gpu:not installed',
+      "webgpu:npm package 'webgpu' (Dawn, WebGPU for Node) not installed",
       'tensorflow:not installed',
       'dkl-native:not installed',
+      'webgl:needs a browser (tfjs registers WebGL only there)',
     ]);
     expect(info.simd).toBe(true);
     expect(info.addedKernels).toContain('Conv2DBackpropFilter');
@@ -58,8 +60,8 @@ describe('initBackend', () => {
   it('validates backend names from the environment and from config', () => {
     expect(() => resolveBackendCandidates({ env: { DKL_BACKEND: 'tpu' } })).toThrow(ConfigError);
     expect(() => resolveBackendCandidates({ env: { DKL_BACKEND: 'tpu' } })).toThrow(/DKL_BACKEND.*allowed: tensorflow-gpu/);
-    expect(() => resolveBackendCandidates({ env: {}, prefer: ['wasm', 'webgpu' as never] })).toThrow(/backend\.prefer/);
-    expect(resolveBackendCandidates({ env: {} }).candidates).toEqual(['tensorflow-gpu', 'tensorflow', 'dkl-native', 'wasm', 'cpu']);
+    expect(() => resolveBackendCandidates({ env: {}, prefer: ['wasm', 'tpu'] })).toThrow(/backend\.prefer/);
+    expect(resolveBackendCandidates({ env: {} }).candidates).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'dkl-native', 'webgl', 'wasm', 'cpu']);
     expect(resolveBackendCandidates({ env: { DKL_BACKEND: 'native' } })).toEqual({ candidates: ['dkl-native'], forced: true });
   });
 });

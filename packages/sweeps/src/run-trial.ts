@@ -100,7 +100,7 @@ export async function runTrial(runDir: string, options: RunTrialOptions): Promis
   let tail = '';
   child.stdout!.pipe(logStream, { end: false });
   child.stderr!.on('data', (d: Buffer) => {
-    logStream.write(d);
+    if (!logStream.writableEnded) logStream.write(d);
     tail = (tail + d.toString()).slice(-4000);
   });
   let reported = -1;
@@ -114,12 +114,17 @@ export async function runTrial(runDir: string, options: RunTrialOptions): Promis
   }, 500);
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
     child.on('error', () => done({ code: null, signal: null }));
+    // The trial reports its exit code over IPC before exiting; whichever comes first settles it.
+    child.on('message', (message: { type?: string; code?: number }) => {
+      if (message?.type === 'trial-done' && typeof message.code === 'number') done({ code: message.code, signal: null });
+    });
     child.on('exit', (code, signal) => done({ code, signal }));
   });
   clearInterval(poll);
   // The epochs the last poll missed (a short trial may end between two polls).
   const last = readProgress(files.metrics);
   if (last && last.epoch !== reported) options.onProgress?.(last);
+  child.stdout!.unpipe(logStream); // the process may still be exiting: nothing more goes to the log
   await new Promise<void>((done) => logStream.end(done));
   const summary = readJsonFile<{ status: string; error?: string; epoch: number; history: [] }>(files.summary);
   const wallTimeMs = performance.now() - started;

@@ -14,10 +14,15 @@ const [runDir, cacheDir] = process.argv.slice(2);
 const orphaned = () => process.exit(137);
 process.on('disconnect', orphaned);
 
+/**
+ * Tells the worker the outcome over IPC (the run directory is complete by now), then exits at
+ * once: draining tfjs, loader threads and the native backend would add a few hundred ms to every
+ * trial's "result visible" time.
+ */
 function finish(code: number): void {
-  process.exitCode = code;
   process.off('disconnect', orphaned);
-  process.disconnect?.();
+  if (process.send) process.send({ type: 'trial-done', code }, () => process.exit(code));
+  else process.exit(code);
 }
 
 async function main(): Promise<number> {

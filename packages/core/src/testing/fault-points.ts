@@ -41,7 +41,8 @@ function parseRules(spec: string): FaultRule[] {
 }
 
 function activeRules(): FaultRule[] {
-  const spec = process.env['DKL_FAULTS'] ?? '';
+  // No `process` in a browser: no fault injection there.
+  const spec = typeof process === 'undefined' ? '' : (process.env?.['DKL_FAULTS'] ?? '');
   if (spec !== parsedFrom) {
     parsedFrom = spec;
     rules = spec ? parseRules(spec) : [];

@@ -62,7 +62,18 @@ export interface ValueChecks {
 }
 
 /**
+ * Backends whose values are read back asynchronously only (core's `asyncReadsOnly()`; repeated
+ * here because `@dkl/losses/math` imports nothing of core but its errors).
+ */
+const ASYNC_READ_BACKENDS = new Set(['webgpu', 'webgl']);
+
+/**
  * Checks tensor VALUES (NaN/Inf, label range, negative weights) with one device read.
+ *
+ * On webgpu / webgl the check is skipped: it would be a synchronous GPU read inside every loss
+ * call (impossible for WebGPU in Node, a pipeline stall in a browser). There the training engine
+ * still refuses a non-finite total loss (read asynchronously), and the same inputs are checked on
+ * any CPU backend.
  *
  * Fast path: the sum of a tensor is finite when every element is (unless the finite values are
  * so large that their sum overflows float32, ~1e38 / size); only when a sum is not finite does the
@@ -70,6 +81,7 @@ export interface ValueChecks {
  * reduction per tensor.
  */
 export function checkValues(checks: ValueChecks): void {
+  if (ASYNC_READ_BACKENDS.has(tf.getBackend())) return;
   const finite = [...checks.finite, ...(checks.nonNegative ?? [])];
   const nonNeg = checks.nonNegative ?? [];
   const values = tf.tidy(() => {

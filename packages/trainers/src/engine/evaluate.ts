@@ -30,16 +30,18 @@ export async function evaluateModel(model: ClassifierModel, loader: BatchLoader,
   let count = 0;
   for await (const batch of loader.batches(epoch)) {
     try {
-      const [l, t1, t5] = tf.tidy(() => {
+      const sums = tf.tidy(() => {
         const logits = model.forward(batch.x, { training: false }).logits;
         const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(batch.y.cast('int32'), logits.shape[1]!), logits, undefined, undefined, tf.Reduction.SUM);
-        return [ce, topKCorrect(logits, batch.y, 1), topKCorrect(logits, batch.y, 5)];
+        return tf.stack([ce, topKCorrect(logits, batch.y, 1).cast('float32'), topKCorrect(logits, batch.y, 5).cast('float32')].map((t) => t.reshape([])));
       });
-      loss += l.dataSync()[0]!;
-      top1 += t1.dataSync()[0]!;
-      top5 += t5.dataSync()[0]!;
+      // One asynchronous read per batch (GPU backends have no synchronous readback).
+      const [l, t1, t5] = await sums.data();
+      sums.dispose();
+      loss += l!;
+      top1 += t1!;
+      top5 += t5!;
       count += batch.y.shape[0]!;
-      tf.dispose([l, t1, t5]);
       faultPoint('eval-batch', String(count));
     } finally {
       tf.dispose([batch.x, batch.y]);

@@ -193,9 +193,9 @@ export class TrainingEngine {
       const batchIndex = progress.batches;
       bus.emit({ type: 'batch-start', epoch, step: this.step, batchIndex, batchSize: size });
       const context: StepContext = { epoch, epochs: this.options.epochs, step: this.step, batchIndex, rng: this.rng };
-      let done: ReturnType<TrainingEngine['trainStep']>;
+      let done: Awaited<ReturnType<TrainingEngine['trainStep']>>;
       try {
-        done = this.trainStep(batch, context, learningRate);
+        done = await this.trainStep(batch, context, learningRate);
       } catch (error) {
         tf.dispose(batchTensors(batch)); // the engine owns the batch (see below), also when its step fails
         throw error;
@@ -274,11 +274,11 @@ export class TrainingEngine {
     }
   }
 
-  private trainStep(
+  private async trainStep(
     batch: Batch,
     context: StepContext,
     learningRate: number,
-  ): { losses: Record<string, number>; outputs: BatchOutputs; correct: number; prepared: Record<string, tf.Tensor> } {
+  ): Promise<{ losses: Record<string, number>; outputs: BatchOutputs; correct: number; prepared: Record<string, tf.Tensor> }> {
     const { step, optimizer, model } = this.options;
     let prepared: Record<string, tf.Tensor> = {};
     let handedOver = false;
@@ -294,20 +294,24 @@ export class TrainingEngine {
         return result.loss;
       }, variables);
       try {
-        const total = value.dataSync()[0]!;
+        // One asynchronous read per step for every number the step reports (total, terms, top-1
+        // count): GPU backends (webgpu) have no synchronous readback, and one read is one sync.
+        const names = Object.keys(terms);
+        const hasCorrect = !!(outputs.logits && outputs.labels);
+        const packed = tf.tidy(() =>
+          tf.stack([value, ...names.map((n) => terms[n]!), ...(hasCorrect ? [topKCorrect(outputs.logits!, outputs.labels!, 1).cast('float32')] : [])].map((t) => t.reshape([]))),
+        );
+        const numbers = await packed.data();
+        packed.dispose();
+        const total = numbers[0]!;
+        const losses: Record<string, number> = { total };
+        names.forEach((name, i) => (losses[name] = numbers[1 + i]!));
         if (!Number.isFinite(total)) {
           tf.dispose(Object.values(outputs));
-          throw new NumericError('loss', `is ${total} at epoch ${context.epoch}, step ${context.step}; terms: ${JSON.stringify(Object.fromEntries(Object.entries(terms).map(([k, t]) => [k, t.dataSync()[0]])))}`);
+          throw new NumericError('loss', `is ${total} at epoch ${context.epoch}, step ${context.step}; terms: ${JSON.stringify(Object.fromEntries(names.map((k) => [k, losses[k]])))}`);
         }
         optimizer.apply(variables, variables.map((v) => grads[v.name]!), learningRate);
-        const losses: Record<string, number> = { total };
-        for (const [name, t] of Object.entries(terms)) losses[name] = t.dataSync()[0]!;
-        let correct = 0;
-        if (outputs.logits && outputs.labels) {
-          const c = topKCorrect(outputs.logits, outputs.labels, 1);
-          correct = c.dataSync()[0]!;
-          c.dispose();
-        }
+        const correct = hasCorrect ? numbers[1 + names.length]! : 0;
         handedOver = true;
         return { losses, outputs, correct, prepared };
       } finally {

@@ -1,0 +1,27 @@
+/**
+ * @dkl/attacks for browsers (the `browser` export condition): the attacks (PGD, FGSM, APGD, FAB,
+ * Square) and the suite runner, without AutoAttack (its resumable state file needs node:fs) and the
+ * robust-evaluation plugin and module built on it.
+ *
+ * @dkl/attacks: adversarial attacks and robust evaluation for TensorFlow.js classifiers.
+ *
+ * - Attacks as pure, seeded functions of a forward function (NHWC in [0, 1] to logits):
+ *   {@link fgsm}, {@link pgd} (L-inf / L2, restarts, targeted, any loss), {@link apgd}
+ *   (APGD-CE / APGD-DLR / APGD-T), {@link fab} (FAB-T, L-inf), {@link square} (L-inf).
+ * - {@link autoAttack}: the standard AutoAttack suite with sanity checks and a resumable state.
+ * - Losses: {@link crossEntropyPerExample}, {@link cwLoss}, {@link dlrLoss}, {@link dlrTargetedLoss}.
+ * - {@link RobustEvalPlugin} and {@link attacksModule} (binds the `robust-eval` plugin).
+ *
+ * @packageDocumentation
+ */
+export { projectLinf, projectL2, projectToThreatModel, perExampleL2, perExampleLinf, type Norm } from './project.js';
+export { asForward, type ForwardFn, type AttackModel } from './forward.js';
+export { crossEntropyPerExample, cwLoss, cw, dlrLoss, dlrTargetedLoss, margin, resolveLoss, type AttackLoss, type NamedLoss } from './losses.js';
+export { lossAndGrad, type LossAndGrad } from './gradient.js';
+export { pgd, fgsm, type PgdOptions, type FgsmOptions } from './pgd.js';
+export { apgd, type ApgdOptions } from './apgd.js';
+export { fab, type FabOptions } from './fab.js';
+export { projectOntoHyperplaneLinf } from './fab-projection.js';
+export { square, squareP, type SquareOptions } from './square.js';
+export { checkRandomized, checkSoftmaxOutput, checkZeroGradients, checkSquareStronger, type WarningHandler } from './checks.js';
+export { AUTO_ATTACK_NAMES, STANDARD_ATTACKS, runSuiteAttack, type AutoAttackName, type SuiteBudget } from './suite.js';
