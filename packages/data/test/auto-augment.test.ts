@@ -140,7 +140,7 @@ describe('auto-augment transform', () => {
     const bad = transformSpecSchema.safeParse({ kind: 'auto-augment', policy: 'places' });
     expect(bad.success).toBe(false);
     expect(JSON.stringify(bad.error!.issues)).toContain('policy');
-    expect(compilePipeline([0, 0, 3], [{ kind: 'auto-augment', policy: 'svhn' } as TransformSpec]).paramsPerSample).toBe(5);
+    expect(compilePipeline([0, 0, 3], [{ kind: 'auto-augment', policy: 'svhn' } as unknown as TransformSpec]).paramsPerSample).toBe(5);
   });
 
   it('draws sub-policies uniformly and applies steps at their probabilities', () => {
@@ -164,7 +164,7 @@ describe('auto-augment transform', () => {
 
   it('same seed, same pixels (through the pipeline, any image size); another seed differs', () => {
     for (const policy of ['imagenet', 'cifar10', 'svhn']) {
-      const p = compilePipeline([0, 0, 3], [{ kind: 'auto-augment', policy } as TransformSpec, { kind: 'center-crop', size: 12 }, { kind: 'to-float' }]);
+      const p = compilePipeline([0, 0, 3], [{ kind: 'auto-augment', policy } as unknown as TransformSpec, { kind: 'center-crop', size: 12 }, { kind: 'to-float' }]);
       const imgs = [
         { shape: [20, 16, 3] as const, data: Uint8Array.from({ length: 20 * 16 * 3 }, (_, i) => (i * 7) % 256) },
         { shape: [13, 31, 3] as const, data: Uint8Array.from({ length: 13 * 31 * 3 }, (_, i) => (i * 13) % 256) },
