@@ -32,6 +32,12 @@ export interface ImageTransformDefinition<S extends { readonly kind: string } = 
   plan(spec: S, rng: ParamRng, params: Int32Array, offset: number): void;
   /** The pixels: may modify `image.data` in place or return a new image. */
   apply(spec: S, image: ImageBuffer, params: Int32Array, offset: number): ImageBuffer;
+  /**
+   * True when `apply` only reads `image.data` and always returns a new image: as a pipeline's
+   * first step it then reads the decoded bytes directly (a Uint8Array behind the Float32Array
+   * type) instead of a float copy of the whole decoded image, most of which a crop never reads.
+   */
+  readonly readsBytes?: boolean;
 }
 
 /** Helper keeping the spec type of a definition literal. */
