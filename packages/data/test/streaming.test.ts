@@ -12,6 +12,7 @@ import { isDklError, parseConfig } from '@dkl/core';
 import { classCounts, datasetDefinitions, Loader, parseImageList, perClassSubsample, streamImageFolder, streamImageList, StreamingImageDataset } from '../src/index.js';
 import { compilePipeline, createScratch, decodeImageFile, planParams, runImage, type TransformSpec } from '../src/index.js';
 import { loadAndAugment } from '../src/streaming/load-batch.js';
+import { jpegSize } from '../src/streaming/jpeg-size.js';
 import { SeededRng } from '@dkl/core';
 import { fixtureBytes, tempDir } from './helpers/tmp.js';
 import { workerScript } from './helpers/worker-bundle.js';
@@ -136,6 +137,16 @@ describe('Loader over a streaming folder', () => {
       }
       expect(worst, `${size.join('x')}`).toBeLessThan(1e-3);
     }
+  });
+
+  it('reads a JPEG\'s size from its frame header (baseline, progressive, grey, CMYK); other bytes are not JPEG', async () => {
+    const progressive = await sharp(raw(33, 17, 3, 8).input, raw(33, 17, 3, 8).options).jpeg({ progressive: true }).toBuffer();
+    for (const bytes of [readFileSync(join(root, 'cat', '1.jpg')), readFileSync(join(root, 'dog', '4.JPEG')), readFileSync(join(root, 'dog', '5.jpg')), progressive]) {
+      const meta = await sharp(bytes).metadata();
+      expect(jpegSize(bytes)).toEqual({ height: meta.height, width: meta.width });
+    }
+    expect(jpegSize(readFileSync(join(root, 'cat', '2.png')))).toBeUndefined();
+    expect(jpegSize(readFileSync(join(root, 'cat', '1.jpg')).subarray(0, 20))).toBeUndefined();
   });
 
   it('a real worker thread decodes with sharp and gives bit-identical batches', async () => {

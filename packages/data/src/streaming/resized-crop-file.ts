@@ -9,6 +9,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { loadSharp } from './decode-file.js';
+import { jpegSize } from './jpeg-size.js';
 
 /** `(height, width) -> [top, left, boxHeight, boxWidth]` of the crop. */
 export type CropBoxOf = (height: number, width: number) => readonly [number, number, number, number];
@@ -17,7 +18,8 @@ export type CropBoxOf = (height: number, width: number) => readonly [number, num
 export async function decodeCrop(file: string, channels: 1 | 3, boxOf: CropBoxOf): Promise<{ data: Uint8Array; height: number; width: number }> {
   const sharp = await loadSharp();
   const bytes = await fs.readFile(file);
-  const { height, width } = await sharp(bytes as unknown as string, { failOn: 'error' }).metadata();
+  // A JPEG's size is in its frame header; other formats ask libvips.
+  const { height, width } = jpegSize(bytes) ?? (await sharp(bytes as unknown as string, { failOn: 'error' }).metadata());
   if (!height || !width) throw new Error('has no image size in its header');
   const [top, left, boxHeight, boxWidth] = boxOf(height, width);
   let pipeline = sharp(bytes as unknown as string, { failOn: 'error' }).extract({ top, left, height: boxHeight, width: boxWidth });
