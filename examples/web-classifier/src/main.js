@@ -29,6 +29,7 @@ loadClassifier(modelUrl).then(
     document.body.dataset.ready = 'true';
     // For scripted checks: classify RGBA pixel arrays exactly as a dropped image is classified.
     window.dklClassify = (images) => classify(classifier, images.map((a) => Uint8ClampedArray.from(a))).map((p) => topK(meta, p, 1)[0].index);
+    window.dklProbabilities = (images) => classify(classifier, images.map((a) => Uint8ClampedArray.from(a)));
     drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
     drop.addEventListener('dragleave', () => drop.classList.remove('over'));
     drop.addEventListener('drop', (e) => {

@@ -1,27 +1,29 @@
 /**
  * The examples/web-classifier page, built by Vite, in headless Chromium (Debian's, driven by
- * playwright-core): it loads a dkl export with the stock tfjs browser bundle and gives the same
- * top-1 labels as dkl's forward in Node on 32 images, through its scripted entry point and by an
- * image file dropped on the page.
+ * playwright-core), on the quick start's own artifact: the quick-start IKL student is trained at
+ * a tiny scale (teacher included), exported by the quick start (`dkl export --format tfjs-graph`)
+ * and by `dkl export --format tfjs-layers`, loaded by the page with the stock tfjs browser bundle,
+ * and must give the same top-1 labels as dkl's eval forward of the run's weights in Node on 32
+ * Fashion-MNIST test images, through its scripted entry point and by an image file dropped on it.
  */
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { SeededRng } from '@dkl/core';
-import { createModel, exportModel } from '@dkl/models';
+import { loadFashionMnist, padResize } from '@dkl/data';
 import { chromium as playwright, type BrowserContext } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadRunStudent, main, quickstartCommand } from '../src/index.js';
 import { ensureChromium } from './setup/chromium.js';
 
 const EXAMPLE = resolve(__dirname, '../../../examples/web-classifier');
-const SIZE = 16;
-const MEAN = [0.5, 0.45, 0.4];
-const STD = [0.25, 0.25, 0.3];
-const CLASSES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+/** The quick start's input: Fashion-MNIST padded to 32x32x3 (its `pad-resize` transform). */
+const SIZE = 32;
+/** Data and epochs of the quick start, scaled down to a test (the teacher is trained too). */
+const SCALE = 0.05;
 
 let dir: string;
 let server: Server;
@@ -39,23 +41,14 @@ function serve(root: string): Promise<Server> {
   return new Promise((ok) => s.listen(0, '127.0.0.1', () => ok(s)));
 }
 
-/** 32 seeded RGBA images of SIZE x SIZE. */
-function images(): Uint8Array[] {
-  const rng = new SeededRng(21);
-  return Array.from({ length: 32 }, () => {
-    // A random colour gradient plus noise: varied enough that the labels differ between images.
-    const base = [0, 1, 2].map(() => rng.uniform());
-    const slope = [0, 1, 2].map(() => rng.uniform() * 2 - 1);
-    const px = new Uint8Array(SIZE * SIZE * 4);
-    for (let i = 0; i < SIZE * SIZE; i++) {
-      for (let c = 0; c < 3; c++) px[4 * i + c] = Math.max(0, Math.min(255, Math.round(255 * (base[c]! + (slope[c]! * (i % SIZE)) / SIZE) + 40 * (rng.uniform() - 0.5))));
-      px[4 * i + 3] = 255;
-    }
-    return px;
-  });
-}
-
+/** 32 Fashion-MNIST test images padded to 32x32x3 as the quick start's `pad-resize` does (0-255 values). */
+let padded: Float32Array[];
+/** The same pixels as the RGBA bytes a browser canvas would hold. */
+let rgba: Uint8Array[];
+let classNames: readonly string[];
 let expectedTop1: number[];
+let expectedProbabilities: number[][];
+const images = () => rgba;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -63,30 +56,50 @@ beforeAll(async () => {
   const site = join(dir, 'site');
   await build({ root: EXAMPLE, logLevel: 'error', build: { outDir: site, emptyOutDir: true } });
 
-  const model = createModel('tiny_cnn', { numClasses: 10, inputShape: [SIZE, SIZE, 3], seed: 3 });
-  // Non-trivial batch-norm statistics and biases, so folding them matters.
-  const rng = new SeededRng(5);
-  for (const p of model.parameters) {
-    if (p.spec.name.startsWith('bn')) p.value.assign(tf.tensor(Float32Array.from({ length: p.size }, () => (p.spec.name.endsWith('var') ? 0.5 : -0.5) + rng.uniform()), p.value.shape));
-  }
-  // dkl's own forward on the same normalised pixels.
-  const batch = new Float32Array(32 * SIZE * SIZE * 3);
-  images().forEach((px, n) => {
-    for (let i = 0; i < SIZE * SIZE; i++) for (let c = 0; c < 3; c++) batch[(n * SIZE * SIZE + i) * 3 + c] = (px[4 * i + c]! / 255 - MEAN[c]!) / STD[c]!;
+  // The quick start, IKL student only: trains (and caches) the teacher, then the student, and
+  // exports the student as a tfjs graph model, as `npm start` does.
+  const { runs, exported } = await quickstartCommand({
+    runsDir: join(dir, 'runs'),
+    cacheDir: join(dir, 'cache'),
+    students: ['ikl'],
+    seeds: 1,
+    scale: SCALE,
+    progress: false,
+    out: () => undefined,
+    log: () => undefined,
   });
+  const runDir = runs['ikl']![0]!.runDir;
+  expect(exported).toBeDefined();
+  const layersOut = join(site, 'model-layers');
+  expect(await main(['node', 'dkl', 'export', runDir, '--format', 'tfjs-layers', '--out', layersOut])).toBe(0);
+  cpSync(exported!, join(site, 'model'), { recursive: true });
+  const meta = JSON.parse(readFileSync(join(site, 'model', 'model.json'), 'utf8')).userDefinedMetadata.dkl;
+  expect(meta).toMatchObject({ architecture: 'tiny_cnn', inputShape: [SIZE, SIZE, 3] });
+
+  // The quick start's `normalize` (0-255 -> 0-1, then (x - mean) / std) and dkl's eval forward
+  // of the run's best weights (what both exports hold).
+  const test = await loadFashionMnist({ split: 'test' });
+  padded = Array.from({ length: 32 }, (_, i) => padResize(test.get(i).image, test.shape, [SIZE, SIZE, 3]).data);
+  rgba = padded.map((px) => {
+    const out = new Uint8Array(SIZE * SIZE * 4);
+    for (let i = 0; i < SIZE * SIZE; i++) {
+      for (let c = 0; c < 3; c++) out[4 * i + c] = px[3 * i + c]!;
+      out[4 * i + 3] = 255;
+    }
+    return out;
+  });
+  const student = await loadRunStudent(runDir, 'best', () => undefined);
+  classNames = student.input.classNames!;
+  const { mean, std } = student.input as { mean: number[]; std: number[] };
+  const batch = new Float32Array(32 * SIZE * SIZE * 3);
+  padded.forEach((px, n) => px.forEach((v, i) => (batch[n * px.length + i] = (v / 255 - mean[i % 3]!) / std[i % 3]!)));
   const x = tf.tensor4d(batch, [32, SIZE, SIZE, 3]);
-  // A random network's logits barely depend on its input (the average-pooled features are alike):
-  // centre them over these images with the classifier bias, so the labels differ between images.
-  const first = model.forward(x, { training: false });
-  model.namedVariables().get('fc.bias')!.assign(tf.sub(model.namedVariables().get('fc.bias')!, tf.mean(first.logits, 0)));
-  tf.dispose([first.logits, ...Object.values(first.features)]);
-  const { logits, features } = model.forward(x, { training: false });
+  const { logits, features } = student.model.forward(x, { training: false });
   expectedTop1 = Array.from(logits.argMax(1).dataSync());
-  tf.dispose([x, logits, ...Object.values(features)]);
-  const input = { mean: MEAN, std: STD, classNames: CLASSES };
-  await exportModel(model, 'tfjs-graph', { out: join(site, 'model'), input });
-  await exportModel(model, 'tfjs-layers', { out: join(site, 'model-layers'), input });
-  model.dispose();
+  const probabilities = tf.softmax(logits);
+  expectedProbabilities = probabilities.arraySync() as number[][];
+  tf.dispose([x, logits, probabilities, ...Object.values(features)]);
+  student.model.dispose();
 
   server = await serve(site);
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -114,10 +127,15 @@ describe('web-classifier page in headless Chromium', () => {
       await page.goto(`${url}/index.html${query}`);
       await page.waitForSelector('body[data-ready="true"], body[data-error]', { timeout: 120_000 });
       expect(await page.getAttribute('body', 'data-error')).toBeNull();
-      expect(await page.textContent('#status')).toBe('tiny_cnn, 10 classes, input 16x16x3');
+      expect(await page.textContent('#status')).toBe(`tiny_cnn, 10 classes, input ${SIZE}x${SIZE}x3`);
       const top1 = await page.evaluate((imgs) => (window as unknown as { dklClassify: (i: number[][]) => number[] }).dklClassify(imgs), images().map((a) => Array.from(a)));
       expect(top1).toEqual(expectedTop1);
-      expect(new Set(expectedTop1).size).toBeGreaterThan(1); // the check can tell labels apart
+      // A tiny-scale student may put most images in one class: the probabilities must agree too,
+      // and differ between images, so the check can tell images apart.
+      const probabilities = await page.evaluate((imgs) => (window as unknown as { dklProbabilities: (i: number[][]) => number[][] }).dklProbabilities(imgs), images().map((a) => Array.from(a)));
+      const diff = Math.max(...probabilities.flatMap((row, n) => row.map((p, k) => Math.abs(p - expectedProbabilities[n]![k]!))));
+      expect(diff).toBeLessThan(1e-4);
+      expect(new Set(expectedProbabilities.map((row) => row[expectedTop1[0]!]!.toFixed(3))).size).toBeGreaterThan(8);
       expect(errors).toEqual([]);
       await page.close();
     });
@@ -139,7 +157,7 @@ describe('web-classifier page in headless Chromium', () => {
       }, { px: Array.from(images()[n]!), size: SIZE });
       await page.waitForSelector('body[data-top1]');
       expect(Number(await page.getAttribute('body', 'data-top1')), `image ${n}`).toBe(expectedTop1[n]);
-      expect(await page.textContent('#result li.top')).toMatch(new RegExp(`^${CLASSES[expectedTop1[n]!]}: \\d+\\.\\d %$`));
+      expect(await page.textContent('#result li.top')).toMatch(new RegExp(`^${classNames[expectedTop1[n]!]}: \\d+\\.\\d %$`));
     }
     await page.close();
   });

@@ -72,6 +72,15 @@ export { jitterRanges, type ColorJitterSpec } from './transforms/ops/color-jitte
 export type { RandomGrayscaleSpec } from './transforms/ops/random-grayscale.js';
 export type { RandAugmentSpec } from './transforms/ops/rand-augment.js';
 export type { TrivialAugmentSpec } from './transforms/ops/trivial-augment.js';
+export {
+  AUTO_AUGMENT_POLICIES,
+  AUTO_AUGMENT_BINS,
+  applyAutoAugmentStep,
+  type AutoAugmentSpec,
+  type AutoAugmentStep,
+  type AutoAugmentOp,
+  type AutoAugmentPolicyName,
+} from './transforms/ops/auto-augment.js';
 export { AUGMENT_OPS, opSpace, applyOp, type AugmentOp } from './transforms/ops/augment-ops.js';
 export { planParams } from './transforms/plan.js';
 export { toFloatImage, normalizeImage, randomCrop, randomHorizontalFlip, cutout, padResize, type FloatImage } from './transforms/image-transforms.js';

@@ -179,6 +179,24 @@ describe('pipelines with per-image transforms', () => {
     expect(a.every((v) => v >= 0 && v <= 1)).toBe(true);
   });
 
+  it('a first random-resized-crop / resize reads the decoded bytes directly: same pixels as from a float copy', () => {
+    const src = Uint8Array.from({ length: 37 * 23 * 3 }, (_, i) => (i * 29 + (i >> 5)) % 256);
+    for (const first of [{ kind: 'random-resized-crop', size: [9, 7] }, { kind: 'resize', size: 11 }] as TransformSpec[]) {
+      const direct = compilePipeline([37, 23, 3], [first, { kind: 'to-float' }]);
+      // A no-op flip first makes the crop / resize read a float copy of the image.
+      const viaFloat = compilePipeline([37, 23, 3], [{ kind: 'random-flip', p: 0 }, first, { kind: 'to-float' }]);
+      const params = planParams(direct, 1, new SeededRng(4));
+      const withFlip = Int32Array.from([0, ...params]);
+      const len = direct.outShape[0] * direct.outShape[1] * 3;
+      const a = new Float32Array(len);
+      const b = new Float32Array(len);
+      runImage(direct, src, [37, 23, 3], params, 0, a, createScratch(direct));
+      runImage(viaFloat, src, [37, 23, 3], withFlip, 0, b, createScratch(viaFloat));
+      expect(Array.from(a)).toEqual(Array.from(b));
+      expect(new Set(a).size).toBeGreaterThan(10);
+    }
+  });
+
   it('color-jitter applies its factors in the drawn order', () => {
     const spec = colorJitter.schema.parse({ kind: 'color-jitter', brightness: [2, 2], contrast: [0.5, 0.5] });
     const img = (): ImageBuffer => image(1, 2, 1, [10, 200]);

@@ -10,6 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDklError, parseConfig } from '@dkl/core';
 import { classCounts, datasetDefinitions, Loader, parseImageList, perClassSubsample, streamImageFolder, streamImageList, StreamingImageDataset } from '../src/index.js';
+import { compilePipeline, createScratch, decodeImageFile, planParams, runImage, type TransformSpec } from '../src/index.js';
+import { loadAndAugment } from '../src/streaming/load-batch.js';
+import { jpegSize } from '../src/streaming/jpeg-size.js';
+import { SeededRng } from '@dkl/core';
 import { fixtureBytes, tempDir } from './helpers/tmp.js';
 import { workerScript } from './helpers/worker-bundle.js';
 
@@ -113,6 +117,36 @@ describe('Loader over a streaming folder', () => {
     expect(a[0]!.x.every((v) => Number.isFinite(v) && v >= -2 - 1e-6 && v <= 2 + 1e-6)).toBe(true);
     expect(await collect(1)).toEqual(a);
     expect((await collect(2))[0]!.x).not.toEqual(a[0]!.x);
+  });
+
+  it('a leading random-resized-crop crops in libvips with the decode: the same box and pixels as decoding the whole image', async () => {
+    const ds = await streamImageFolder(root, { indexCacheDir: false });
+    const files = Array.from({ length: ds.length }, (_, i) => ds.fileOf(i));
+    for (const size of [[16, 12], [9, 30]]) {
+      const pipeline = compilePipeline([0, 0, 3], [{ kind: 'random-resized-crop', size } as TransformSpec, { kind: 'random-flip' }, { kind: 'to-float' }]);
+      const params = planParams(pipeline, files.length, new SeededRng(9));
+      const native = await loadAndAugment(pipeline, files, 3, params);
+      expect(native.bad).toEqual([]);
+      const len = size[0]! * size[1]! * 3;
+      let worst = 0;
+      for (let i = 0; i < files.length; i++) {
+        const img = await decodeImageFile(files[i]!, 3);
+        const js = new Float32Array(len);
+        runImage(pipeline, img.data, [img.height, img.width, 3], params, i * pipeline.paramsPerSample, js, createScratch(pipeline));
+        for (let k = 0; k < len; k++) worst = Math.max(worst, Math.abs(js[k]! - native.x[i * len + k]!) * 255);
+      }
+      expect(worst, `${size.join('x')}`).toBeLessThan(1e-3);
+    }
+  });
+
+  it('reads a JPEG\'s size from its frame header (baseline, progressive, grey, CMYK); other bytes are not JPEG', async () => {
+    const progressive = await sharp(raw(33, 17, 3, 8).input, raw(33, 17, 3, 8).options).jpeg({ progressive: true }).toBuffer();
+    for (const bytes of [readFileSync(join(root, 'cat', '1.jpg')), readFileSync(join(root, 'dog', '4.JPEG')), readFileSync(join(root, 'dog', '5.jpg')), progressive]) {
+      const meta = await sharp(bytes).metadata();
+      expect(jpegSize(bytes)).toEqual({ height: meta.height, width: meta.width });
+    }
+    expect(jpegSize(readFileSync(join(root, 'cat', '2.png')))).toBeUndefined();
+    expect(jpegSize(readFileSync(join(root, 'cat', '1.jpg')).subarray(0, 20))).toBeUndefined();
   });
 
   it('a real worker thread decodes with sharp and gives bit-identical batches', async () => {

@@ -104,6 +104,62 @@ export class SeededRng {
     return mean + std * r * Math.cos(2 * Math.PI * v);
   }
 
+  /**
+   * Fills `out` with `uniform(low, high)` draws: the same numbers, in the same order, as calling
+   * `uniform` `out.length` times, but with the generator state in locals (parameter init draws
+   * tens of millions of values).
+   */
+  fillUniform<T extends Float32Array | Float64Array>(out: T, low = 0, high = 1): T {
+    let [s0, s1, s2, s3] = this.s as [number, number, number, number];
+    const span = high - low;
+    for (let i = 0; i < out.length; i++) {
+      const r1 = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
+      let t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      const r2 = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
+      t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = low + span * (((r1 >>> 5) * 67108864 + (r2 >>> 6)) / 9007199254740992);
+    }
+    this.s = [s0 >>> 0, s1 >>> 0, s2 >>> 0, s3 >>> 0];
+    return out;
+  }
+
+  /**
+   * Fills `out` with `normal(mean, std)` draws: bit for bit what `out.length` calls of `normal`
+   * give (the cached Box-Muller deviate is used first and left cached at the end as `normal`
+   * would), with the generator state in locals.
+   */
+  fillNormal<T extends Float32Array | Float64Array>(out: T, mean = 0, std = 1): T {
+    let i = 0;
+    if (out.length > 0 && this.spareNormal !== null) {
+      out[i++] = mean + std * this.spareNormal;
+      this.spareNormal = null;
+    }
+    let [s0, s1, s2, s3] = this.s as [number, number, number, number];
+    const float = (): number => {
+      const r1 = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
+      let t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      const r2 = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
+      t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      return ((r1 >>> 5) * 67108864 + (r2 >>> 6)) / 9007199254740992;
+    };
+    for (; i < out.length; i += 2) {
+      let u = 0;
+      while (u === 0) u = float();
+      const v = float();
+      const r = Math.sqrt(-2 * Math.log(u));
+      const spare = r * Math.sin(2 * Math.PI * v);
+      out[i] = mean + std * r * Math.cos(2 * Math.PI * v);
+      if (i + 1 < out.length) out[i + 1] = mean + std * spare;
+      else this.spareNormal = spare;
+    }
+    this.s = [s0 >>> 0, s1 >>> 0, s2 >>> 0, s3 >>> 0];
+    return out;
+  }
+
   /** Fisher-Yates shuffle in place; returns the array. */
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {

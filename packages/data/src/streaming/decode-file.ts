@@ -25,7 +25,7 @@ export interface DecodedFile {
 let sharpModule: Promise<(input: string, options?: SharpOptions) => Sharp> | undefined;
 
 /** sharp, imported on first use (datasets that never decode files never load libvips). */
-function loadSharp(): Promise<(input: string, options?: SharpOptions) => Sharp> {
+export function loadSharp(): Promise<(input: string, options?: SharpOptions) => Sharp> {
   sharpModule ??= import('sharp').then((m) => {
     // Every file is decoded once per epoch: libvips' operation cache would only hold memory.
     (m.default as unknown as { cache(on: boolean): void }).cache(false);

@@ -38,6 +38,12 @@ export interface ImageTransformDefinition<S extends { readonly kind: string } = 
    * Without it a contributed kind runs only on the loader's own thread (`workers: 0`).
    */
   readonly module?: { readonly url: string; readonly exportName: string };
+  /**
+   * True when `apply` only reads `image.data` and always returns a new image: as a pipeline's
+   * first step it then reads the decoded bytes directly (a Uint8Array behind the Float32Array
+   * type) instead of a float copy of the whole decoded image, most of which a crop never reads.
+   */
+  readonly readsBytes?: boolean;
 }
 
 /**

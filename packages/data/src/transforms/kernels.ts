@@ -163,7 +163,11 @@ export function runImage(pipeline: CompiledPipeline, src: Uint8Array, shape: Ima
   if (scratch.a.length < inLen) scratch.a = new Float32Array(inLen);
   let a = scratch.a;
   let b = scratch.b;
-  a.set(src.length === inLen ? src : src.subarray(0, inLen)); // uint8 -> float32 in native code
+  const first = pipeline.steps[0] && transformDefinitionFor(pipeline, pipeline.steps[0].spec.kind);
+  // A first step that only reads (random-resized-crop) takes the bytes as they are; otherwise
+  // uint8 -> float32 in native code.
+  const bytesFirst = first?.readsBytes === true;
+  if (!bytesFirst) a.set(src.length === inLen ? src : src.subarray(0, inLen));
   let cur: ImageShape = shape;
   for (const step of pipeline.steps) {
     const spec = step.spec;
@@ -197,7 +201,8 @@ export function runImage(pipeline: CompiledPipeline, src: Uint8Array, shape: Ima
         const definition = transformDefinitionFor(pipeline, spec.kind);
         if (!definition) throw new Error(`transform '${spec.kind}' is not known on this thread`);
         const len = volume(cur);
-        const view = { data: a.length === len ? a : a.subarray(0, len), height: cur[0], width: cur[1], channels: cur[2] };
+        const data = bytesFirst && step === pipeline.steps[0] ? (src.subarray(0, len) as unknown as Float32Array) : a.length === len ? a : a.subarray(0, len);
+        const view = { data, height: cur[0], width: cur[1], channels: cur[2] };
         const result = definition.apply(spec, view, params, o);
         next = [result.height, result.width, result.channels];
         if (result.data !== view.data) {

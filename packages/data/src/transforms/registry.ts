@@ -6,6 +6,7 @@
  */
 import type { ImageTransformDefinition } from './definition.js';
 import type { CompiledPipeline } from './spec.js';
+import { autoAugment } from './ops/auto-augment.js';
 import { centerCrop } from './ops/center-crop.js';
 import { colorJitter } from './ops/color-jitter.js';
 import { randAugment } from './ops/rand-augment.js';
@@ -15,7 +16,7 @@ import { resize } from './ops/resize.js';
 import { trivialAugment } from './ops/trivial-augment.js';
 
 /** Every built-in per-image transform definition. */
-export const imageTransformDefinitions: readonly ImageTransformDefinition<any>[] = [randomResizedCrop, resize, centerCrop, colorJitter, randomGrayscale, randAugment, trivialAugment];
+export const imageTransformDefinitions: readonly ImageTransformDefinition<any>[] = [randomResizedCrop, resize, centerCrop, colorJitter, randomGrayscale, randAugment, trivialAugment, autoAugment];
 
 const builtin = new Map(imageTransformDefinitions.map((d) => [d.kind, d]));
 

@@ -39,6 +39,9 @@ function taps(boxStart: number, boxSize: number, outSize: number): Taps {
   return { start, count, weights, stride };
 }
 
+/** The horizontal pass's intermediate rows, reused across calls (resizing is synchronous). */
+let midBuffer = new Float32Array(0);
+
 /**
  * Resizes the box (`top`, `left`, `boxHeight`, `boxWidth`) of `src` to `outHeight` x `outWidth`.
  * A box equal to the output size copies pixels exactly.
@@ -48,7 +51,9 @@ export function resizeBox(src: ImageBuffer, top: number, left: number, boxHeight
   const tx = taps(left, boxWidth, outWidth);
   const ty = taps(top, boxHeight, outHeight);
   // Horizontal pass over the rows of the box, then vertical; RGB gets its own loop (3 accumulators, no channel loop).
-  const mid = new Float32Array(boxHeight * outWidth * c);
+  const midLen = boxHeight * outWidth * c;
+  if (midBuffer.length < midLen) midBuffer = new Float32Array(midLen);
+  const mid = midBuffer; // every element read below is written first
   const data = src.data;
   const { start: xs, count: xn, weights: xw, stride: xStride } = tx;
   for (let y = 0; y < boxHeight; y++) {

@@ -3,6 +3,7 @@
  * with it (so `--dry-run` and the JSON Schema cover them) before the loader compiles the pipeline.
  */
 import { z } from 'zod';
+import { autoAugmentSchema } from './ops/auto-augment.js';
 import { centerCropSchema } from './ops/center-crop.js';
 import { colorJitterSchema } from './ops/color-jitter.js';
 import { randAugmentSchema } from './ops/rand-augment.js';
@@ -35,6 +36,7 @@ export const transformSpecSchema = z
     randomGrayscaleSchema,
     randAugmentSchema,
     trivialAugmentSchema,
+    autoAugmentSchema,
   ])
   .describe("a @dkl/data transform, e.g. { kind: 'random-resized-crop', size: 224 } or { kind: 'random-crop', padding: 4 }");
 

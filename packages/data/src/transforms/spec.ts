@@ -10,6 +10,7 @@ import type { RandomGrayscaleSpec } from './ops/random-grayscale.js';
 import type { RandomResizedCropSpec } from './ops/random-resized-crop.js';
 import type { ResizeSpec } from './ops/resize.js';
 import type { TrivialAugmentSpec } from './ops/trivial-augment.js';
+import type { AutoAugmentSpec } from './ops/auto-augment.js';
 import type { ImageTransformDefinition } from './definition.js';
 import { attachImageTransforms, imageTransformDefinition, imageTransformDefinitions, isBuiltinImageTransform } from './registry.js';
 
@@ -58,7 +59,8 @@ export type ImageTransformSpec =
   | Partial<ColorJitterSpec> & Pick<ColorJitterSpec, 'kind'>
   | Partial<RandomGrayscaleSpec> & Pick<RandomGrayscaleSpec, 'kind'>
   | Partial<RandAugmentSpec> & Pick<RandAugmentSpec, 'kind'>
-  | Partial<TrivialAugmentSpec> & Pick<TrivialAugmentSpec, 'kind'>;
+  | Partial<TrivialAugmentSpec> & Pick<TrivialAugmentSpec, 'kind'>
+  | Partial<AutoAugmentSpec> & Pick<AutoAugmentSpec, 'kind'>;
 
 /** One step of an augmentation pipeline. */
 export type TransformSpec = PadResizeSpec | RandomCropSpec | RandomFlipSpec | CutoutSpec | NormalizeSpec | ToFloatSpec | ImageTransformSpec;

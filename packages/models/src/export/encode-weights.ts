@@ -21,36 +21,35 @@ export interface NamedWeight {
 
 /** Encodes `weights` in order into one buffer and its manifest entries. */
 export function encodeWeights(weights: readonly NamedWeight[], quantization: Quantization): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
-  const parts: Uint8Array[] = [];
+  // Each weight's bytes are written straight into one buffer sized up front (no per-weight copies:
+  // the large models' exports are hundreds of megabytes).
+  const quantized = (w: NamedWeight) => !(w.data instanceof Int32Array) && w.shape.length > 1 && quantization !== 'none';
+  const bytesPerValue = (w: NamedWeight) => (!quantized(w) ? 4 : quantization === 'float16' ? 2 : 1);
+  const total = weights.reduce((a, w) => a + w.data.length * bytesPerValue(w), 0);
+  const data = new Uint8Array(total);
+  let offset = 0;
+  const put = (bytes: Uint8Array) => {
+    data.set(bytes, offset);
+    offset += bytes.byteLength;
+  };
   const specs = weights.map((w): tf.io.WeightsManifestEntry => {
     const shape = [...w.shape];
     if (w.data instanceof Int32Array) {
-      parts.push(new Uint8Array(w.data.buffer.slice(w.data.byteOffset, w.data.byteOffset + w.data.byteLength)));
+      put(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength));
       return { name: w.name, shape, dtype: 'int32' };
     }
-    if (w.shape.length <= 1) {
-      parts.push(new Uint8Array(Float32Array.from(w.data).buffer));
-      return { name: w.name, shape, dtype: 'float32' };
-    }
-    if (quantization === 'float16') {
-      parts.push(new Uint8Array(toFloat16(w.data).buffer));
+    if (quantized(w) && quantization === 'float16') {
+      put(new Uint8Array(toFloat16(w.data).buffer));
       return { name: w.name, shape, dtype: 'float32', quantization: { dtype: 'float16' } };
     }
-    if (quantization === 'uint8') {
+    if (quantized(w) && quantization === 'uint8') {
       const { codes, scale, min } = toUint8(w.data);
-      parts.push(codes);
+      put(codes);
       return { name: w.name, shape, dtype: 'float32', quantization: { dtype: 'uint8', scale, min } };
     }
-    parts.push(new Uint8Array(Float32Array.from(w.data).buffer));
+    put(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength));
     return { name: w.name, shape, dtype: 'float32' };
   });
-  const total = parts.reduce((a, p) => a + p.byteLength, 0);
-  const data = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    data.set(p, offset);
-    offset += p.byteLength;
-  }
   return { specs, data: data.buffer };
 }
 

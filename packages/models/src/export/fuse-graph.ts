@@ -56,7 +56,8 @@ function foldAffine(p: Linear, q: Affine): void {
   } else {
     const w = p.op === 'conv' ? p.filter : p.weight;
     const out = p.op === 'conv' && p.depthwise ? w.shape[2]! : w.shape[w.shape.length - 1]!;
-    const data = w.data.map((v, i) => v * s[i % out]!);
+    const data = new Float32Array(w.data.length);
+    for (let i = 0; i < data.length; i += out) for (let c = 0; c < out; c++) data[i + c] = w.data[i + c]! * s[c]!;
     if (p.op === 'conv') {
       p.filter = { data, shape: w.shape };
       p.folded = [...p.folded, q.name];

@@ -53,7 +53,7 @@ export function writeOnnx(graph: InferenceGraph, metadata: OnnxMetadata = {}, pr
   const ref = (v: string) => valueOf.get(v)!;
 
   const floats = (name: string, data: Float32Array, dims: number[]) => {
-    initializers.push({ name, dims, data_type: OnnxDataType.FLOAT, raw_data: new Uint8Array(Float32Array.from(data).buffer) });
+    initializers.push({ name, dims, data_type: OnnxDataType.FLOAT, raw_data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
     return name;
   };
   const int64s = (name: string, values: readonly number[]) => {

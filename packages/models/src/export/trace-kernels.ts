@@ -112,5 +112,5 @@ export function traceKernels(model: DklModel, batch = 2): KernelTrace {
 
 function readData(t: tf.Tensor): Float32Array | Int32Array {
   const data = t.dataSync();
-  return data instanceof Int32Array ? Int32Array.from(data) : Float32Array.from(data as Float32Array);
+  return data instanceof Int32Array || data instanceof Float32Array ? data.slice() : Float32Array.from(data as Uint8Array);
 }

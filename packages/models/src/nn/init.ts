@@ -37,10 +37,8 @@ export function sampleInit(spec: InitSpec, size: number, rng: SeededRng): Float3
     case 'ones':
       return out.fill(1);
     case 'uniform':
-      for (let i = 0; i < size; i++) out[i] = rng.uniform(-spec.bound, spec.bound);
-      return out;
+      return rng.fillUniform(out, -spec.bound, spec.bound);
     case 'normal':
-      for (let i = 0; i < size; i++) out[i] = rng.normal(0, spec.std);
-      return out;
+      return rng.fillNormal(out, 0, spec.std);
   }
 }

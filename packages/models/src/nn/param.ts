@@ -93,16 +93,39 @@ export class ParamStore {
     for (const param of this.params) {
       const { shape, init, trainable, name } = param.spec;
       const size = param.size;
-      const values = sampleInit(init, size, rng);
       // Values are drawn in torch layout, then moved to ours, so the draw order matches torch's.
-      const variable = tf.tidy(() => {
-        const t = tf.tensor(values, param.spec.torchShape as number[], 'float32');
-        return tf.variable(torchToTf(t, param.spec.layout), trainable, `${variablePrefix}/${name}`);
-      });
+      const values = torchToTfValues(sampleInit(init, size, rng), param.spec.layout, param.spec.torchShape);
+      const variable = tf.tidy(() => tf.variable(tf.tensor(values, [...shape], 'float32'), trainable, `${variablePrefix}/${name}`));
       if (variable.shape.join(',') !== shape.join(',')) throw new Error(`internal: shape of ${name}`);
       param.attach(variable);
     }
   }
+}
+
+/**
+ * `torchToTf` on raw values: torch OIHW / [out, in] order -> HWIO / [in, out] (a depthwise
+ * [C, 1, kh, kw] filter becomes [kh, kw, C, 1], the same permutation). A plain loop: tfjs's
+ * generic cpu transpose took most of `createModel`'s time for the large models.
+ */
+export function torchToTfValues(values: Float32Array, layout: ParamLayout, torchShape: readonly number[]): Float32Array {
+  if (layout === 'vector' || (layout === 'conv' && torchShape[2] === 1 && torchShape[3] === 1 && torchShape[1] === 1)) return values;
+  if (layout === 'linear') {
+    const [o, i] = torchShape as [number, number];
+    const out = new Float32Array(values.length);
+    for (let r = 0; r < o; r++) for (let c = 0; c < i; c++) out[c * o + r] = values[r * i + c]!;
+    return out;
+  }
+  const [o, i, kh, kw] = torchShape as [number, number, number, number];
+  const out = new Float32Array(values.length);
+  let src = 0;
+  for (let a = 0; a < o; a++) {
+    for (let b = 0; b < i; b++) {
+      for (let y = 0; y < kh; y++) {
+        for (let x = 0; x < kw; x++) out[((y * kw + x) * i + b) * o + a] = values[src++]!;
+      }
+    }
+  }
+  return out;
 }
 
 /** Converts a tensor in PyTorch layout to our layout (does not dispose the input). */

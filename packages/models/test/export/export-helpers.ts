@@ -36,7 +36,9 @@ export function randomizeVectors(model: DklModel, seed = 7): void {
     const values = Float32Array.from({ length: n }, () => rng.uniform());
     const name = p.spec.name;
     const mapped = name.endsWith('running_var') ? values.map((v) => 0.5 + v) : name.endsWith('.weight') ? values.map((v) => 0.5 + v) : values.map((v) => v - 0.5);
-    p.value.assign(tf.tensor(mapped, p.value.shape));
+    const t = tf.tensor(mapped, p.value.shape);
+    p.value.assign(t);
+    t.dispose();
   }
 }
 

@@ -55,6 +55,7 @@ export const randomResizedCrop = defineImageTransform<RandomResizedCropSpec>({
   plan: (_spec, rng, params, offset) => {
     for (let i = 0; i < 4 * ATTEMPTS; i++) params[offset + i] = rng.int(UNIFORM_SCALE);
   },
+  readsBytes: true,
   apply: (spec, image: ImageBuffer, params, offset) => {
     const [top, left, h, w] = randomResizedCropBox(image.height, image.width, spec.scale, spec.ratio, (i) => uniformParam(params[offset + i]!));
     const [oh, ow] = sizeHW(spec.size);

@@ -27,6 +27,7 @@ export const resize = defineImageTransform<ResizeSpec>({
   },
   paramCount: () => 0,
   plan: () => undefined,
+  readsBytes: true,
   apply: (spec, image) => {
     const [oh, ow] = resizedSize(spec.size, image.height, image.width);
     return resizeBox(image, 0, 0, image.height, image.width, oh, ow);
