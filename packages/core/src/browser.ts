@@ -1,6 +1,7 @@
 /**
- * @dkl/core for browsers (the `browser` export condition): everything in the Node entry except the
- * checkpoint file container (`writeSnapshotFile`, `readSnapshotFile`), which needs `node:fs`.
+ * @dkl/core for browsers (the `browser` export condition): everything in the Node entry (index.ts,
+ * which re-exports this file) except the checkpoint file container (`writeSnapshotFile`,
+ * `readSnapshotFile`), which needs `node:fs`, and the test-suite backend helper.
  *
  * @dkl/core: the contracts every dkl plugin package implements.
  *

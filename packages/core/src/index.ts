@@ -10,46 +10,7 @@
  *
  * @packageDocumentation
  */
-import 'reflect-metadata';
-
-export * from './errors.js';
-export * from './random/seeded-rng.js';
-
-export * from './di/contribution-provider.js';
-export * from './di/create-container.js';
-export * from './registry/named-registry.js';
-export * from './core-module.js';
-
-export * from './config/parse-config.js';
-export * from './config/schemas.js';
-
-export * from './events/training-events.js';
-export * from './events/event-bus.js';
-export * from './events/operators.js';
-
-export * from './plugins/training-control.js';
-export * from './plugins/training-plugin.js';
-export * from './plugins/plugin-state.js';
-export * from './plugins/plugin-definition.js';
-
-export * from './losses/loss-term.js';
-export * from './losses/loss-registry.js';
-
-export * from './contracts/class-prior-store.js';
-export * from './contracts/dataset.js';
-export * from './contracts/model.js';
-export * from './contracts/batch-loader.js';
+// The browser entry is everything that does not need Node; this entry adds what does.
+export * from './browser.js';
 export * from './checkpoint/snapshot-file.js';
-export * from './testing/fault-points.js';
 export * from './testing/suite-backends.js';
-
-export * from './backend/init-backend.js';
-export * from './ops/batch-norm-training.js';
-export * from './ops/batch-norm-inference.js';
-export * from './ops/sgd-update.js';
-export * from './backend/wasm-conv-grad-kernels.js';
-export * from './backend/cpu-fallback-kernels.js';
-export * from './backend/backend-contribution.js';
-export { describeAdapter, webgpuBackend } from './backend/contributions/webgpu-backend.js';
-export { BUILTIN_BACKENDS } from './backend/contributions/builtin-backends.js';
-export * from './backend/async-reads.js';
