@@ -9,9 +9,9 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, SeededRng } from '@dkl/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useSwiftShader } from '../../../tools/setup/swiftshader.mjs';
-import { agreementCases } from './helpers/agreement-cases.js';
+import { gridPointCases } from './helpers/agreement-cases.js';
+import { toTensor } from './helpers/tensors.js';
 import type { Matrix, RefResult } from './helpers/reference.js';
-import { randomLabels, randomLogits, randomPriorRows, toTensor } from './helpers/tensors.js';
 import { SUBNORMAL_FLOOR, U32 } from './helpers/tolerance.js';
 
 const FULL = process.env['DKL_WEBGPU_FULL'] === '1';
@@ -60,19 +60,14 @@ describe(`losses on webgpu vs float64 reference (${FULL ? 'full grid' : 'CI corn
     for (const B of BATCHES) {
       const rng = new SeededRng(`agreement-${B}-${C}`);
       for (const scale of SCALES) {
-        const a = randomLogits(rng, B, C, scale);
-        const b = randomLogits(rng, B, C, scale);
-        const labels = randomLabels(rng, B, C);
-        const prior = randomPriorRows(rng, B, C);
-        const lab = tf.tensor1d(labels, 'int32');
-        const priorT = toTensor(prior);
+        const point = gridPointCases(rng, B, C, scale);
         try {
-          for (const c of agreementCases(a, b, labels, prior, lab, priorT)) {
+          for (const c of point.cases) {
             const units = toleranceUnits(await valueAndGradsAsync(c.f, c.inputs), c.ref);
             if (units > worst.units) worst = { units, where: `${c.name} B=${B} scale=${scale}` };
           }
         } finally {
-          tf.dispose([lab, priorT]);
+          point.dispose();
         }
       }
     }

@@ -11,7 +11,9 @@ import {
   kdLoss,
   tradesLoss,
 } from '../../src/index.js';
+import type { SeededRng } from '@dkl/core';
 import { crossEntropyRef, decoupledRef, dkdRef, kdRef, tradesRef, type Matrix, type RefResult } from './reference.js';
+import { randomLabels, randomLogits, randomPriorRows, toTensor } from './tensors.js';
 
 export interface AgreementCase {
   readonly name: string;
@@ -51,4 +53,18 @@ export function agreementCases(a: Matrix, b: Matrix, labels: number[], prior: Ma
     });
   }
   return cases;
+}
+
+/**
+ * The cases at one grid point (B, C, logit scale), their inputs drawn from `rng` in the order every
+ * backend's suite uses; call `dispose` when done with them.
+ */
+export function gridPointCases(rng: SeededRng, B: number, C: number, scale: number): { readonly cases: AgreementCase[]; dispose(): void } {
+  const a = randomLogits(rng, B, C, scale);
+  const b = randomLogits(rng, B, C, scale);
+  const labels = randomLabels(rng, B, C);
+  const prior = randomPriorRows(rng, B, C);
+  const lab = tf.tensor1d(labels, 'int32');
+  const priorT = toTensor(prior);
+  return { cases: agreementCases(a, b, labels, prior, lab, priorT), dispose: () => tf.dispose([lab, priorT]) };
 }
