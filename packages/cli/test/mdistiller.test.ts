@@ -122,6 +122,36 @@ describe('parseMdistillerConfig: other distillers', () => {
   });
 });
 
+describe('parseMdistillerConfig: feature distillers (@dkl/distillers)', () => {
+  it.each([
+    ['fitnet', { hintLayer: 2, ceWeight: 1, weight: 100 }],
+    ['at', { p: 2, ceWeight: 1, weight: 1000 }],
+    ['rkd', { distanceWeight: 25, angleWeight: 50, eps: 1e-12, squared: false, ceWeight: 1, weight: 1 }],
+    ['pkt', { ceWeight: 1, weight: 30000 }],
+    ['sp', { ceWeight: 1, weight: 3000 }],
+    ['vid', { initPredVar: 5, eps: 1e-5, ceWeight: 1, weight: 1 }],
+    ['nst', { ceWeight: 1, weight: 50 }],
+  ])('%s: the section of cfg.py with its defaults, weight decay 5e-4 from the file', (name, options) => {
+    const c = load(`${name}_res32x4_res8x4.yaml`);
+    expect(c.trainer.type).toBe('distillation');
+    expect(lossOf(c)).toEqual({ name, options });
+    expect(c.optimizer).toMatchObject({ weightDecay: 0.0005 });
+  });
+
+  it('a section overrides the defaults (FEAT_WEIGHT, P, HINT_LAYER, PDIST)', () => {
+    const base = (type: string) => `DISTILLER:\n  TYPE: ${type}\n  TEACHER: resnet32x4\n  STUDENT: resnet8x4\n`;
+    expect(lossOf(parseConfig(runConfigSchema, parseMdistillerConfig(`${base('AT')}AT:\n  P: 4\n  LOSS:\n    FEAT_WEIGHT: 500.0\n`, 'a.yaml'), ''))).toEqual({ name: 'at', options: { p: 4, ceWeight: 1, weight: 500 } });
+    expect(lossOf(parseConfig(runConfigSchema, parseMdistillerConfig(`${base('FITNET')}FITNET:\n  HINT_LAYER: 1\n`, 'a.yaml'), '')).options).toMatchObject({ hintLayer: 1 });
+    expect(lossOf(parseConfig(runConfigSchema, parseMdistillerConfig(`${base('RKD')}RKD:\n  PDIST:\n    SQUARED: True\n`, 'a.yaml'), '')).options).toMatchObject({ squared: true });
+  });
+
+  it('ImageNet AT (r34 -> r18)', () => {
+    const c = load('at_imagenet_r34_r18.yaml');
+    expect(lossOf(c)).toEqual({ name: 'at', options: { p: 2, ceWeight: 1, weight: 1000 } });
+    expect(c.models.student).toMatchObject({ name: 'imagenet_resnet18' });
+  });
+});
+
 describe('parseMdistillerConfig: errors', () => {
   it('an unknown key names its path and lists the section\'s allowed keys', () => {
     const e = configError(() => parseMdistillerConfig(`${IKL_BASE}IKL_KD:\n  T3: 4.0\n`, 'bad.yaml'));
@@ -134,7 +164,7 @@ describe('parseMdistillerConfig: errors', () => {
     expect(configError(() => parseMdistillerConfig('DATASET:\n  TEST:\n    BATCH: 3\n', 'a.yaml')).keyPath).toBe('DATASET.TEST.BATCH');
     const top = configError(() => parseMdistillerConfig('SOLVERS:\n  LR: 1\n', 'a.yaml'));
     expect(top.keyPath).toBe('SOLVERS');
-    expect(top.message).toMatch(/allowed keys of the top level: EXPERIMENT, DATASET, DISTILLER, SOLVER, LOG, KD, DKD, IKL_KD, GKL_KD/);
+    expect(top.message).toMatch(/allowed keys of the top level: EXPERIMENT, DATASET, DISTILLER, SOLVER, LOG, KD, AT, RKD, FITNET, NST, PKT, SP, VID, DKD, IKL_KD, GKL_KD/);
     const crd = configError(() => parseMdistillerConfig('CRD:\n  MODE: exact\n', 'a.yaml'));
     expect(crd.keyPath).toBe('CRD');
     expect(crd.message).toMatch(/does not implement/);

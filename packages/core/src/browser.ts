@@ -38,6 +38,7 @@ export * from './plugins/plugin-definition.js';
 
 export * from './losses/loss-term.js';
 export * from './losses/loss-registry.js';
+export * from './losses/feature-taps.js';
 
 export * from './contracts/class-prior-store.js';
 export * from './contracts/dataset.js';

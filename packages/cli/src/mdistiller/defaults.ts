@@ -6,11 +6,16 @@
 import { bool, int, intList, num, str, type Resolved } from './yacs-tree.js';
 
 /** `DISTILLER.TYPE` values dkl can run. */
-export const SUPPORTED_DISTILLERS = ['NONE', 'KD', 'DKD', 'IKL_KD', 'GKL_KD'] as const;
+export const SUPPORTED_DISTILLERS = ['NONE', 'KD', 'DKD', 'IKL_KD', 'GKL_KD', 'FITNET', 'AT', 'RKD', 'PKT', 'SP', 'VID', 'NST'] as const;
 export type MdistillerDistiller = (typeof SUPPORTED_DISTILLERS)[number];
 
 /** mdistiller sections of distillers dkl does not implement (refused with a specific message). */
-export const UNSUPPORTED_SECTIONS = ['AT', 'RKD', 'FITNET', 'KDSVD', 'OFD', 'NST', 'PKT', 'SP', 'VID', 'CRD', 'REVIEWKD', 'DOT'] as const;
+export const UNSUPPORTED_SECTIONS = ['KDSVD', 'OFD', 'CRD', 'REVIEWKD', 'DOT'] as const;
+
+/** `LOSS: { CE_WEIGHT, FEAT_WEIGHT }` of a feature distiller. */
+function featLoss(featWeight: number) {
+  return { CE_WEIGHT: num(1, { min: 0 }), FEAT_WEIGHT: num(featWeight, { min: 0 }) };
+}
 
 export const MDISTILLER_TREE = {
   EXPERIMENT: { PROJECT: str('distill'), NAME: str(''), TAG: str('default') },
@@ -38,6 +43,19 @@ export const MDISTILLER_TREE = {
     /** Authors' addition: train the teacher too (mutual learning). Only False is supported. */
     MUTUAL: bool(false),
   },
+  /** Feature distillers (mdistiller cfg.py), mapped onto @dkl/distillers. */
+  AT: { P: num(2, { min: 0, exclusive: true }), LOSS: featLoss(1000) },
+  RKD: {
+    DISTANCE_WEIGHT: num(25, { min: 0 }),
+    ANGLE_WEIGHT: num(50, { min: 0 }),
+    LOSS: featLoss(1),
+    PDIST: { EPSILON: num(1e-12, { min: 0, exclusive: true }), SQUARED: bool(false) },
+  },
+  FITNET: { HINT_LAYER: int(2, { min: 0 }), INPUT_SIZE: intList([32, 32], { min: 1 }), LOSS: featLoss(100) },
+  NST: { LOSS: featLoss(50) },
+  PKT: { LOSS: featLoss(30000) },
+  SP: { LOSS: featLoss(3000) },
+  VID: { LOSS: featLoss(1), EPS: num(1e-5, { min: 0, exclusive: true }), INIT_PRED_VAR: num(5, { min: 0, exclusive: true }), INPUT_SIZE: intList([32, 32], { min: 1 }) },
   DKD: {
     CE_WEIGHT: num(1, { min: 0 }),
     ALPHA: num(1, { min: 0 }),

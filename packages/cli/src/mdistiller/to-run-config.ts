@@ -61,6 +61,11 @@ const sanitizeName = (raw: string): string => raw.replace(/[^A-Za-z0-9._-]+/g, '
 type LossRef = { name: string; options: Record<string, unknown> };
 type PluginRef = { name: string; options: Record<string, unknown> };
 
+/** A feature distiller of @dkl/distillers with its section's `LOSS` weights. */
+function feature(name: string, loss: { CE_WEIGHT: number; FEAT_WEIGHT: number }, options: Record<string, unknown>): { loss: LossRef; plugins: PluginRef[] } {
+  return { loss: { name, options: { ...options, ceWeight: loss.CE_WEIGHT, weight: loss.FEAT_WEIGHT } }, plugins: [] };
+}
+
 /** The loss term and any extra plugins (the class prior for GI) of the configured distiller. */
 function distillerLoss(cfg: MdistillerConfig): { loss: LossRef; plugins: PluginRef[] } {
   switch (cfg.DISTILLER.TYPE) {
@@ -94,6 +99,22 @@ function distillerLoss(cfg: MdistillerConfig): { loss: LossRef; plugins: PluginR
       const plugins = s.GI ? [{ name: 'class-prior', options: { source: 'teacherLogits', temperature: s.T2, momentum: 1 } }] : [];
       return { loss: { name: gkl ? 'gkl' : 'ikl', options }, plugins };
     }
+    case 'FITNET':
+      return feature('fitnet', cfg.FITNET.LOSS, { hintLayer: cfg.FITNET.HINT_LAYER });
+    case 'AT':
+      return feature('at', cfg.AT.LOSS, { p: cfg.AT.P });
+    case 'RKD': {
+      const r = cfg.RKD;
+      return feature('rkd', r.LOSS, { distanceWeight: r.DISTANCE_WEIGHT, angleWeight: r.ANGLE_WEIGHT, eps: r.PDIST.EPSILON, squared: r.PDIST.SQUARED });
+    }
+    case 'PKT':
+      return feature('pkt', cfg.PKT.LOSS, {});
+    case 'SP':
+      return feature('sp', cfg.SP.LOSS, {});
+    case 'VID':
+      return feature('vid', cfg.VID.LOSS, { initPredVar: cfg.VID.INIT_PRED_VAR, eps: cfg.VID.EPS });
+    case 'NST':
+      return feature('nst', cfg.NST.LOSS, {});
     default:
       throw new ConfigError('DISTILLER.TYPE', `'${cfg.DISTILLER.TYPE}' is not supported; supported: ${SUPPORTED_DISTILLERS.join(', ')}`);
   }

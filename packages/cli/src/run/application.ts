@@ -13,6 +13,7 @@ import {
   TrainingPluginDefinition,
 } from '@dkl/core';
 import { dataModule, ImageTransformDefinition, TransformRegistry } from '@dkl/data';
+import { distillersModule } from '@dkl/distillers';
 import { lossesModule } from '@dkl/losses';
 import { modelsModule } from '@dkl/models';
 import { TrainerDefinition, trainersModule } from '@dkl/trainers';
@@ -30,7 +31,7 @@ export interface Application {
 }
 
 /** The framework's own modules, in load order. */
-export const FRAMEWORK_MODULES: readonly ContainerModule[] = [lossesModule, dataModule, modelsModule, trainersModule, callbacksModule, attacksModule];
+export const FRAMEWORK_MODULES: readonly ContainerModule[] = [lossesModule, distillersModule, dataModule, modelsModule, trainersModule, callbacksModule, attacksModule];
 
 /**
  * Loads a third-party plugin package's ContainerModule. The package names it in its

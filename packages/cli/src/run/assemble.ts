@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { ClassPriorStore, ConfigError, parseConfig, type BatchLoader, type ClassifierModel, type Dataset, type LossTerm, type PluginCreationContext, type TrainingPlugin } from '@dkl/core';
+import { ClassPriorStore, ConfigError, parseConfig, type BatchLoader, type ClassifierModel, type ComponentRef, type Dataset, type LossTerm, type PluginCreationContext, type TrainingPlugin } from '@dkl/core';
 import { classCounts, Loader } from '@dkl/data';
 import { DklModel, saveModel } from '@dkl/models';
 import { createOptimizer, createSchedule, SupervisedTrainer, TrainingEngine } from '@dkl/trainers';
@@ -9,6 +9,7 @@ import { trainerOwnOptions, type RunConfig } from '../config/run-config.js';
 import type { Application } from './application.js';
 import { loadSplit, makeLoader } from './build-data.js';
 import { buildModel, loadModelWeights } from './build-models.js';
+import { lossCreationContext } from './loss-context.js';
 import { validateAgainstRegistries } from './validate.js';
 
 export interface AssembleOptions {
@@ -102,7 +103,9 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
   const student = await buildModel(app, config.models.student, { ...shape, seed: `${String(config.seed)}/student` }, 'models.student');
   const teacher = config.models.teacher ? await obtainTeacher(app, config, shape, train, evalLoaders, options) : undefined;
 
-  const losses: LossTerm[] = config.trainer.losses.map((ref, i) => app.losses.create(ref.name, ref.options, `trainer.losses[${i}]`));
+  const lossContext = lossCreationContext(app, config, student, teacher);
+  const createLoss = (ref: ComponentRef, keyPath: string): LossTerm => app.losses.create(ref.name, ref.options, keyPath, { ...lossContext, seed: `${String(config.seed)}/${keyPath}` });
+  const losses: LossTerm[] = config.trainer.losses.map((ref, i) => createLoss(ref, `trainer.losses[${i}]`));
   const context: PluginCreationContext = {
     runDir: options.runDir,
     numClasses: shape.numClasses,
@@ -139,7 +142,7 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
     model: student,
     ...(teacher ? { teacher } : {}),
     losses,
-    createLoss: (ref, keyPath) => app.losses.create(ref.name, ref.options, keyPath),
+    createLoss,
   });
   const trainer = new TrainingEngine({
     ...common,

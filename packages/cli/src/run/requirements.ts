@@ -27,6 +27,12 @@ export function checkRunRequirements(app: Application, config: RunConfig, traine
         `loss '${ref.name}' needs reference logits (a teacher's, or the natural logits of adversarial training), which trainer.type '${type}' does not produce: use trainer.type 'distillation' with models.teacher, or 'adversarial', or a loss without a reference such as 'ce'`,
       );
     }
+    if (needs.features && !trainer.providesFeatures) {
+      throw new ConfigError(
+        key,
+        `loss '${ref.name}' reads the feature taps of the student and the teacher, which trainer.type '${type}' does not provide: use trainer.type 'distillation' with models.teacher`,
+      );
+    }
     if (needs.hardLabels && config.data.train.mix) {
       throw new ConfigError(
         key,

@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import { ContributionProvider } from '../di/contribution-provider.js';
 import { parseConfig } from '../config/parse-config.js';
 import { NamedRegistry } from '../registry/named-registry.js';
-import { LossDefinition, type LossTerm } from './loss-term.js';
+import { LossDefinition, type LossCreationContext, type LossTerm } from './loss-term.js';
 
 /** Token of the contribution provider that lists every bound LossDefinition. */
 export const LossDefinitionProvider = Symbol('ContributionProvider<LossDefinition>');
@@ -29,11 +29,12 @@ export class LossRegistry {
 
   /**
    * Validates `options` with the loss's schema and builds the term. `keyPath` prefixes config
-   * errors, e.g. `losses[1]` gives `losses[1].options.temperature: ...`.
+   * errors, e.g. `losses[1]` gives `losses[1].options.temperature: ...`. `context` carries what
+   * feature-based terms size their variables from (see LossCreationContext).
    */
-  create(name: string, options: unknown = {}, keyPath = 'loss'): LossTerm {
+  create(name: string, options: unknown = {}, keyPath = 'loss', context: LossCreationContext = {}): LossTerm {
     const definition = this.definition(name, `${keyPath}.name`);
     const parsed = parseConfig(definition.schema, options ?? {}, `${keyPath}.options`);
-    return definition.create(parsed);
+    return definition.create(parsed, { keyPath, ...context });
   }
 }

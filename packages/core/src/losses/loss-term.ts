@@ -1,4 +1,5 @@
-import type { Scalar, Tensor } from '@tensorflow/tfjs';
+import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs';
+import type { FeatureShapes, ModelFeatures } from './feature-taps.js';
 import type { z } from 'zod';
 
 /** Everything a loss term may read for one batch. */
@@ -18,6 +19,13 @@ export interface LossContext {
    * Absent in plain supervised training.
    */
   readonly reference?: Tensor;
+  /**
+   * Named intermediate outputs of the trained model (`stem`, `stage1`.., `embedding`; see
+   * {@link stageFeatures}), given when a loss declares `features` in its requirements.
+   */
+  readonly features?: ModelFeatures;
+  /** The same taps of the reference model (the frozen teacher), computed without gradients. */
+  readonly referenceFeatures?: ModelFeatures;
   /** 1-based epoch (warm-up schedules count from 1, as the authors' trainers do). */
   readonly epoch: number;
   /** Global optimisation step. */
@@ -43,6 +51,36 @@ export interface LossTerm {
    * and log the parts as `<term>/ce` and `<term>/distill` next to `<term>`.
    */
   computeParts?(context: LossContext): LossTermParts;
+  /**
+   * Variables the term owns (a feature distiller's connector or embedding, a memory bank):
+   * `trainable` ones are optimised with the model and `state` ones are updated by the term
+   * itself; both are saved in run snapshots and restored on resume, in this order.
+   */
+  readonly variables?: LossVariables;
+  /** True when `compute` reads `context.features` / `referenceFeatures`: the trainer then passes them. */
+  readonly usesFeatures?: boolean;
+  /** Frees the term's variables; the trainer calls it once, when the run ends. */
+  dispose?(): void;
+}
+
+/** What a loss term owns besides its options (see {@link LossTerm.variables}). */
+export interface LossVariables {
+  readonly trainable: readonly Variable[];
+  readonly state: readonly Variable[];
+}
+
+/**
+ * What a loss may use when it is created: feature-based distillers size their connectors from
+ * the models' feature shapes (as mdistiller's `get_feat_shapes` does) and seed their inits.
+ */
+export interface LossCreationContext {
+  /** Per-example shapes of the trained model's and the reference model's feature taps. */
+  readonly featureShapes?: { readonly model: FeatureShapes; readonly reference?: FeatureShapes };
+  readonly numClasses?: number;
+  /** Seed for the initial values of the term's variables. */
+  readonly seed?: number | string;
+  /** Config key of the term (`trainer.losses[0]`), for errors. */
+  readonly keyPath?: string;
 }
 
 /** Multi-binding token: a named, configurable loss that trainers pick from config. */
@@ -65,7 +103,7 @@ export interface LossDefinition<S extends z.ZodType = z.ZodType> {
    * classPrior: false }`. A run is assembled only when every requirement is met.
    */
   requirements?(options: z.output<S>): LossRequirements;
-  create(options: z.output<S>): LossTerm;
+  create(options: z.output<S>, context?: LossCreationContext): LossTerm;
 }
 
 /** What one configured loss needs beyond the model's logits and the labels. */
@@ -76,6 +114,11 @@ export interface LossRequirements {
   readonly classPrior: boolean;
   /** One true class per example (a ground-truth mask or per-class weights): refused when the training split mixes examples. */
   readonly hardLabels?: boolean;
+  /**
+   * Feature taps of the trained and the reference model (`context.features` /
+   * `context.referenceFeatures`) and their shapes at creation: the trainer must provide them.
+   */
+  readonly features?: boolean;
 }
 
 /** The requirements of `definition` configured with `options` (parsed by its schema). */

@@ -33,3 +33,11 @@ export function sumLossTerms(terms: readonly LossTerm[], context: LossContext): 
   const total = (totals.length === 1 ? totals[0]! : tf.addN(totals)) as tf.Scalar;
   return { total, parts };
 }
+
+/** The variables a step's loss terms own, as the step exposes them to the engine (trainable, then state). */
+export function lossTermVariables(terms: readonly LossTerm[]): { trainableVariables: tf.Variable[]; stateVariables: tf.Variable[] } {
+  return {
+    trainableVariables: terms.flatMap((t) => [...(t.variables?.trainable ?? [])]),
+    stateVariables: terms.flatMap((t) => [...(t.variables?.state ?? [])]),
+  };
+}

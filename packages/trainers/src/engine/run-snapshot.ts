@@ -50,6 +50,8 @@ export interface RunSnapshotMeta {
   readonly optimizer: JsonValue;
   readonly plugins: Record<string, JsonValue>;
   readonly variables: string[];
+  /** The step's own variables (loss-term modules and state), when it has any. */
+  readonly stepVariables?: string[];
   readonly history: EpochRecord[];
   readonly config: JsonValue;
   readonly position?: SnapshotPosition;

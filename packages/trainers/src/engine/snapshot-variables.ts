@@ -1,27 +1,44 @@
 import type * as tf from '@tensorflow/tfjs';
 import { CheckpointError, type ClassifierModel } from '@dkl/core';
+import type { TrainStep } from './step.js';
 
 /** Every variable a snapshot holds for a model, in snapshot order: trainable, then BatchNorm statistics and other state. */
 export function modelStateVariables(model: ClassifierModel): tf.Variable[] {
   return [...model.trainableVariables, ...model.nonTrainableVariables];
 }
 
+/** Every variable a snapshot holds for a step (its loss terms' modules and state), trainable first. */
+export function stepStateVariables(step: TrainStep): tf.Variable[] {
+  return [...(step.trainableVariables ?? []), ...(step.stateVariables ?? [])];
+}
+
 /**
- * Assigns the `model/<i>` tensors of a run snapshot to `model`, after checking all of them, so a
- * mismatch leaves the model untouched. `savedAs` (the snapshot's variable list) makes errors
- * name what the snapshot held.
+ * Assigns the `<prefix>/<i>` tensors of a run snapshot to `variables`, after checking all of
+ * them, so a mismatch leaves every variable untouched. `savedAs` (the snapshot's variable list)
+ * makes errors name what the snapshot held; `owner` names whose variables they are.
  */
-export function loadModelStateFromSnapshot(model: ClassifierModel, tensors: Readonly<Record<string, tf.Tensor>>, where: string, savedAs?: readonly string[]): void {
-  const variables = modelStateVariables(model);
+export function loadVariablesFromSnapshot(
+  variables: readonly tf.Variable[],
+  tensors: Readonly<Record<string, tf.Tensor>>,
+  prefix: string,
+  where: string,
+  savedAs: readonly string[] | undefined,
+  owner: string,
+): void {
   if (savedAs && savedAs.length !== variables.length) {
-    throw new CheckpointError(where, `holds ${savedAs.length} model variables, the model has ${variables.length}: different architecture?`);
+    throw new CheckpointError(where, `holds ${savedAs.length} ${owner} variables, the ${owner} has ${variables.length}: different configuration?`);
   }
   variables.forEach((v, i) => {
-    const t = tensors[`model/${i}`];
+    const t = tensors[`${prefix}/${i}`];
     if (!t || t.shape.join() !== v.shape.join()) {
       const saved = savedAs ? ` (saved as ${savedAs[i]})` : '';
-      throw new CheckpointError(where, `variable ${i} (${v.name}) expects [${v.shape.join(', ')}], snapshot has ${t ? `[${t.shape.join(', ')}]` : 'nothing'}${saved}`);
+      throw new CheckpointError(where, `${owner} variable ${i} (${v.name}) expects [${v.shape.join(', ')}], snapshot has ${t ? `[${t.shape.join(', ')}]` : 'nothing'}${saved}`);
     }
   });
-  variables.forEach((v, i) => v.assign(tensors[`model/${i}`]!));
+  variables.forEach((v, i) => v.assign(tensors[`${prefix}/${i}`]!));
+}
+
+/** Assigns the `model/<i>` tensors of a run snapshot to `model` (see {@link loadVariablesFromSnapshot}). */
+export function loadModelStateFromSnapshot(model: ClassifierModel, tensors: Readonly<Record<string, tf.Tensor>>, where: string, savedAs?: readonly string[]): void {
+  loadVariablesFromSnapshot(modelStateVariables(model), tensors, 'model', where, savedAs, 'model');
 }

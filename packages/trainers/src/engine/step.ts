@@ -35,6 +35,10 @@ export interface TrainStep<P extends Record<string, tf.Tensor> = Record<string, 
   prepare?(batch: Batch, context: StepContext): P;
   compute(batch: Batch, prepared: P, context: StepContext): StepResult;
   afterUpdate?(context: StepContext): void;
+  /** Variables trained besides the model's (a feature distiller's connector), optimised with them. */
+  readonly trainableVariables?: readonly tf.Variable[];
+  /** State the step updates itself (a memory bank); saved in snapshots with the trainable ones. */
+  readonly stateVariables?: readonly tf.Variable[];
   /** Frees what the step holds across steps; the engine calls it once, when the run ends. */
   dispose?(): void;
 }

@@ -25,7 +25,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import type { LearningRateSchedule } from '../schedules/schedules.js';
 import { evaluateModel, topKCorrect } from './evaluate.js';
 import { positionOf, type EpochProgress, type EpochRecord, type RunSnapshotMeta, type SnapshotPosition } from './run-snapshot.js';
-import { loadModelStateFromSnapshot, modelStateVariables } from './snapshot-variables.js';
+import { loadModelStateFromSnapshot, loadVariablesFromSnapshot, modelStateVariables, stepStateVariables } from './snapshot-variables.js';
 import type { StepContext, TrainStep } from './step.js';
 
 export interface TrainingEngineOptions {
@@ -279,12 +279,12 @@ export class TrainingEngine {
     context: StepContext,
     learningRate: number,
   ): Promise<{ losses: Record<string, number>; outputs: BatchOutputs; correct: number; prepared: Record<string, tf.Tensor> }> {
-    const { step, optimizer, model } = this.options;
+    const { step, optimizer } = this.options;
     let prepared: Record<string, tf.Tensor> = {};
     let handedOver = false;
     try {
       prepared = step.prepare?.(batch, context) ?? {};
-      const variables = model.trainableVariables as tf.Variable[];
+      const variables = this.trainedVariables();
       let terms: Record<string, tf.Scalar> = {};
       let outputs: BatchOutputs = {};
       const { value, grads } = tf.variableGrads(() => {
@@ -325,6 +325,11 @@ export class TrainingEngine {
     }
   }
 
+  /** What the optimizer updates: the model's trainable variables, then the step's (loss-term modules). */
+  private trainedVariables(): tf.Variable[] {
+    return [...(this.options.model.trainableVariables as tf.Variable[]), ...(this.options.step.trainableVariables ?? [])];
+  }
+
   /**
    * Everything needed to resume: trained-model variables (incl. BatchNorm statistics), optimizer
    * slots, the engine RNG, the train loader's position, history, where in the run this is (with
@@ -341,6 +346,8 @@ export class TrainingEngine {
     const tensors: Record<string, tf.Tensor> = {};
     const variables = modelStateVariables(this.options.model);
     variables.forEach((v, i) => (tensors[`model/${i}`] = v.clone()));
+    const stepVariables = stepStateVariables(this.options.step);
+    stepVariables.forEach((v, i) => (tensors[`step/${i}`] = v.clone()));
     const optimizerState = this.options.optimizer.getState();
     for (const [key, t] of Object.entries(optimizerState.tensors)) tensors[`optimizer/${key}`] = t;
     let plugins: Record<string, JsonValue>;
@@ -361,6 +368,7 @@ export class TrainingEngine {
       optimizer: optimizerState.json,
       plugins,
       variables: variables.map((v) => `${v.name} [${v.shape.join(',')}]`),
+      ...(stepVariables.length > 0 ? { stepVariables: stepVariables.map((v) => `${v.name} [${v.shape.join(',')}]`) } : {}),
       config: this.options.config ?? null,
       position,
       checkpoints,
@@ -373,9 +381,10 @@ export class TrainingEngine {
     const where = `(snapshot of run ${meta?.runId ?? '?'})`;
     if (meta?.format !== 'dkl-run-snapshot') throw new CheckpointError(where, 'is not a dkl run snapshot');
     loadModelStateFromSnapshot(this.options.model, snapshot.tensors, where, meta.variables);
+    loadVariablesFromSnapshot(stepStateVariables(this.options.step), snapshot.tensors, 'step', where, meta.stepVariables ?? [], 'loss-term');
     const optimizerTensors: Record<string, tf.Tensor> = {};
     for (const [key, t] of Object.entries(snapshot.tensors)) if (key.startsWith('optimizer/')) optimizerTensors[key.slice('optimizer/'.length)] = t;
-    this.options.optimizer.setState(this.options.model.trainableVariables as tf.Variable[], { json: meta.optimizer, tensors: optimizerTensors });
+    this.options.optimizer.setState(this.trainedVariables(), { json: meta.optimizer, tensors: optimizerTensors });
     await loadPluginStates(this.options.plugins ?? [], { json: meta.plugins, tensors: snapshot.tensors }, { file: where });
     this.rng.setState(meta.rng);
     this.options.train.setPosition(meta.loader);

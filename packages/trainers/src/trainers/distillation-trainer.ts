@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, type ClassifierModel, type LossTerm } from '@dkl/core';
 import { z } from 'zod';
-import { sumLossTerms } from '../engine/loss-terms.js';
+import { lossTermVariables, sumLossTerms } from '../engine/loss-terms.js';
 import type { TrainStep } from '../engine/step.js';
 import { TrainingEngine, type TrainingEngineOptions } from '../engine/training-engine.js';
 import { defineTrainer } from './trainer-definition.js';
@@ -19,8 +19,9 @@ export interface DistillationTrainerOptions extends Omit<TrainingEngineOptions, 
 
 /**
  * The distillation step: teacher logits are computed outside the gradient tape (so no teacher
- * gradient is ever computed), the student in training mode inside it. `batch-end` carries
- * `labels`, `logits` (student) and `teacherLogits`.
+ * gradient is ever computed), the student in training mode inside it. Loss terms that read
+ * feature taps get both models' (`features`, `referenceFeatures`), and their own variables are
+ * trained with the student. `batch-end` carries `labels`, `logits` (student) and `teacherLogits`.
  */
 export function distillationStep(options: Pick<DistillationTrainerOptions, 'student' | 'teacher' | 'losses'>): TrainStep {
   const { student, teacher, losses } = options;
@@ -28,18 +29,40 @@ export function distillationStep(options: Pick<DistillationTrainerOptions, 'stud
   if (student.numClasses !== teacher.numClasses) {
     throw new ConfigError('teacher', `has ${teacher.numClasses} classes, the student ${student.numClasses}`);
   }
+  const usesFeatures = losses.some((l) => l.usesFeatures);
   return {
     prepare(batch) {
-      return { teacherLogits: tf.tidy(() => teacher.forward(batch.x, { training: false }).logits) };
+      return tf.tidy(() => {
+        const out = teacher.forward(batch.x, { training: false });
+        if (!usesFeatures) return { teacherLogits: out.logits };
+        return { teacherLogits: out.logits, ...Object.fromEntries(Object.entries(out.features).map(([name, t]) => [`${TEACHER_FEATURE}${name}`, t])) };
+      });
     },
     compute(batch, prepared, ctx) {
       const teacherLogits = prepared['teacherLogits']!;
-      const logits = student.forward(batch.x, { training: true }).logits;
+      const { logits, features } = student.forward(batch.x, { training: true });
       const labels = batch.y;
-      const { total, parts } = sumLossTerms(losses, { labels, ...(batch.targets ? { targets: batch.targets } : {}), logits, reference: teacherLogits, epoch: ctx.epoch, step: ctx.step });
+      const { total, parts } = sumLossTerms(losses, {
+        labels,
+        ...(batch.targets ? { targets: batch.targets } : {}),
+        logits,
+        reference: teacherLogits,
+        ...(usesFeatures ? { features, referenceFeatures: teacherFeatures(prepared) } : {}),
+        epoch: ctx.epoch,
+        step: ctx.step,
+      });
       return { loss: total, terms: parts, outputs: { labels: labels.clone(), logits, teacherLogits: teacherLogits.clone() } };
     },
+    ...lossTermVariables(losses),
+    dispose: () => losses.forEach((l) => l.dispose?.()),
   };
+}
+
+/** Prefix of the teacher's feature taps among the prepared tensors. */
+const TEACHER_FEATURE = 'teacher/';
+
+function teacherFeatures(prepared: Readonly<Record<string, tf.Tensor>>): Record<string, tf.Tensor> {
+  return Object.fromEntries(Object.entries(prepared).filter(([k]) => k.startsWith(TEACHER_FEATURE)).map(([k, t]) => [k.slice(TEACHER_FEATURE.length), t]));
 }
 
 /** Knowledge distillation from a frozen teacher into a student. */
@@ -56,6 +79,7 @@ export const distillationTrainer = defineTrainer({
   schema: z.object({}).strict(),
   outputs: ['labels', 'logits', 'teacherLogits'],
   providesReference: true,
+  providesFeatures: true,
   teacher: 'required',
   requiresLosses: true,
   modelRole: 'student',

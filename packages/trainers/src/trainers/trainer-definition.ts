@@ -38,6 +38,8 @@ export interface TrainerDefinition<S extends z.ZodType = z.ZodType> {
   readonly outputs: readonly BatchOutputKey[];
   /** Whether loss terms get reference logits (a teacher's, or natural logits in adversarial training). */
   readonly providesReference: boolean;
+  /** Whether loss terms get both models' feature taps (feature-based distillers need them). */
+  readonly providesFeatures?: boolean;
   /** Whether `models.teacher` is required, optional or not allowed. */
   readonly teacher: 'required' | 'optional' | 'none';
   /** Whether `trainer.losses` must name at least one term. */

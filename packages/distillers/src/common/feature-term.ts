@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LossContext, LossTerm, LossTermParts, LossVariables } from '@dkl/core';
+import { crossEntropy } from '@dkl/losses';
+import { z } from 'zod';
+
+/** The two weights every mdistiller feature distiller has (`LOSS.CE_WEIGHT`, `LOSS.FEAT_WEIGHT`). */
+export function weightFields(featWeight: number) {
+  return {
+    /** Weight of the hard-label cross-entropy (mdistiller `LOSS.CE_WEIGHT`). */
+    ceWeight: z.number().min(0).default(1),
+    /** Weight of the feature loss (mdistiller `LOSS.FEAT_WEIGHT`). */
+    weight: z.number().min(0).default(featWeight),
+  };
+}
+
+export interface FeatureTermSpec {
+  readonly name: string;
+  readonly ceWeight: number;
+  readonly weight: number;
+  /** The unweighted feature loss; runs inside the trainer's tidy. */
+  featureLoss(context: LossContext): tf.Scalar;
+  readonly variables?: LossVariables;
+}
+
+/**
+ * `ceWeight * CE(student logits, labels) + weight * featureLoss`, reported as mdistiller's
+ * `loss_ce` / `loss_kd` parts. Feature distillers have no warm-up in mdistiller.
+ */
+export function featureTerm(spec: FeatureTermSpec): LossTerm {
+  const computeParts = (context: LossContext): LossTermParts => {
+    const distillation = tf.mul(spec.featureLoss(context), spec.weight) as tf.Scalar;
+    if (spec.ceWeight === 0) return { total: distillation, distillation };
+    const hardCe = tf.mul(crossEntropy(context.logits, context.targets ?? context.labels), spec.ceWeight) as tf.Scalar;
+    return { total: tf.add(hardCe, distillation) as tf.Scalar, hardCe, distillation };
+  };
+  return {
+    name: spec.name,
+    usesFeatures: true,
+    computeParts,
+    compute: (context) => tf.tidy(() => computeParts(context).total),
+    ...(spec.variables ? { variables: spec.variables, dispose: () => tf.dispose([...spec.variables!.trainable, ...spec.variables!.state]) } : {}),
+  };
+}
+
+/** Requirements of every feature distiller: teacher features (the reference) and the taps. */
+export const FEATURE_REQUIREMENTS = { reference: true, classPrior: false, features: true } as const;

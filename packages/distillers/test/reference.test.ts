@@ -1,0 +1,153 @@
+/**
+ * Every distiller's loss and its gradients against the float64 PyTorch reference of
+ * tools/fixtures-distillers/reference_losses.py (mdistiller's definitions, written in PyTorch),
+ * on every backend that loads here.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SeededRng, suiteBackends, useSuiteBackend } from '@dkl/core';
+import { atLoss, ConvReg, fitnetLoss, nstLoss, pktLoss, rkdLoss, spLoss, vidLoss, type VidRegressor } from '../src/index.js';
+
+const PYTHON = '/usr/bin/python3';
+const SCRIPT = path.resolve(import.meta.dirname, '../../../tools/fixtures-distillers/reference_losses.py');
+
+interface Tensor {
+  readonly shape: number[];
+  readonly data: number[];
+}
+interface Case {
+  readonly title: string;
+  readonly loss: string;
+  readonly options?: Record<string, unknown>;
+  readonly student: Tensor[];
+  readonly teacher: Tensor[];
+  readonly conv?: { weight: Tensor; bias: Tensor };
+  /** VID: per stage the three 1x1 regressor filters ([1, 1, in, out]) and the log-scales. */
+  readonly regressors?: Tensor[][];
+  readonly logScales?: number[][];
+}
+interface Expected {
+  readonly loss: number;
+  readonly grads: number[][];
+  readonly convGrads?: Record<string, number[]>;
+}
+
+const rng = new SeededRng('distillers-reference');
+const draw = (shape: number[], low = -1, high = 1): Tensor => ({ shape, data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(low, high)) });
+const convFor = (filter: number[], out: number): { weight: Tensor; bias: Tensor } => ({ weight: draw(filter, -0.3, 0.3), bias: draw([out], -0.1, 0.1) });
+
+const rkdOptions = { distanceWeight: 25, angleWeight: 50, eps: 1e-12, squared: false };
+// Stage pairs exercising both pooling directions, a non-integer pooling ratio (6 -> 4) and unequal channels.
+const stagesS = () => [draw([2, 6, 6, 3]), draw([2, 2, 2, 5])];
+const stagesT = () => [draw([2, 4, 4, 4]), draw([2, 4, 4, 6])];
+const CASES: Case[] = [
+  { title: 'at p=2', loss: 'at', options: { p: 2 }, student: stagesS(), teacher: stagesT() },
+  { title: 'at p=3', loss: 'at', options: { p: 3 }, student: stagesS(), teacher: stagesT() },
+  { title: 'nst', loss: 'nst', student: stagesS(), teacher: stagesT() },
+  { title: 'pkt', loss: 'pkt', student: [draw([5, 7])], teacher: [draw([5, 9])] },
+  { title: 'sp', loss: 'sp', student: [draw([4, 3, 3, 2])], teacher: [draw([4, 2, 2, 5])] },
+  { title: 'rkd', loss: 'rkd', options: rkdOptions, student: [draw([5, 6])], teacher: [draw([5, 4])] },
+  { title: 'rkd squared', loss: 'rkd', options: { ...rkdOptions, squared: true, distanceWeight: 2, angleWeight: 3 }, student: [draw([6, 3])], teacher: [draw([6, 8])] },
+  { title: 'fitnet halving (3x3 stride 2)', loss: 'fitnet', student: [draw([2, 8, 8, 3])], teacher: [draw([2, 4, 4, 5])], conv: convFor([3, 3, 3, 5], 5) },
+  { title: 'fitnet doubling (4x4 transposed)', loss: 'fitnet', student: [draw([2, 4, 4, 3])], teacher: [draw([2, 8, 8, 2])], conv: convFor([4, 4, 2, 3], 2) },
+  { title: 'fitnet shrinking (valid 3x3)', loss: 'fitnet', student: [draw([2, 5, 5, 3])], teacher: [draw([2, 3, 3, 4])], conv: convFor([3, 3, 3, 4], 4) },
+  {
+    title: 'vid (two stages, pooled both ways)',
+    loss: 'vid',
+    options: { eps: 1e-5 },
+    student: stagesS(),
+    teacher: stagesT(),
+    regressors: [
+      [draw([1, 1, 3, 4], -0.5, 0.5), draw([1, 1, 4, 4], -0.5, 0.5), draw([1, 1, 4, 4], -0.5, 0.5)],
+      [draw([1, 1, 5, 6], -0.5, 0.5), draw([1, 1, 6, 6], -0.5, 0.5), draw([1, 1, 6, 6], -0.5, 0.5)],
+    ],
+    logScales: [draw([4], 0.5, 2).data, draw([6], 0.5, 2).data],
+  },
+];
+
+function reference(): Expected[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dkl-distillers-'));
+  const input = path.join(dir, 'in.json');
+  const output = path.join(dir, 'out.json');
+  writeFileSync(input, JSON.stringify(CASES));
+  const run = spawnSync(PYTHON, [SCRIPT, input, output], { encoding: 'utf8', timeout: 120_000 });
+  // Not a skip: tools/setup/system-deps.mjs installs Debian's python3-torch wherever it can.
+  if (run.status !== 0) throw new Error(`${SCRIPT} failed (install Debian's python3-torchvision: npm run setup): ${run.stderr}`);
+  return JSON.parse(readFileSync(output, 'utf8')) as Expected[];
+}
+
+const EXPECTED = reference();
+const BACKENDS = await suiteBackends('@dkl/distillers float64 reference suite');
+
+function compute(c: Case, xs: tf.Tensor[], ts: tf.Tensor[], reg?: ConvReg, vid?: VidRegressor[]): tf.Scalar {
+  switch (c.loss) {
+    case 'at':
+      return atLoss(xs as tf.Tensor4D[], ts as tf.Tensor4D[], c.options!['p'] as number);
+    case 'nst':
+      return nstLoss(xs as tf.Tensor4D[], ts as tf.Tensor4D[]);
+    case 'pkt':
+      return pktLoss(xs[0]!, ts[0]!);
+    case 'sp':
+      return spLoss(xs[0]!, ts[0]!);
+    case 'rkd':
+      return rkdLoss(xs[0]!, ts[0]!, c.options);
+    case 'fitnet':
+      return fitnetLoss(reg!.forward(xs[0] as tf.Tensor4D), ts[0]!);
+    case 'vid':
+      return tf.addN(vid!.map((r, i) => vidLoss(r, tf.tensor1d(c.logScales![i]!), xs[i] as tf.Tensor4D, ts[i] as tf.Tensor4D, 1e-5))) as tf.Scalar;
+    default:
+      throw new Error(c.loss);
+  }
+}
+
+/** Max |diff| relative to the largest expected magnitude (or to `scale`, for a gradient that is zero in exact arithmetic). */
+function expectClose(actual: ArrayLike<number>, expected: readonly number[], what: string, scale = Math.max(...expected.map(Math.abs), 1e-12)): void {
+  expect(actual.length, what).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+  expect(worst / scale, `${what}: max |diff| ${worst} vs max |value| ${scale}`).toBeLessThan(2e-4);
+}
+
+describe.each(BACKENDS)('distillers vs float64 PyTorch on %s', (backend) => {
+  beforeAll(async () => useSuiteBackend(backend));
+
+  it.each(CASES.map((c, i) => [c.title, c, EXPECTED[i]!] as const))('%s: value and gradients', (_title, c, exp) => {
+    const before = tf.memory().numTensors;
+    const xs = c.student.map((t) => tf.tensor(t.data, t.shape));
+    const ts = c.teacher.map((t) => tf.tensor(t.data, t.shape));
+    let reg: ConvReg | undefined;
+    if (c.conv) {
+      reg = new ConvReg(c.student[0]!.shape.slice(1), c.teacher[0]!.shape.slice(1), 0, 'test');
+      tf.tidy(() => {
+        reg!.weight.assign(tf.tensor(c.conv!.weight.data, c.conv!.weight.shape));
+        reg!.bias.assign(tf.tensor(c.conv!.bias.data, c.conv!.bias.shape));
+      });
+    }
+    const vid = c.regressors?.map((stage) => stage.map((w) => tf.tidy(() => tf.variable(tf.tensor(w.data, w.shape)))) as unknown as VidRegressor);
+    const { value, grads } = tf.valueAndGrads((...inputs: tf.Tensor[]) => compute(c, inputs, ts, reg, vid))(xs);
+    expect(Math.abs(value.dataSync()[0]! - exp.loss) / Math.max(Math.abs(exp.loss), 1e-12)).toBeLessThan(1e-4);
+    grads.forEach((g, i) => expectClose(g.dataSync(), exp.grads[i]!, `d loss / d student[${i}]`));
+    if (vid) {
+      const variables = vid.flat() as tf.Variable[];
+      const { value: again, grads: vg } = tf.variableGrads(() => compute(c, xs, ts, reg, vid), variables);
+      again.dispose();
+      variables.forEach((v, k) => expectClose(vg[v.name]!.dataSync(), exp.convGrads![`${Math.floor(k / 3)}.${k % 3}`]!, `d loss / d regressor ${Math.floor(k / 3)}.${k % 3}`));
+      tf.dispose([...Object.values(vg), ...variables]);
+    }
+    if (reg) {
+      const { value: again, grads: pg } = tf.variableGrads(() => compute(c, xs, ts, reg), [reg.weight, reg.bias]);
+      again.dispose();
+      expectClose(pg[reg.weight.name]!.dataSync(), exp.convGrads!['weight']!, 'd loss / d conv weight');
+      // BatchNorm cancels the conv bias: its exact gradient is zero, so compare on the weight gradient's scale.
+      expectClose(pg[reg.bias.name]!.dataSync(), exp.convGrads!['bias']!, 'd loss / d conv bias', Math.max(...exp.convGrads!['weight']!.map(Math.abs)));
+      tf.dispose(Object.values(pg));
+      tf.dispose([...reg.variables.trainable, ...reg.variables.state]);
+    }
+    tf.dispose([value, ...grads, ...xs, ...ts]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * Feature distillers inside the real training engine: every one trains a zoo student against a
+ * zoo teacher with flat tensor memory, FitNet's connector is optimised with the student and
+ * saved in snapshots, and a run stopped after one epoch and resumed from its snapshot ends bit
+ * for bit like an uninterrupted one.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { CheckpointPlugin } from '@dkl/callbacks';
+import { createContainer, featureShapesOf, LossRegistry, readSnapshotFile, type TrainingControl, type TrainingEvent, type TrainingPlugin, type TrainingSnapshot } from '@dkl/core';
+import { Loader, makeSyntheticDataset } from '@dkl/data';
+import { createModel } from '@dkl/models';
+import { constantSchedule, DistillationTrainer, Sgd } from '@dkl/trainers';
+import { filter, type Observable } from 'rxjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { distillersModule } from '../src/index.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const SHAPE = [8, 8, 3] as const;
+const C = 4;
+const registry = createContainer([distillersModule]).get(LossRegistry);
+
+/** Records the tensor count and loss after every batch, and the values of `watched` after the last. */
+class TensorCounter implements TrainingPlugin {
+  readonly name = 'tensor-counter';
+  readonly counts: number[] = [];
+  readonly totals: number[] = [];
+  watchedValues: number[][] = [];
+  constructor(private readonly watched: () => readonly tf.Variable[] = () => []) {}
+  attach(events: Observable<TrainingEvent>) {
+    return events.subscribe((e) => {
+      if (e.type !== 'batch-end') return;
+      this.counts.push(tf.memory().numTensors);
+      this.totals.push(e.losses['total']!);
+      this.watchedValues = this.watched().map((v) => Array.from(v.dataSync()));
+    });
+  }
+}
+
+class StopAfter implements TrainingPlugin {
+  readonly name = 'stop-after';
+  constructor(private readonly epoch: number) {}
+  attach(events: Observable<TrainingEvent>, control: TrainingControl) {
+    return events.pipe(filter((e) => e.type === 'epoch-end' && e.epoch === this.epoch)).subscribe(() => control.requestStop('simulated kill'));
+  }
+}
+
+function run(loss: string, options: Record<string, unknown>, settings: { epochs: number; size: number; plugins: TrainingPlugin[] }) {
+  const student = createModel('tiny_cnn', { numClasses: C, inputShape: SHAPE, seed: 1 });
+  const teacher = createModel('resnet8', { numClasses: C, inputShape: SHAPE, seed: 2 });
+  const term = registry.create(loss, options, 'trainer.losses[0]', { featureShapes: { model: featureShapesOf(student), reference: featureShapesOf(teacher) }, seed: 'connector' });
+  const train = new Loader(makeSyntheticDataset({ shape: SHAPE, numClasses: C, size: settings.size, seed: 3 }), { batchSize: 8, seed: 'train' });
+  const trainer = new DistillationTrainer({
+    student,
+    teacher,
+    losses: [term],
+    epochs: settings.epochs,
+    seed: 5,
+    optimizer: new Sgd({ momentum: 0.9, weightDecay: 5e-4 }),
+    schedule: constantSchedule(0.02),
+    train,
+    plugins: settings.plugins,
+  });
+  return { trainer, student, teacher, term, train };
+}
+
+describe('feature distillers in the training engine', () => {
+  it.each([
+    ['fitnet', { hintLayer: 1 }],
+    ['at', {}],
+    ['rkd', {}],
+    ['pkt', {}],
+    ['sp', {}],
+    ['vid', {}],
+    ['nst', {}],
+  ])('%s: 50 steps with finite losses and flat tensor memory', async (loss, options) => {
+    let term: { variables?: { trainable: readonly tf.Variable[] } } = {};
+    const counter = new TensorCounter(() => term.variables?.trainable ?? []);
+    const r = run(loss, options, { epochs: 1, size: 400, plugins: [counter] });
+    term = r.term;
+    const before = r.term.variables?.trainable.map((v) => Array.from(v.dataSync())) ?? [];
+    const result = await r.trainer.run();
+    expect(result.error?.message ?? '').toBe('');
+    expect(counter.totals).toHaveLength(50);
+    expect(counter.totals.every(Number.isFinite)).toBe(true);
+    expect(counter.counts.at(-1)).toBe(counter.counts[9]);
+    // A connector is trained with the student, and freed with the run.
+    expect(counter.watchedValues).toHaveLength(before.length);
+    counter.watchedValues.forEach((values, i) => expect(values).not.toEqual(before[i]));
+    expect(r.term.variables?.trainable.every((v) => v.isDisposed) ?? true).toBe(true);
+    r.student.dispose();
+    r.teacher.dispose();
+    await r.train.close();
+  }, 120_000);
+
+  it('a FitNet run stopped after epoch 1 and resumed from last.ckpt matches the uninterrupted run bit for bit', async () => {
+    /** A run whose last-batch student and connector (trainable and state) values are recorded. */
+    const watchedRun = (plugins: TrainingPlugin[]) => {
+      const holder: { r?: ReturnType<typeof run> } = {};
+      const counter = new TensorCounter(() => {
+        const r = holder.r!;
+        return [...r.student.trainableVariables, ...r.term.variables!.trainable, ...r.term.variables!.state];
+      });
+      holder.r = run('fitnet', { hintLayer: 1 }, { epochs: 3, size: 64, plugins: [counter, ...plugins] });
+      return { ...holder.r, counter };
+    };
+    const full = watchedRun([]);
+    const a = await full.trainer.run();
+    expect(a.error?.stack ?? '').toBe('');
+
+    const dir = mkdtempSync(join(tmpdir(), 'dkl-fitnet-'));
+    const first = run('fitnet', { hintLayer: 1 }, { epochs: 3, size: 64, plugins: [new CheckpointPlugin({ dir }), new StopAfter(1)] });
+    expect((await first.trainer.run()).status).toBe('stopped');
+    const file = await readSnapshotFile(join(dir, 'last.ckpt'));
+    const meta = file.meta as { stepVariables?: string[] };
+    expect(meta.stepVariables).toHaveLength(6); // conv weight and bias, BN gamma and beta, running mean and variance
+    const resumed = watchedRun([new CheckpointPlugin({ dir: mkdtempSync(join(tmpdir(), 'dkl-fitnet-')) })]);
+    const b = await resumed.trainer.run({ resumeFrom: { meta: file.meta as TrainingSnapshot['meta'], tensors: file.tensors } });
+    expect(b.error?.stack ?? '').toBe('');
+    const losses = (h: typeof a.history) => h.map(({ train: { imagesPerSecond: _, ...rest } }) => rest); // all but the wall-clock rate
+    expect(losses(b.history)).toEqual(losses(a.history));
+    expect(resumed.counter.watchedValues.length).toBeGreaterThan(0);
+    expect(resumed.counter.watchedValues).toEqual(full.counter.watchedValues);
+    tf.dispose(Object.values(file.tensors));
+  }, 300_000);
+
+  it('refuses to resume a snapshot whose connector does not fit the configured one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dkl-fitnet-'));
+    const first = run('fitnet', { hintLayer: 1 }, { epochs: 2, size: 32, plugins: [new CheckpointPlugin({ dir }), new StopAfter(1)] });
+    await first.trainer.run();
+    const file = await readSnapshotFile(join(dir, 'last.ckpt'));
+    const other = run('fitnet', { hintLayer: 2 }, { epochs: 2, size: 32, plugins: [new CheckpointPlugin({ dir: mkdtempSync(join(tmpdir(), 'dkl-fitnet-')) })] });
+    const result = await other.trainer.run({ resumeFrom: { meta: file.meta as TrainingSnapshot['meta'], tensors: file.tensors } });
+    expect(result.status).toBe('failed');
+    expect(result.error!.message).toMatch(/loss-term variable 0 .* expects \[.*\], snapshot has \[.*\]/);
+    tf.dispose(Object.values(file.tensors));
+  }, 120_000);
+});

@@ -1,0 +1,183 @@
+"""Float64 PyTorch reference of mdistiller's feature distillers, for @dkl/distillers' tests.
+
+Usage: reference_losses.py IN.json OUT.json
+
+IN.json holds cases {loss, options, student: [tensor], teacher: [tensor], conv?: {...}} where a
+tensor is {shape, data} in dkl's layout (NHWC for maps, [B, D] for vectors). For each case this
+writes {loss, grads: [per student tensor, dkl layout], convGrads?} computed in float64 with the
+definitions of mdistiller's distillers (AT.py, PKT.py, SP.py, RKD.py, NST.py, FitNet.py, VID.py and
+_common.py's ConvReg), written out here independently of dkl's TypeScript. `convGrads` holds the gradients of the
+trainable modules (FitNet's conv weight and bias; VID's regressor weights as `<stage>.<layer>`).
+"""
+import json
+import sys
+
+import torch
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+
+
+def to_torch(t):
+    x = torch.tensor(t["data"], dtype=torch.float64).reshape(t["shape"])
+    return x.permute(0, 3, 1, 2).contiguous() if x.dim() == 4 else x
+
+
+def from_torch(x):
+    if x.dim() == 4:
+        x = x.permute(0, 2, 3, 1)
+    return x.reshape(-1).tolist()
+
+
+def match(fs, ft):
+    sh, th = fs.shape[2], ft.shape[2]
+    if sh > th:
+        fs = F.adaptive_avg_pool2d(fs, (th, th))
+    elif sh < th:
+        ft = F.adaptive_avg_pool2d(ft, (sh, sh))
+    return fs, ft
+
+
+def at(fs, ft, p):
+    def amap(f):
+        return F.normalize(f.pow(p).mean(1).reshape(f.size(0), -1))
+
+    total = 0
+    for s, t in zip(fs, ft):
+        s, t = match(s, t)
+        total = total + (amap(s) - amap(t)).pow(2).mean()
+    return total
+
+
+def pkt(s, t, eps=1e-7):
+    def dist(f):
+        f = f / (torch.sqrt((f ** 2).sum(1, keepdim=True)) + eps)
+        sim = (f @ f.t() + 1.0) / 2.0
+        return sim / sim.sum(1, keepdim=True)
+
+    ps, pt = dist(s), dist(t)
+    return (pt * torch.log((pt + eps) / (ps + eps))).mean()
+
+
+def sp(s, t):
+    b = s.shape[0]
+
+    def gram(f):
+        f = f.reshape(b, -1)
+        return F.normalize(f @ f.t())
+
+    return ((gram(t) - gram(s)) ** 2).sum() / (b * b)
+
+
+def pdist(e, squared, eps):
+    sq = (e ** 2).sum(1)
+    d = (sq.unsqueeze(1) + sq.unsqueeze(0) - 2 * e @ e.t()).clamp(min=eps)
+    if not squared:
+        d = d.sqrt()
+    d = d.clone()
+    d[range(len(e)), range(len(e))] = 0
+    return d
+
+
+def rkd(s, t, o):
+    s = s.reshape(s.shape[0], -1)
+    t = t.reshape(t.shape[0], -1)
+    sq, eps = o["squared"], o["eps"]
+    td = pdist(t, sq, eps)
+    td = td / td[td > 0].mean()
+    sd = pdist(s, sq, eps)
+    sd = sd / sd[sd > 0].mean()
+    loss_d = F.smooth_l1_loss(sd, td)
+
+    def angle(e):
+        diff = F.normalize(e.unsqueeze(0) - e.unsqueeze(1), p=2, dim=2)
+        return torch.bmm(diff, diff.transpose(1, 2)).reshape(-1)
+
+    loss_a = F.smooth_l1_loss(angle(s), angle(t))
+    return o["distanceWeight"] * loss_d + o["angleWeight"] * loss_a
+
+
+def nst(fs, ft):
+    def kernel(a, b):
+        return (a.unsqueeze(1) * b.unsqueeze(2)).sum(-1).pow(2)
+
+    total = 0
+    for s, t in zip(fs, ft):
+        s, t = match(s, t)
+        s = F.normalize(s.reshape(s.shape[0], s.shape[1], -1), dim=2)
+        t = F.normalize(t.reshape(t.shape[0], t.shape[1], -1), dim=2)
+        total = total + kernel(t, t).mean() + kernel(s, s).mean() - 2 * kernel(s, t).mean()
+    return total
+
+
+def fitnet(s, t, conv):
+    """ConvReg (conv, BatchNorm2d in training mode, ReLU) then MSE; conv weights in dkl's layout."""
+    w = torch.tensor(conv["weight"]["data"]).reshape(conv["weight"]["shape"])
+    b = torch.tensor(conv["bias"]["data"])
+    params = {"weight": w.requires_grad_(), "bias": b.requires_grad_()}
+    sh, th = s.shape[2], t.shape[2]
+    if sh == 2 * th:
+        y = F.conv2d(s, w.permute(3, 2, 0, 1), b, stride=2, padding=1)
+    elif sh * 2 == th:
+        # dkl keeps transposed filters as [kh, kw, out, in]; PyTorch's ConvTranspose2d wants [in, out, kh, kw].
+        y = F.conv_transpose2d(s, w.permute(3, 2, 0, 1), b, stride=2, padding=1)
+    else:
+        y = F.conv2d(s, w.permute(3, 2, 0, 1), b)
+    y = F.relu(F.batch_norm(y, None, None, torch.ones(y.shape[1]), torch.zeros(y.shape[1]), training=True, eps=1e-5))
+    return F.mse_loss(y, t), params
+
+
+def vid(fs, ft, case):
+    """Per stage: regressor conv1x1-ReLU-conv1x1-ReLU-conv1x1 (no bias), Gaussian NLL with softplus variance."""
+    eps = case["options"]["eps"]
+    params = {}
+    total = 0
+    for i, (s, t) in enumerate(zip(fs, ft)):
+        s, t = match(s, t)
+        ws = []
+        for j, w in enumerate(case["regressors"][i]):
+            leaf = torch.tensor(w["data"]).reshape(w["shape"]).requires_grad_()
+            params[f"{i}.{j}"] = leaf
+            ws.append(leaf.permute(3, 2, 0, 1))
+        mean = F.conv2d(F.relu(F.conv2d(F.relu(F.conv2d(s, ws[0])), ws[1])), ws[2])
+        var = torch.log(1.0 + torch.exp(torch.tensor(case["logScales"][i]))) + eps
+        var = var.view(1, -1, 1, 1)
+        total = total + torch.mean(0.5 * ((mean - t) ** 2 / var + torch.log(var)))
+    return total, params
+
+
+def main():
+    cases = json.load(open(sys.argv[1]))
+    out = []
+    for case in cases:
+        fs = [to_torch(x).requires_grad_() for x in case["student"]]
+        ft = [to_torch(x) for x in case["teacher"]]
+        o = case.get("options", {})
+        name = case["loss"]
+        extra = {}
+        if name == "at":
+            loss = at(fs, ft, o.get("p", 2))
+        elif name == "pkt":
+            loss = pkt(fs[0], ft[0])
+        elif name == "sp":
+            loss = sp(fs[0], ft[0])
+        elif name == "rkd":
+            loss = rkd(fs[0], ft[0], o)
+        elif name == "nst":
+            loss = nst(fs, ft)
+        elif name == "fitnet":
+            loss, extra = fitnet(fs[0], ft[0], case["conv"])
+        elif name == "vid":
+            loss, extra = vid(fs, ft, case)
+        else:
+            raise SystemExit(f"unknown loss {name}")
+        loss.backward()
+        result = {"loss": loss.item(), "grads": [from_torch(f.grad) for f in fs]}
+        if extra:
+            result["convGrads"] = {k: v.grad.reshape(-1).tolist() for k, v in extra.items()}
+        out.append(result)
+    json.dump(out, open(sys.argv[2], "w"))
+
+
+if __name__ == "__main__":
+    main()
