@@ -101,7 +101,13 @@ describe('parseMdistillerConfig: other distillers', () => {
 
   it('KD: T 4, CE 0.1, KD 0.9 from cfg.py', () => {
     const c = load('kd_res32x4_res8x4.yaml');
-    expect(lossOf(c)).toEqual({ name: 'kd', options: { temperature: 4, weight: 0.9, ceWeight: 0.1, warmup: 1 } });
+    expect(lossOf(c)).toEqual({ name: 'kd', options: { temperature: 4, weight: 0.9, ceWeight: 0.1, ceTarget: 'logits', warmup: 1 } });
+  });
+
+  it("KD.MUTUAL (the authors' vgg13 -> vgg8 config): the CE on the frozen teacher's logits, as their code computes it", () => {
+    const c = load('kd_mutual_vgg13_vgg8.yaml');
+    expect(lossOf(c)).toEqual({ name: 'kd', options: { temperature: 4, weight: 1, ceWeight: 1, ceTarget: 'reference', warmup: 1 } });
+    expect(c.models.teacher).toMatchObject({ name: 'vgg13_bn' });
   });
 
   it('ImageNet IKL: image folders, 224 px, GI with T2 1, val split, ImageNet model names', () => {
@@ -180,7 +186,7 @@ describe('parseMdistillerConfig: errors', () => {
     expect(configError(() => parseMdistillerConfig(`${IKL_BASE}IKL_KD:\n  NUM_CLASSES: 10\n`, 'a.yaml')).keyPath).toBe('IKL_KD.NUM_CLASSES');
   });
 
-  it('unsupported distillers, unknown models, mutual KD and invalid YAML', () => {
+  it('unsupported distillers, unknown models and invalid YAML', () => {
     const type = configError(() => parseMdistillerConfig('DISTILLER:\n  TYPE: CRD\n', 'a.yaml'));
     expect(type.keyPath).toBe('DISTILLER.TYPE');
     expect(type.message).toMatch(/'NONE', 'KD', 'DKD', 'IKL_KD', 'GKL_KD'/);
@@ -190,7 +196,6 @@ describe('parseMdistillerConfig: errors', () => {
     const teacher = configError(() => parseMdistillerConfig('DISTILLER:\n  TYPE: KD\n  TEACHER: resnet20\n  STUDENT: resnet8\n', 'a.yaml'));
     expect(teacher.keyPath).toBe('DISTILLER.TEACHER');
     expect(teacher.message).toMatch(/no released CIFAR-100 teacher/);
-    expect(configError(() => parseMdistillerConfig('KD:\n  MUTUAL: True\n', 'a.yaml')).keyPath).toBe('KD.MUTUAL');
     expect(configError(() => parseMdistillerConfig('SOLVER:\n  LR: [1\n', 'broken.yaml')).message).toMatch(/broken\.yaml: invalid YAML/);
     expect(configError(() => parseMdistillerConfig('SOLVER:\n  LR: 1\nSOLVER:\n  LR: 2\n', 'dup.yaml')).message).toMatch(/invalid YAML/);
     expect(configError(() => parseMdistillerConfig('- 1\n- 2\n', 'list.yaml')).message).toMatch(/mapping of sections/);

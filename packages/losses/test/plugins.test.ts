@@ -46,6 +46,17 @@ describe('loss plugins', () => {
     expect(() => term.compute(ctx(0))).toThrow(/context.epoch/);
   });
 
+  it("kd with ceTarget 'reference' (the authors' KD.MUTUAL): the CE on the reference logits, so the student's gradient is the KD term's alone", () => {
+    const registry = createContainer([lossesModule]).get(LossRegistry);
+    const mutual = registry.create('kd', { temperature: 4, weight: 1, ceWeight: 1, ceTarget: 'reference' });
+    const kdOnly = registry.create('kd', { temperature: 4, weight: 1, ceWeight: 0 });
+    expect(read(mutual.compute(ctx(1)))).toBeCloseTo(read(crossEntropy(reference, labels)) + read(kdLoss(logits, reference, { temperature: 4 })), 5);
+    const grad = (term: typeof mutual) => tf.grad((l: tf.Tensor) => term.compute({ ...ctx(1), logits: l }))(logits);
+    const [a, b] = [grad(mutual), grad(kdOnly)];
+    expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+    tf.dispose([a, b]);
+  });
+
   it('ikl (kd preset) uses iklKdOptions, warm-up 20 and no class prior by default; parts add up', () => {
     const term = createContainer([lossesModule]).get(LossRegistry).create('ikl', {});
     const dist = read(decoupledKL(reference, logits, iklKdOptions()));

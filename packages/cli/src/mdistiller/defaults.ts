@@ -40,7 +40,7 @@ export const MDISTILLER_TREE = {
   KD: {
     TEMPERATURE: num(4, { min: 0, exclusive: true }),
     LOSS: { CE_WEIGHT: num(0.1, { min: 0 }), KD_WEIGHT: num(0.9, { min: 0 }) },
-    /** Authors' addition: train the teacher too (mutual learning). Only False is supported. */
+    /** Authors' addition: the CE on the teacher's logits instead of the student's (see to-run-config). */
     MUTUAL: bool(false),
   },
   /** Feature distillers (mdistiller cfg.py), mapped onto @dkl/distillers. */

@@ -50,9 +50,6 @@ export function resolveMdistillerConfig(input: unknown, where = ''): MdistillerC
       throw new ConfigError(`${section}.NUM_CLASSES`, `${where}is ${String(given)} but DATASET.TYPE '${cfg.DATASET.TYPE}' has ${classes} classes`);
     }
   }
-  if (cfg.KD.MUTUAL) {
-    throw new ConfigError('KD.MUTUAL', `${where}True (mutual learning: the teacher is trained with CE) is not supported; dkl keeps the teacher frozen, use False`);
-  }
   return cfg;
 }
 
@@ -73,7 +70,11 @@ function distillerLoss(cfg: MdistillerConfig): { loss: LossRef; plugins: PluginR
       return { loss: { name: 'ce', options: {} }, plugins: [] };
     case 'KD': {
       const k = cfg.KD;
-      return { loss: { name: 'kd', options: { temperature: k.TEMPERATURE, weight: k.LOSS.KD_WEIGHT, ceWeight: k.LOSS.CE_WEIGHT, warmup: 1 } }, plugins: [] };
+      // KD.MUTUAL in the authors' code moves the CE onto the teacher's logits; the teacher stays
+      // in eval mode and out of the optimizer (Distiller.get_learnable_parameters), so it is not
+      // trained and the student loses its hard-label term: ceTarget 'reference' is exactly that.
+      const ceTarget = k.MUTUAL ? 'reference' : 'logits';
+      return { loss: { name: 'kd', options: { temperature: k.TEMPERATURE, weight: k.LOSS.KD_WEIGHT, ceWeight: k.LOSS.CE_WEIGHT, ceTarget, warmup: 1 } }, plugins: [] };
     }
     case 'DKD': {
       const d = cfg.DKD;

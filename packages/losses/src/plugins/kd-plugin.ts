@@ -8,6 +8,11 @@ const schema = strictOptions({
   temperature: fields.temperature.default(4),
   weight: fields.nonNegative.default(0.9),
   ceWeight: fields.ceWeight.default(0.1),
+  /**
+   * Which logits the hard-label CE is on: the student's (default), or the reference's, as the DKL
+   * authors' `KD.MUTUAL: True` computes it (a logged constant: the frozen teacher gets no update).
+   */
+  ceTarget: fields.ceTarget.default('logits'),
   warmup: fields.warmup.default(1),
   validate: fields.validate.default(true),
 });
@@ -22,7 +27,7 @@ export const kdLossDefinition: LossDefinition<typeof schema> = {
     return distillationTerm({
       name: 'kd',
       ceWeight: options.ceWeight,
-      ceTarget: 'logits',
+      ceTarget: options.ceTarget,
       warmup: options.warmup,
       needsReference: true,
       validate: options.validate,

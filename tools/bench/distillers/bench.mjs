@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Step time of every feature distiller of @dkl/distillers relative to plain KD, on the pair of the
+// paper's CIFAR-100 table: resnet32x4 teacher -> resnet8x4 student, batch 64, 32x32x3, 100
+// classes, SGD momentum + weight decay (connectors optimised with the student), on the backend
+// initBackend picks (DKL_BACKEND to force). KD is timed before and after the distillers and the
+// ratio uses the mean of both, so drift on a noisy machine shows up in the two KD lines.
+// Usage: node tools/bench/distillers/bench.mjs [--batch 64] [--iters 5] [--only at,rkd]
+import * as tf from '@tensorflow/tfjs';
+import { createContainer, featureShapesOf, initBackend, LossRegistry } from '@dkl/core';
+import { distillersModule } from '@dkl/distillers';
+import { lossesModule } from '@dkl/losses';
+import { createModel } from '@dkl/models';
+import { distillationStep, Sgd } from '@dkl/trainers';
+import { arg, numArg } from '../args.mjs';
+
+const batch = numArg('batch', 64);
+const iters = numArg('iters', 5);
+const only = arg('only', '');
+const info = await initBackend();
+const C = 100;
+const x = tf.randomUniform([batch, 32, 32, 3], 0, 1, 'float32', 1);
+const y = tf.randomUniform([batch], 0, C, 'int32', 2);
+const registry = createContainer([lossesModule, distillersModule]).get(LossRegistry);
+const student = createModel('resnet8x4', { numClasses: C });
+const teacher = createModel('resnet32x4', { numClasses: C });
+const featureShapes = { model: featureShapesOf(student), reference: featureShapesOf(teacher) };
+
+/** Median wall time of one full step (teacher pass, student pass, loss, gradients, update). */
+function timeSteps(name, options) {
+  const term = registry.create(name, options, name, { featureShapes, seed: 0 });
+  const step = distillationStep({ student, teacher, losses: [term] });
+  const variables = [...student.trainableVariables, ...(step.trainableVariables ?? [])];
+  const optimizer = new Sgd({ momentum: 0.9, weightDecay: 5e-4 });
+  const run = (i) => {
+    const ctx = { epoch: 1, epochs: 1, step: i, batchIndex: i, rng: null };
+    const prepared = step.prepare({ x, y }, ctx);
+    const { value, grads } = tf.variableGrads(() => {
+      const r = step.compute({ x, y }, prepared, ctx);
+      tf.dispose([...Object.values(r.outputs), ...Object.values(r.terms).filter((t) => t !== r.loss)]);
+      return r.loss;
+    }, variables);
+    optimizer.apply(variables, variables.map((v) => grads[v.name]), 0.05);
+    value.dataSync();
+    tf.dispose([value, ...Object.values(grads), ...Object.values(prepared)]);
+  };
+  run(0); // warm-up
+  const times = [];
+  for (let i = 1; i <= iters; i++) {
+    const t = performance.now();
+    run(i);
+    times.push(performance.now() - t);
+  }
+  optimizer.dispose();
+  step.dispose?.();
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+const DISTILLERS = [
+  ['fitnet', {}],
+  ['at', {}],
+  ['rkd', {}],
+  ['pkt', {}],
+  ['sp', {}],
+  ['vid', {}],
+  ['nst', {}],
+].filter(([name]) => !only || only.split(',').includes(name));
+
+const kdBefore = timeSteps('kd', {});
+const rows = DISTILLERS.map(([name, options]) => [name, timeSteps(name, options)]);
+const kdAfter = timeSteps('kd', {});
+const kd = (kdBefore + kdAfter) / 2;
+
+console.log(`backend ${info.name}; resnet32x4 -> resnet8x4, batch ${batch}; median of ${iters} steps after warm-up`);
+console.log(`kd (before)  ${kdBefore.toFixed(0).padStart(6)} ms  ${((batch * 1000) / kdBefore).toFixed(1).padStart(6)} img/s`);
+console.log(`kd (after)   ${kdAfter.toFixed(0).padStart(6)} ms  ${((batch * 1000) / kdAfter).toFixed(1).padStart(6)} img/s`);
+for (const [name, ms] of rows) {
+  console.log(`${name.padEnd(12)} ${ms.toFixed(0).padStart(6)} ms  ${((batch * 1000) / ms).toFixed(1).padStart(6)} img/s  ${(ms / kd).toFixed(2)}x KD`);
+}
