@@ -5,9 +5,9 @@ Usage: reference_losses.py IN.json OUT.json
 IN.json holds cases {loss, options, student: [tensor], teacher: [tensor], conv?: {...}} where a
 tensor is {shape, data} in dkl's layout (NHWC for maps, [B, D] for vectors). For each case this
 writes {loss, grads: [per student tensor, dkl layout], convGrads?} computed in float64 with the
-definitions of mdistiller's distillers (AT.py, PKT.py, SP.py, RKD.py, NST.py, FitNet.py, VID.py and
+definitions of mdistiller's distillers (AT.py, PKT.py, SP.py, RKD.py, NST.py, FitNet.py, VID.py, ReviewKD.py and
 _common.py's ConvReg), written out here independently of dkl's TypeScript. `convGrads` holds the gradients of the
-trainable modules (FitNet's conv weight and bias; VID's regressor weights as `<stage>.<layer>`).
+trainable modules (FitNet's conv weight and bias; VID's regressor weights as `<stage>.<layer>`; ReviewKD's ABF weights by index).
 """
 import json
 import sys
@@ -146,6 +146,61 @@ def vid(fs, ft, case):
     return total, params
 
 
+def reviewkd(fs, ft, case):
+    """ABF fusion (deepest first) and HCL; fs = [stage1.., pooled], ft = [preact stage1.., pooled].
+
+    `abfs` lists each ABF's weights in dkl's order and layout (deepest first): conv1 [1,1,in,mid],
+    bn1 gamma/beta, conv2 [3,3,mid,out], bn2 gamma/beta, then att weight [1,1,2mid,2] and bias.
+    """
+    params = {}
+    leaves = []
+    for k, w in enumerate(case["abfWeights"]):
+        leaf = torch.tensor(w["data"]).reshape(w["shape"]).requires_grad_()
+        params[str(k)] = leaf
+        leaves.append(leaf)
+    it = iter(leaves)
+    shapes, out_shapes = case["layout"]["shapes"], case["layout"]["outShapes"]
+
+    def bn(x, gamma, beta):
+        return F.batch_norm(x, None, None, gamma, beta, training=True, eps=1e-5)
+
+    def conv(x, w, bias=None, padding=0):
+        return F.conv2d(x, w.permute(3, 2, 0, 1), bias, padding=padding)
+
+    pooled = fs[-1]
+    x = [pooled.reshape(pooled.shape[0], -1, 1, 1)] + fs[:-1][::-1]
+    results = []
+    res = None
+    for i in range(len(shapes)):
+        conv1, g1, b1, conv2, g2, b2 = [next(it) for _ in range(6)]
+        h = bn(conv(x[i], conv1), g1, b1)
+        if i > 0:
+            aw, ab = next(it), next(it)
+            n, _, hh, ww = h.shape
+            y = F.interpolate(res, (shapes[i], shapes[i]), mode="nearest")
+            z = torch.sigmoid(conv(torch.cat([h, y], dim=1), aw, ab))
+            h = h * z[:, 0].view(n, 1, hh, ww) + y * z[:, 1].view(n, 1, hh, ww)
+        if h.shape[-1] != out_shapes[i]:
+            h = F.interpolate(h, (out_shapes[i], out_shapes[i]), mode="nearest")
+        out = bn(conv(h, conv2, padding=1), g2, b2)
+        res = h
+        results.insert(0, out)
+    teacher = ft[:-1] + [ft[-1].reshape(ft[-1].shape[0], -1, 1, 1)]
+    total = 0
+    for a, b in zip(results, teacher):
+        h = a.shape[2]
+        loss = F.mse_loss(a, b)
+        cnt, tot = 1.0, 1.0
+        for l in [4, 2, 1]:
+            if l >= h:
+                continue
+            cnt /= 2.0
+            loss = loss + F.mse_loss(F.adaptive_avg_pool2d(a, (l, l)), F.adaptive_avg_pool2d(b, (l, l))) * cnt
+            tot += cnt
+        total = total + loss / tot
+    return total, params
+
+
 def main():
     cases = json.load(open(sys.argv[1]))
     out = []
@@ -169,6 +224,8 @@ def main():
             loss, extra = fitnet(fs[0], ft[0], case["conv"])
         elif name == "vid":
             loss, extra = vid(fs, ft, case)
+        elif name == "reviewkd":
+            loss, extra = reviewkd(fs, ft, case)
         else:
             raise SystemExit(f"unknown loss {name}")
         loss.backward()

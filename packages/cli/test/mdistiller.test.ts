@@ -151,6 +151,14 @@ describe('parseMdistillerConfig: feature distillers (@dkl/distillers)', () => {
     expect(lossOf(parseConfig(runConfigSchema, parseMdistillerConfig(`${base('RKD')}RKD:\n  PDIST:\n    SQUARED: True\n`, 'a.yaml'), '')).options).toMatchObject({ squared: true });
   });
 
+  it("REVIEWKD: the authors' weight 5, cfg.py's warm-up 20 and layout; ImageNet r34 -> r18 with its own layout and STU_PREACT", () => {
+    expect(lossOf(load('reviewkd_res32x4_res8x4.yaml'))).toEqual({
+      name: 'reviewkd',
+      options: { warmup: 20, stuPreact: false, inChannels: [64, 128, 256, 256], outChannels: [64, 128, 256, 256], shapes: [1, 8, 16, 32], outShapes: [1, 8, 16, 32], ceWeight: 1, weight: 5 },
+    });
+    expect(lossOf(load('reviewkd_imagenet_r34_r18.yaml')).options).toMatchObject({ warmup: 1, stuPreact: true, inChannels: [64, 128, 256, 512, 512], shapes: [1, 7, 14, 28, 56] });
+  });
+
   it('ImageNet AT (r34 -> r18)', () => {
     const c = load('at_imagenet_r34_r18.yaml');
     expect(lossOf(c)).toEqual({ name: 'at', options: { p: 2, ceWeight: 1, weight: 1000 } });
@@ -170,7 +178,7 @@ describe('parseMdistillerConfig: errors', () => {
     expect(configError(() => parseMdistillerConfig('DATASET:\n  TEST:\n    BATCH: 3\n', 'a.yaml')).keyPath).toBe('DATASET.TEST.BATCH');
     const top = configError(() => parseMdistillerConfig('SOLVERS:\n  LR: 1\n', 'a.yaml'));
     expect(top.keyPath).toBe('SOLVERS');
-    expect(top.message).toMatch(/allowed keys of the top level: EXPERIMENT, DATASET, DISTILLER, SOLVER, LOG, KD, AT, RKD, FITNET, NST, PKT, SP, VID, DKD, IKL_KD, GKL_KD/);
+    expect(top.message).toMatch(/allowed keys of the top level: EXPERIMENT, DATASET, DISTILLER, SOLVER, LOG, KD, AT, RKD, FITNET, NST, PKT, SP, VID, REVIEWKD, DKD, IKL_KD, GKL_KD/);
     const crd = configError(() => parseMdistillerConfig('CRD:\n  MODE: exact\n', 'a.yaml'));
     expect(crd.keyPath).toBe('CRD');
     expect(crd.message).toMatch(/does not implement/);

@@ -4,14 +4,15 @@ import { atDefinition } from './at.js';
 import { fitnetDefinition } from './fitnet.js';
 import { nstDefinition } from './nst.js';
 import { pktDefinition } from './pkt.js';
+import { reviewkdDefinition } from './reviewkd.js';
 import { rkdDefinition } from './rkd.js';
 import { spDefinition } from './sp.js';
 import { vidDefinition } from './vid.js';
 
 /** Every distiller of the package, in mdistiller's order of its baselines table. */
-export const distillerDefinitions: readonly LossDefinition[] = [fitnetDefinition, atDefinition, rkdDefinition, pktDefinition, spDefinition, vidDefinition, nstDefinition];
+export const distillerDefinitions: readonly LossDefinition[] = [fitnetDefinition, atDefinition, rkdDefinition, pktDefinition, spDefinition, vidDefinition, nstDefinition, reviewkdDefinition];
 
-/** The package's ContainerModule: multi-binds one `LossDefinition` per distiller (`fitnet`, `at`, `rkd`, `pkt`, `sp`, `vid`, `nst`). */
+/** The package's ContainerModule: multi-binds one `LossDefinition` per distiller (`fitnet`, `at`, `rkd`, `pkt`, `sp`, `vid`, `nst`, `reviewkd`). */
 export const distillersModule = new ContainerModule((options) => {
   for (const definition of distillerDefinitions) options.bind<LossDefinition>(LossDefinition).toConstantValue(definition);
 });

@@ -5,8 +5,8 @@
  * optimises with the student and saves in run snapshots, and adds mdistiller's hard-label CE.
  *
  * - Pure functions: {@link atLoss}, {@link pktLoss}, {@link spLoss}, {@link rkdLoss},
- *   {@link nstLoss}, {@link fitnetLoss}, {@link vidLoss}.
- * - {@link distillersModule}: binds the `fitnet`, `at`, `rkd`, `pkt`, `sp`, `vid` and `nst` losses.
+ *   {@link nstLoss}, {@link fitnetLoss}, {@link vidLoss}, {@link hclLoss}.
+ * - {@link distillersModule}: binds the `fitnet`, `at`, `rkd`, `pkt`, `sp`, `vid`, `nst` and `reviewkd` losses.
  *
  * @packageDocumentation
  */
@@ -17,6 +17,7 @@ export { rkdLoss, rkdDefinition, type RkdOptions } from './rkd.js';
 export { nstLoss, singleStageNstLoss, nstDefinition } from './nst.js';
 export { fitnetLoss, fitnetDefinition } from './fitnet.js';
 export { vidLoss, vidDefinition, type VidRegressor } from './vid.js';
+export { hclLoss, Abf, reviewkdDefinition } from './reviewkd.js';
 export { ConvReg } from './common/conv-reg.js';
 export { adaptiveAvgPool2d, l2Normalize } from './common/tensor-ops.js';
 export { featureTerm, type FeatureTermSpec } from './common/feature-term.js';

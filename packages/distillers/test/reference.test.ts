@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SeededRng, suiteBackends, useSuiteBackend } from '@dkl/core';
-import { atLoss, ConvReg, fitnetLoss, nstLoss, pktLoss, rkdLoss, spLoss, vidLoss, type VidRegressor } from '../src/index.js';
+import { createContainer, LossRegistry, SeededRng, suiteBackends, useSuiteBackend, type LossTerm } from '@dkl/core';
+import { atLoss, ConvReg, distillersModule, fitnetLoss, nstLoss, pktLoss, rkdLoss, spLoss, vidLoss, type VidRegressor } from '../src/index.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = path.resolve(import.meta.dirname, '../../../tools/fixtures-distillers/reference_losses.py');
@@ -29,6 +29,9 @@ interface Case {
   /** VID: per stage the three 1x1 regressor filters ([1, 1, in, out]) and the log-scales. */
   readonly regressors?: Tensor[][];
   readonly logScales?: number[][];
+  /** ReviewKD: every ABF variable's value, in the term's variable order, and the layout. */
+  readonly abfWeights?: Tensor[];
+  readonly layout?: { shapes: number[]; outShapes: number[] };
 }
 interface Expected {
   readonly loss: number;
@@ -37,8 +40,32 @@ interface Expected {
 }
 
 const rng = new SeededRng('distillers-reference');
+const registry = createContainer([distillersModule]).get(LossRegistry);
 const draw = (shape: number[], low = -1, high = 1): Tensor => ({ shape, data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(low, high)) });
 const convFor = (filter: number[], out: number): { weight: Tensor; bias: Tensor } => ({ weight: draw(filter, -0.3, 0.3), bias: draw([out], -0.1, 0.1) });
+
+/** Shapes of ReviewKD's two-stage test pair (student s1 8x8x3, s2 4x4x5, pooled 5; teacher 8x8x4, 4x4x6, 7). */
+const REVIEWKD_SHAPES = {
+  model: { stage1: [8, 8, 3], stage2: [4, 4, 5], embedding: [5] },
+  reference: { stage1: [8, 8, 4], 'preact/stage1': [8, 8, 4], stage2: [4, 4, 6], 'preact/stage2': [4, 4, 6], embedding: [7] },
+};
+const reviewkdTerm = () => registry.create('reviewkd', { ceWeight: 0, weight: 1, warmup: 1 }, 'reviewkd', { featureShapes: REVIEWKD_SHAPES, seed: 1 });
+
+function reviewkdCase(): Case {
+  const term = reviewkdTerm();
+  const variables = term.variables!.trainable;
+  const abfWeights = variables.map((v) => draw(v.shape, -0.5, 0.5));
+  term.dispose!();
+  return {
+    title: 'reviewkd (ABF fusion of two stages and the pooled feature, HCL)',
+    loss: 'reviewkd',
+    // Batch 6: the pooled level is BatchNorm over B 1x1 maps, whose input gradient cancels almost exactly for tiny B.
+    student: [draw([6, 8, 8, 3]), draw([6, 4, 4, 5]), draw([6, 5])],
+    teacher: [draw([6, 8, 8, 4]), draw([6, 4, 4, 6]), draw([6, 7])],
+    abfWeights,
+    layout: { shapes: [1, 4, 8], outShapes: [1, 4, 8] },
+  };
+}
 
 const rkdOptions = { distanceWeight: 25, angleWeight: 50, eps: 1e-12, squared: false };
 // Stage pairs exercising both pooling directions, a non-integer pooling ratio (6 -> 4) and unequal channels.
@@ -67,6 +94,7 @@ const CASES: Case[] = [
     ],
     logScales: [draw([4], 0.5, 2).data, draw([6], 0.5, 2).data],
   },
+  reviewkdCase(),
 ];
 
 function reference(): Expected[] {
@@ -83,8 +111,20 @@ function reference(): Expected[] {
 const EXPECTED = reference();
 const BACKENDS = await suiteBackends('@dkl/distillers float64 reference suite');
 
-function compute(c: Case, xs: tf.Tensor[], ts: tf.Tensor[], reg?: ConvReg, vid?: VidRegressor[]): tf.Scalar {
+function compute(c: Case, xs: tf.Tensor[], ts: tf.Tensor[], reg?: ConvReg, vid?: VidRegressor[], term?: LossTerm): tf.Scalar {
   switch (c.loss) {
+    case 'reviewkd': {
+      const [s1, s2, pooled] = xs;
+      const [t1, t2, tp] = ts;
+      return term!.compute({
+        logits: tf.zeros([6, 3]),
+        labels: tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'),
+        features: { stage1: s1!, stage2: s2!, embedding: pooled! },
+        referenceFeatures: { stage1: tf.relu(t1!), 'preact/stage1': t1!, stage2: tf.relu(t2!), 'preact/stage2': t2!, embedding: tp! },
+        epoch: 1,
+        step: 0,
+      });
+    }
     case 'at':
       return atLoss(xs as tf.Tensor4D[], ts as tf.Tensor4D[], c.options!['p'] as number);
     case 'nst':
@@ -128,7 +168,12 @@ describe.each(BACKENDS)('distillers vs float64 PyTorch on %s', (backend) => {
       });
     }
     const vid = c.regressors?.map((stage) => stage.map((w) => tf.tidy(() => tf.variable(tf.tensor(w.data, w.shape)))) as unknown as VidRegressor);
-    const { value, grads } = tf.valueAndGrads((...inputs: tf.Tensor[]) => compute(c, inputs, ts, reg, vid))(xs);
+    let term: LossTerm | undefined;
+    if (c.abfWeights) {
+      term = reviewkdTerm();
+      tf.tidy(() => term!.variables!.trainable.forEach((v, k) => v.assign(tf.tensor(c.abfWeights![k]!.data, c.abfWeights![k]!.shape))));
+    }
+    const { value, grads } = tf.valueAndGrads((...inputs: tf.Tensor[]) => compute(c, inputs, ts, reg, vid, term))(xs);
     expect(Math.abs(value.dataSync()[0]! - exp.loss) / Math.max(Math.abs(exp.loss), 1e-12)).toBeLessThan(1e-4);
     grads.forEach((g, i) => expectClose(g.dataSync(), exp.grads[i]!, `d loss / d student[${i}]`));
     if (vid) {
@@ -137,6 +182,14 @@ describe.each(BACKENDS)('distillers vs float64 PyTorch on %s', (backend) => {
       again.dispose();
       variables.forEach((v, k) => expectClose(vg[v.name]!.dataSync(), exp.convGrads![`${Math.floor(k / 3)}.${k % 3}`]!, `d loss / d regressor ${Math.floor(k / 3)}.${k % 3}`));
       tf.dispose([...Object.values(vg), ...variables]);
+    }
+    if (term) {
+      const variables = term.variables!.trainable as tf.Variable[];
+      const { value: again, grads: ag } = tf.variableGrads(() => compute(c, xs, ts, reg, vid, term), variables);
+      again.dispose();
+      variables.forEach((v, k) => expectClose(ag[v.name]!.dataSync(), exp.convGrads![String(k)]!, `d loss / d ABF variable ${k} [${v.shape.join(', ')}]`));
+      tf.dispose(Object.values(ag));
+      term.dispose!();
     }
     if (reg) {
       const { value: again, grads: pg } = tf.variableGrads(() => compute(c, xs, ts, reg), [reg.weight, reg.bias]);

@@ -50,11 +50,12 @@ class StopAfter implements TrainingPlugin {
   }
 }
 
-function run(loss: string, options: Record<string, unknown>, settings: { epochs: number; size: number; plugins: TrainingPlugin[] }) {
-  const student = createModel('tiny_cnn', { numClasses: C, inputShape: SHAPE, seed: 1 });
+function run(loss: string, options: Record<string, unknown>, settings: { epochs: number; size: number; plugins: TrainingPlugin[]; batchSize?: number }) {
+  // ReviewKD pairs every student stage with a teacher stage: give it a student with the teacher's three.
+  const student = createModel(loss === 'reviewkd' ? 'resnet8' : 'tiny_cnn', { numClasses: C, inputShape: SHAPE, seed: 1 });
   const teacher = createModel('resnet8', { numClasses: C, inputShape: SHAPE, seed: 2 });
   const term = registry.create(loss, options, 'trainer.losses[0]', { featureShapes: { model: featureShapesOf(student), reference: featureShapesOf(teacher) }, seed: 'connector' });
-  const train = new Loader(makeSyntheticDataset({ shape: SHAPE, numClasses: C, size: settings.size, seed: 3 }), { batchSize: 8, seed: 'train' });
+  const train = new Loader(makeSyntheticDataset({ shape: SHAPE, numClasses: C, size: settings.size, seed: 3 }), { batchSize: settings.batchSize ?? 8, seed: 'train' });
   const trainer = new DistillationTrainer({
     student,
     teacher,
@@ -78,10 +79,11 @@ describe('feature distillers in the training engine', () => {
     ['sp', {}],
     ['vid', {}],
     ['nst', {}],
+    ['reviewkd', { warmup: 1 }],
   ])('%s: 50 steps with finite losses and flat tensor memory', async (loss, options) => {
     let term: { variables?: { trainable: readonly tf.Variable[] } } = {};
     const counter = new TensorCounter(() => term.variables?.trainable ?? []);
-    const r = run(loss, options, { epochs: 1, size: 400, plugins: [counter] });
+    const r = run(loss, options, { epochs: 1, size: 200, batchSize: 4, plugins: [counter] });
     term = r.term;
     const before = r.term.variables?.trainable.map((v) => Array.from(v.dataSync())) ?? [];
     const result = await r.trainer.run();
@@ -96,7 +98,7 @@ describe('feature distillers in the training engine', () => {
     r.student.dispose();
     r.teacher.dispose();
     await r.train.close();
-  }, 120_000);
+  }, 300_000);
 
   it('a FitNet run stopped after epoch 1 and resumed from last.ckpt matches the uninterrupted run bit for bit', async () => {
     /** A run whose last-batch student and connector (trainable and state) values are recorded. */

@@ -46,6 +46,22 @@ describe('output shapes', () => {
     model.dispose();
   });
 
+  it.each(['resnet8', 'ResNet18'])("%s exposes each stage's pre-activation (mdistiller's preact_feats): relu(preact/stageK) = stageK", (name) => {
+    const model = createModel(name, { numClasses: 5, inputShape: [16, 16, 3] });
+    const x = randomImages(2, 16, 16);
+    const out = model.forward(x, { training: false });
+    const stages = Object.keys(out.features).filter((k) => /^stage\d+$/.test(k));
+    expect(stages.length).toBeGreaterThanOrEqual(3);
+    for (const stage of stages) {
+      const preact = out.features[`preact/${stage}`]!;
+      expect(preact.shape).toEqual(out.features[stage]!.shape);
+      expect(preact.min().dataSync()[0]).toBeLessThan(0); // really before the ReLU
+      expect(Array.from(tf.relu(preact).dataSync())).toEqual(Array.from(out.features[stage]!.dataSync()));
+    }
+    tf.dispose([x, out.logits, ...Object.values(out.features)]);
+    model.dispose();
+  });
+
   it('VGG pools after block 3 only for 64-pixel inputs, as upstream', () => {
     const model = createModel('vgg8_bn', { numClasses: 3, inputShape: [64, 64, 3] });
     const x = randomImages(1, 64, 64);

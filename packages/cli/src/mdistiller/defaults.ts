@@ -6,11 +6,11 @@
 import { bool, int, intList, num, str, type Resolved } from './yacs-tree.js';
 
 /** `DISTILLER.TYPE` values dkl can run. */
-export const SUPPORTED_DISTILLERS = ['NONE', 'KD', 'DKD', 'IKL_KD', 'GKL_KD', 'FITNET', 'AT', 'RKD', 'PKT', 'SP', 'VID', 'NST'] as const;
+export const SUPPORTED_DISTILLERS = ['NONE', 'KD', 'DKD', 'IKL_KD', 'GKL_KD', 'FITNET', 'AT', 'RKD', 'PKT', 'SP', 'VID', 'NST', 'REVIEWKD'] as const;
 export type MdistillerDistiller = (typeof SUPPORTED_DISTILLERS)[number];
 
 /** mdistiller sections of distillers dkl does not implement (refused with a specific message). */
-export const UNSUPPORTED_SECTIONS = ['KDSVD', 'OFD', 'CRD', 'REVIEWKD', 'DOT'] as const;
+export const UNSUPPORTED_SECTIONS = ['KDSVD', 'OFD', 'CRD', 'DOT'] as const;
 
 /** `LOSS: { CE_WEIGHT, FEAT_WEIGHT }` of a feature distiller. */
 function featLoss(featWeight: number) {
@@ -56,6 +56,18 @@ export const MDISTILLER_TREE = {
   PKT: { LOSS: featLoss(30000) },
   SP: { LOSS: featLoss(3000) },
   VID: { LOSS: featLoss(1), EPS: num(1e-5, { min: 0, exclusive: true }), INIT_PRED_VAR: num(5, { min: 0, exclusive: true }), INPUT_SIZE: intList([32, 32], { min: 1 }) },
+  REVIEWKD: {
+    CE_WEIGHT: num(1, { min: 0 }),
+    REVIEWKD_WEIGHT: num(1, { min: 0 }),
+    WARMUP_EPOCHS: num(20, { min: 0, exclusive: true }),
+    SHAPES: intList([1, 8, 16, 32], { min: 1 }),
+    OUT_SHAPES: intList([1, 8, 16, 32], { min: 1 }),
+    IN_CHANNELS: intList([64, 128, 256, 256], { min: 1 }),
+    OUT_CHANNELS: intList([64, 128, 256, 256], { min: 1 }),
+    /** Read but unused, as in the reference (its ABFs use min(512, IN_CHANNELS[-1])). */
+    MAX_MID_CHANNEL: int(512, { min: 1 }),
+    STU_PREACT: bool(false),
+  },
   DKD: {
     CE_WEIGHT: num(1, { min: 0 }),
     ALPHA: num(1, { min: 0 }),

@@ -116,6 +116,11 @@ function distillerLoss(cfg: MdistillerConfig): { loss: LossRef; plugins: PluginR
       return feature('vid', cfg.VID.LOSS, { initPredVar: cfg.VID.INIT_PRED_VAR, eps: cfg.VID.EPS });
     case 'NST':
       return feature('nst', cfg.NST.LOSS, {});
+    case 'REVIEWKD': {
+      const r = cfg.REVIEWKD;
+      const layout = { inChannels: [...r.IN_CHANNELS], outChannels: [...r.OUT_CHANNELS], shapes: [...r.SHAPES], outShapes: [...r.OUT_SHAPES] };
+      return feature('reviewkd', { CE_WEIGHT: r.CE_WEIGHT, FEAT_WEIGHT: r.REVIEWKD_WEIGHT }, { warmup: r.WARMUP_EPOCHS, stuPreact: r.STU_PREACT, ...layout });
+    }
     default:
       throw new ConfigError('DISTILLER.TYPE', `'${cfg.DISTILLER.TYPE}' is not supported; supported: ${SUPPORTED_DISTILLERS.join(', ')}`);
   }

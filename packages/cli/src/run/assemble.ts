@@ -106,6 +106,10 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
   const lossContext = lossCreationContext(app, config, student, teacher);
   const createLoss = (ref: ComponentRef, keyPath: string): LossTerm => app.losses.create(ref.name, ref.options, keyPath, { ...lossContext, seed: `${String(config.seed)}/${keyPath}` });
   const losses: LossTerm[] = config.trainer.losses.map((ref, i) => createLoss(ref, `trainer.losses[${i}]`));
+  losses.forEach((term, i) => {
+    const extra = term.variables?.trainable.reduce((n, v) => n + v.size, 0) ?? 0;
+    if (extra > 0) options.log?.(`[dkl] trainer.losses[${i}] (${term.name}): ${extra} extra trainable parameters, optimised with the student`);
+  });
   const context: PluginCreationContext = {
     runDir: options.runDir,
     numClasses: shape.numClasses,

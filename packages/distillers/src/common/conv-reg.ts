@@ -5,21 +5,16 @@
  * Initialised as PyTorch does (kaiming-uniform a = sqrt(5) weights, uniform biases), seeded.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTraining, SeededRng, ShapeError, type LossVariables } from '@dkl/core';
+import { SeededRng, ShapeError, type LossVariables } from '@dkl/core';
+import { TrainingBatchNorm } from './batch-norm.js';
 import { torchUniformVariable } from './init.js';
-
-const BN_MOMENTUM = 0.1;
-const BN_EPSILON = 1e-5;
 
 type Mode = { kind: 'down' } | { kind: 'up' } | { kind: 'valid'; kh: number; kw: number };
 
 export class ConvReg {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable;
-  readonly gamma: tf.Variable;
-  readonly beta: tf.Variable;
-  readonly runningMean: tf.Variable;
-  readonly runningVar: tf.Variable;
+  readonly bn: TrainingBatchNorm;
   private readonly mode: Mode;
   private readonly outShape: readonly number[];
 
@@ -46,29 +41,16 @@ export class ConvReg {
     const filterShape = this.mode.kind === 'up' ? [kh, kw, tC, sC] : [kh, kw, sC, tC];
     this.weight = torchUniformVariable(filterShape, fanIn, rng);
     this.bias = torchUniformVariable([tC], fanIn, rng);
-    // Variables outlive the tidy; their initial values do not.
-    [this.gamma, this.beta, this.runningMean, this.runningVar] = tf.tidy(() => [
-      tf.variable(tf.ones([tC]), true),
-      tf.variable(tf.zeros([tC]), true),
-      tf.variable(tf.zeros([tC]), false),
-      tf.variable(tf.ones([tC]), false),
-    ]);
+    this.bn = new TrainingBatchNorm(tC);
   }
 
   get variables(): LossVariables {
-    return { trainable: [this.weight, this.bias, this.gamma, this.beta], state: [this.runningMean, this.runningVar] };
+    return { trainable: [this.weight, this.bias, ...this.bn.trainable], state: this.bn.state };
   }
 
-  /** Training-mode forward (the connector only exists during training): batch statistics, running ones updated. */
+  /** Training-mode forward (the connector only exists during training). */
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    const conv = tf.add(this.convolve(x), this.bias) as tf.Tensor4D;
-    const { y, mean, variance } = batchNormTraining(conv, this.gamma, this.beta, BN_EPSILON, this.relu ? 'relu' : 'linear');
-    const n = conv.size / conv.shape[3];
-    tf.tidy(() => {
-      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
-      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, (BN_MOMENTUM * n) / Math.max(n - 1, 1))));
-    });
-    return y as tf.Tensor4D;
+    return this.bn.forward(tf.add(this.convolve(x), this.bias) as tf.Tensor4D, this.relu ? 'relu' : 'linear');
   }
 
   private convolve(x: tf.Tensor4D): tf.Tensor4D {

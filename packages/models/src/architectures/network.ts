@@ -5,7 +5,11 @@ import type { ParamStore } from '../nn/param.js';
 
 export interface NetworkOutput {
   readonly logits: tf.Tensor2D;
-  /** `stem`, `stage1`..`stageN` (post-activation stage outputs, as mdistiller's `feats`) and `embedding` (pre-logit). */
+  /**
+   * `stem`, `stage1`..`stageN` (post-activation stage outputs, as mdistiller's `feats`),
+   * `embedding` (pre-logit) and, where the architecture has them (the ResNets),
+   * `preact/stage1`..: each stage's output before its last ReLU (mdistiller's `preact_feats`).
+   */
   readonly features: Record<string, tf.Tensor>;
 }
 

@@ -4,6 +4,7 @@
  * no conv biases, kaiming_normal(fan_out) conv init, default Linear init.
  */
 import * as tf from '@tensorflow/tfjs';
+import { PREACT_PREFIX } from '@dkl/core';
 import { BatchNorm2d, Conv2d, ConvBn, globalAvgPool, join, Linear, type ForwardContext } from '../nn/layers.js';
 import type { ParamStore } from '../nn/param.js';
 import type { BuildOptions, Network, NetworkOutput } from './network.js';
@@ -25,10 +26,12 @@ class BasicBlock {
         : null;
   }
 
-  forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
+  /** The block's output and its pre-activation (the sum before the last ReLU: mdistiller's `preact`). */
+  forward(x: tf.Tensor4D, ctx: ForwardContext): [tf.Tensor4D, tf.Tensor4D] {
     const out = this.branch2.forward(this.branch1.forward(x, ctx, true), ctx, false);
     const residual = this.downsample ? this.downsample.bn.forward(this.downsample.conv.forward(x), ctx) : x;
-    return tf.relu(tf.add(out, residual)) as tf.Tensor4D;
+    const preact = tf.add(out, residual) as tf.Tensor4D;
+    return [tf.relu(preact) as tf.Tensor4D, preact];
   }
 }
 
@@ -55,8 +58,10 @@ export function buildCifarResNet(depth: number, widths: readonly [number, number
         let h = stem.forward(x, ctx, true);
         features['stem'] = h;
         stages.forEach((blocks, s) => {
-          for (const block of blocks) h = block.forward(h, ctx);
+          let preact = h;
+          for (const block of blocks) [h, preact] = block.forward(h, ctx);
           features[`stage${s + 1}`] = h;
+          features[`${PREACT_PREFIX}stage${s + 1}`] = preact;
         });
         const embedding = globalAvgPool(h);
         features['embedding'] = embedding;

@@ -9,6 +9,7 @@
  * Both: kaiming_normal(fan_out) convs, BN weight 1 / bias 0, default Linear init.
  */
 import * as tf from '@tensorflow/tfjs';
+import { PREACT_PREFIX } from '@dkl/core';
 import { BatchNorm2d, Conv2d, ConvBn, globalAvgPool, join, Linear, maxPool2d, type ForwardContext } from '../nn/layers.js';
 import type { ParamStore } from '../nn/param.js';
 import type { BuildOptions, Network, NetworkOutput } from './network.js';
@@ -39,13 +40,15 @@ class ResBlock {
         : null;
   }
 
-  forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
+  /** The block's output and its pre-activation (the sum before the last ReLU: mdistiller's `preact`). */
+  forward(x: tf.Tensor4D, ctx: ForwardContext): [tf.Tensor4D, tf.Tensor4D] {
     let out = x;
     this.convs.forEach((c, i) => {
       out = c.forward(out, ctx, i < this.convs.length - 1);
     });
     const residual = this.shortcut ? this.shortcut.bn.forward(this.shortcut.conv.forward(x), ctx) : x;
-    return tf.relu(tf.add(out, residual)) as tf.Tensor4D;
+    const preact = tf.add(out, residual) as tf.Tensor4D;
+    return [tf.relu(preact) as tf.Tensor4D, preact];
   }
 }
 
@@ -71,8 +74,10 @@ export function buildFourStageResNet(kind: BlockKind, numBlocks: readonly number
         features['stem'] = h;
         if (stem === 'imagenet') h = maxPool2d(h, 3, 2, 1);
         stages.forEach((blocks, s) => {
-          for (const block of blocks) h = block.forward(h, ctx);
+          let preact = h;
+          for (const block of blocks) [h, preact] = block.forward(h, ctx);
           features[`stage${s + 1}`] = h;
+          features[`${PREACT_PREFIX}stage${s + 1}`] = preact;
         });
         const embedding = globalAvgPool(h);
         features['embedding'] = embedding;
