@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { ArgumentError } from '@dkl/core';
 import { checkedFlags, runAttackPlan, type AttackPlan } from './attack-plan.js';
 import { checkRandomized, checkSoftmaxOutput, checkSquareStronger, checkZeroGradients, type WarningHandler } from './checks.js';
@@ -109,9 +109,7 @@ export function autoAttackPlan(options: Omit<AutoAttackOptions, 'norm' | 'eps'>,
       if (version !== 'rand') checkRandomized(forward, x, onWarning);
       checkSoftmaxOutput(forward, x, onWarning);
       checkZeroGradients(forward, x, y, onWarning);
-      const probe = forward(x.slice([0, 0, 0, 0], [1, -1, -1, -1]));
-      const numClasses = probe.shape[1]!;
-      probe.dispose();
+      const numClasses = tf.tidy(() => forward(x.slice([0, 0, 0, 0], [1, -1, -1, -1])).shape[1]!);
       const targeted = attacks.filter((a) => a === 'apgd-t' || a === 'fab-t');
       if (targeted.length > 0 && numClasses - 1 < budget.nTargetClasses) {
         onWarning(`${targeted.join(' and ')} use ${budget.nTargetClasses} target classes but the model has ${numClasses} classes: using ${numClasses - 1}`);

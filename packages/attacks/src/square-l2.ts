@@ -4,7 +4,7 @@
  * Pure JS over NHWC pixel buffers; only forward passes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError, type SeededRng } from '@dkl/core';
+import type { SeededRng } from '@dkl/core';
 import type { ForwardFn } from './forward.js';
 import { margin } from './losses.js';
 
@@ -73,7 +73,7 @@ export interface SquareL2Run {
 
 /**
  * One run on the examples `idx` (all classified correctly) of `x0` (NHWC, `[n, h, w, c]`
- * flattened). Writes each example's best point into `xBest` and returns its final margin
+ * flattened; h, w >= 5, checked by `square`). Writes each example's best point into `xBest` and returns its final margin
  * (<= 0: misclassified).
  */
 export function squareL2Run(
@@ -88,7 +88,6 @@ export function squareL2Run(
   const [, h, w, c] = shape;
   const dim = h * w * c;
   const { eps, rng } = cfg;
-  if (h < 5 || w < 5) throw new ArgumentError('x', `the L2 Square attack needs images of at least 5x5 pixels (its initialisation tiles h // 5 squares), got ${h}x${w}`);
   const margins = (data: Float32Array, rows: readonly number[]): Float32Array => {
     const m = tf.tidy(() => {
       const xs = tf.tensor4d(data, [rows.length, h, w, c]);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { SeededRng } from '@dkl/core';
+import { ArgumentError, SeededRng } from '@dkl/core';
 import type { ForwardFn } from './forward.js';
 import { margin } from './losses.js';
 import type { Norm } from './project.js';
@@ -53,6 +53,7 @@ export function square(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: 
   const eps = options.eps;
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const dim = h * w * c;
+  if (norm === 'l2' && (h < 5 || w < 5)) throw new ArgumentError('x', `the L2 Square attack needs images of at least 5x5 pixels (its initialisation tiles h // 5 squares), got ${h}x${w}`);
   const labelsT = asInt32(y);
   const labels = Int32Array.from(labelsT.dataSync() as Int32Array);
   const x0 = Float32Array.from(x.dataSync() as Float32Array);
