@@ -10,7 +10,7 @@ import { readJson, runFiles } from '../run/run-directory.js';
 import type { TransformSpec } from '@dkl/data';
 import { inPixelSpace, robustEvaluation } from './robust-eval.js';
 import { AttackDefinitions, resolveAttack, type AttackDefinition, type Norm } from '@dkl/attacks';
-import { robustResultRecord, robustEvalFiles } from './robust-eval-result.js';
+import { fileId, robustResultRecord, robustEvalFiles } from './robust-eval-result.js';
 import { loadRunWeights, type RunWeights } from '../run/run-weights.js';
 import { formatTable } from './results-table.js';
 
@@ -67,7 +67,8 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
       const epsilon = options.epsilon ?? (trained.success ? trained.data.epsilon : 8 / 255);
       const norm = options.norm ?? 'linf';
       const batchSize = options.batchSize ?? 128;
-      const files = robustEvalFiles(target, { attack: options.attack, attackOptions: options.attackOptions ?? {}, norm, epsilon, weights, split: splitName, limit: options.limit });
+      const checkpointId = await fileId(checkpoint);
+      const files = robustEvalFiles(target, { attack: options.attack, attackOptions: options.attackOptions ?? {}, norm, epsilon, weights, split: splitName, limit: options.limit, batchSize, checkpointId });
       await fs.mkdir(path.dirname(files.state), { recursive: true });
       const started = Date.now();
       const robust = await robustEvaluation(pixels.forward, attackLoader, {
@@ -83,7 +84,7 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
         ...(options.log ? { log: options.log } : { log: (l: string) => process.stderr.write(`${l}\n`) }),
       }).finally(() => attackLoader.close());
       const record = robustResultRecord({
-        run: path.basename(target), dataset: config.data.dataset.name, split: splitName, checkpoint: path.basename(checkpoint), weights,
+        run: path.basename(target), dataset: config.data.dataset.name, split: splitName, checkpoint: path.basename(checkpoint), checkpointId, weights,
         attack: options.attack, attackOptions: options.attackOptions ?? {}, norm, epsilon, seed: config.seed, batchSize,
         robust, wallTimeS: (Date.now() - started) / 1000, stateFile: files.state,
       });

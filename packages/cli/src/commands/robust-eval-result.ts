@@ -3,6 +3,8 @@
  * writes: RobustBench's field names where they exist (`clean_acc`, `autoattack_acc`, `eps`,
  * `threat_model`, `dataset`, accuracies in percent as in its model_info files).
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import type { Norm } from '@dkl/attacks';
 import type { RobustEvaluation } from './robust-eval.js';
@@ -16,11 +18,14 @@ export function robustEvalKey(o: {
   readonly weights: string;
   readonly split: string;
   readonly limit?: number | undefined;
+  readonly batchSize: number;
+  /** Short content hash of the checkpoint: a retrained or resumed run gets a new state file. */
+  readonly checkpointId: string;
 }): string {
   const options = Object.keys(o.attackOptions)
     .sort()
     .map((k) => `${k}=${String(o.attackOptions[k])}`);
-  const parts = [o.attack, ...options, o.norm, `eps${o.epsilon}`, o.weights, o.split, o.limit === undefined ? 'all' : `n${o.limit}`];
+  const parts = [o.attack, ...options, o.norm, `eps${o.epsilon}`, o.weights, o.split, o.limit === undefined ? 'all' : `n${o.limit}`, `bs${o.batchSize}`, o.checkpointId];
   return parts.join('_').replace(/[^A-Za-z0-9._=-]+/g, '-');
 }
 
@@ -29,6 +34,13 @@ export function robustEvalFiles(runDir: string, o: Parameters<typeof robustEvalK
   const key = robustEvalKey(o);
   const dir = path.join(runDir, 'robust-eval');
   return { state: path.join(dir, `${key}.state.json`), result: path.join(dir, `${key}.json`) };
+}
+
+/** The first 12 hex digits of the SHA-1 of a file (a checkpoint's identity). */
+export async function fileId(file: string): Promise<string> {
+  const hash = createHash('sha1');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex').slice(0, 12);
 }
 
 /** RobustBench's threat-model names. */
@@ -42,6 +54,7 @@ export function robustResultRecord(o: {
   readonly dataset: string;
   readonly split: string;
   readonly checkpoint: string;
+  readonly checkpointId: string;
   readonly weights: string;
   readonly attack: string;
   readonly attackOptions: Readonly<Record<string, unknown>>;
@@ -59,6 +72,7 @@ export function robustResultRecord(o: {
     dataset: o.dataset,
     split: o.split,
     checkpoint: o.checkpoint,
+    checkpoint_sha1: o.checkpointId,
     weights: o.weights,
     threat_model: THREAT_MODEL[o.norm],
     eps: o.epsilon,
