@@ -29,6 +29,12 @@ export interface ApgdOptions {
   readonly seed?: number | string;
   /** Oscillation threshold of the step-size rule (default 0.75). */
   readonly rho?: number;
+  /**
+   * Expectation over transformation (default 1): every gradient is the mean of this many
+   * forward+backward passes, for randomised models (AutoAttack's `rand` version uses 20; the
+   * reference's `eot_iter`). The loss and prediction are those of the last pass, as there.
+   */
+  readonly eotIter?: number;
 }
 
 /** Result of one APGD run on a batch. */
@@ -45,7 +51,7 @@ const MOMENTUM = 0.75;
 
 /**
  * Auto-PGD (Croce & Hein 2020): PGD with momentum 0.75 and a per-example step size that starts
- * at 2·eps (L-inf; eps for L2) and is halved at checkpoints p_j when the loss oscillated or
+ * at 2·eps (L-inf and L2, as the reference) and is halved at checkpoints p_j when the loss oscillated or
  * stalled, restarting from the best point. Returns the adversarial batch (caller disposes):
  * the misclassified point when one was found, else the highest-loss point. Examples that are
  * already misclassified are returned unchanged.
@@ -61,6 +67,8 @@ export function apgd(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: Ap
   const lossName = options.loss ?? 'ce';
   if (lossName !== 'ce' && lossName !== 'dlr') throw new ArgumentError('loss', `must be 'ce' or 'dlr', got ${String(lossName)}`);
   const rho = options.rho ?? 0.75;
+  const eotIter = options.eotIter ?? 1;
+  checkPositiveInt(eotIter, 'eotIter');
   checkBatch(x, y);
   const rng = new SeededRng(options.seed ?? 0);
   const labels = asInt32(y);
@@ -102,7 +110,7 @@ export function apgd(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: Ap
         };
         let run: RunResult | undefined;
         try {
-          run = apgdRun(forward, xs, Int32Array.from(idx, (i) => labelArr[i]!), objective, { eps: options.eps, norm, steps, rng, rho });
+          run = apgdRun(forward, xs, Int32Array.from(idx, (i) => labelArr[i]!), objective, { eps: options.eps, norm, steps, rng, rho, eotIter });
           const chosen = tf.tidy(() => selectRows(run!.robust.map((v) => !v), run!.bestAdv, run!.best));
           const write = idx.map((i, j) => !run!.robust[j] || !haveBest[i]);
           const updated = scatterRows(out, chosen, idx, write);
@@ -149,6 +157,7 @@ interface RunConfig {
   readonly steps: number;
   readonly rng: SeededRng;
   readonly rho: number;
+  readonly eotIter: number;
 }
 
 /** One APGD run (the reference's `attack_single_run`) on examples that are all to be attacked. */
@@ -163,7 +172,7 @@ function apgdRun(forward: ForwardFn, x: tf.Tensor, labels: Int32Array, objective
   let xBest = xAdv.clone();
   let xBestAdv = xAdv.clone();
   let xAdvOld = xAdv.clone();
-  let current: LossAndGrad | undefined = lossAndGrad(forward, xAdv, objective);
+  let current: LossAndGrad | undefined = eotLossAndGrad(forward, xAdv, objective, cfg.eotIter);
   let grad = current.grad.clone();
   let gradBest = grad.clone();
   const robust = Array.from(argmaxRows(current.logits), (p, i) => p === labels[i]);
@@ -171,7 +180,8 @@ function apgdRun(forward: ForwardFn, x: tf.Tensor, labels: Int32Array, objective
   disposeLossAndGrad(current);
   current = undefined;
 
-  const stepSize = new Float32Array(b).fill(norm === 'linf' ? 2 * eps : eps);
+  // The reference's alpha = 2 for both L-inf and L2 (autopgd_base.py `attack_single_run`).
+  const stepSize = new Float32Array(b).fill(2 * eps);
   const lossSteps: Float32Array[] = [];
   let lossBestLastCheck = Float32Array.from(lossBest);
   let reducedLastCheck = new Array<boolean>(b).fill(true);
@@ -191,7 +201,7 @@ function apgdRun(forward: ForwardFn, x: tf.Tensor, labels: Int32Array, objective
       xAdvOld = xAdv;
       xAdv = next;
 
-      current = lossAndGrad(forward, xAdv, objective);
+      current = eotLossAndGrad(forward, xAdv, objective, cfg.eotIter);
       grad.dispose();
       grad = current.grad.clone();
       const pred = argmaxRows(current.logits);
@@ -252,6 +262,26 @@ function apgdRun(forward: ForwardFn, x: tf.Tensor, labels: Int32Array, objective
     tf.dispose([xAdv, xAdvOld, grad, gradBest, xBest, xBestAdv]);
     throw error;
   }
+}
+
+/**
+ * The reference's EOT gradient (autopgd_base.py `attack_single_run`: `grad += autograd.grad(...)`
+ * over `eot_iter` passes, then `grad /= eot_iter`); logits and loss of the last pass.
+ */
+function eotLossAndGrad(forward: ForwardFn, x: tf.Tensor, objective: (logits: tf.Tensor) => tf.Tensor, eotIter: number): LossAndGrad {
+  let last = lossAndGrad(forward, x, objective);
+  if (eotIter === 1) return last;
+  let sum = last.grad;
+  for (let e = 1; e < eotIter; e++) {
+    tf.dispose([last.logits, last.loss]);
+    last = lossAndGrad(forward, x, objective);
+    const next = tf.add(sum, last.grad);
+    tf.dispose([sum, last.grad]);
+    sum = next;
+  }
+  const grad = tf.tidy(() => sum.div(eotIter));
+  sum.dispose();
+  return { logits: last.logits, loss: last.loss, grad };
 }
 
 /** How many of the last k steps increased the loss of example j (earlier than step 0 counts as 0). */

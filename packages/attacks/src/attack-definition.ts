@@ -1,5 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
+import type { AttackPlan } from './attack-plan.js';
+import type { WarningHandler } from './checks.js';
 import type { ForwardFn } from './forward.js';
 import { predict } from './gradient.js';
 import type { Norm } from './project.js';
@@ -29,6 +31,21 @@ export interface AttackDefinition<S extends z.ZodType = z.ZodType> {
   /** The attack's own options (steps, restarts, budgets...), with defaults. */
   readonly schema: S;
   robustFlags(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: z.output<S>, threat: ThreatModel): Promise<boolean[]>;
+  /**
+   * How a whole-set evaluation (`dkl eval`, {@link runAttackPlan}) runs the attack: its stages in
+   * order (AutoAttack's attacks), the settings that identify it in a state file, and sanity
+   * checks. Without it the evaluation is one stage calling `robustFlags`.
+   */
+  plan?(options: z.output<S>, threat: Omit<ThreatModel, 'seed'>, warn: WarningHandler): AttackPlan;
+}
+
+/** The plan of `definition` under `options`: its own, or one stage running its `robustFlags`. */
+export function attackPlanOf<S extends z.ZodType>(definition: AttackDefinition<S>, options: z.output<S>, threat: Omit<ThreatModel, 'seed'>, warn: WarningHandler): AttackPlan {
+  if (definition.plan) return definition.plan(options, threat, warn);
+  return {
+    stages: [{ name: definition.name, robustFlags: (forward, x, y, seed) => definition.robustFlags(forward, x, y, options, { ...threat, seed }) }],
+    settings: { attack: definition.name, options: options as unknown },
+  };
 }
 
 /** Keeps the option types of an attack definition literal. */

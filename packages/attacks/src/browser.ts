@@ -7,7 +7,7 @@
  *
  * - Attacks as pure, seeded functions of a forward function (NHWC in [0, 1] to logits):
  *   {@link fgsm}, {@link pgd} (L-inf / L2, restarts, targeted, any loss), {@link apgd}
- *   (APGD-CE / APGD-DLR / APGD-T), {@link fab} (FAB-T, L-inf), {@link square} (L-inf).
+ *   (APGD-CE / APGD-DLR / APGD-T, EOT), {@link fab} (FAB / FAB-T), {@link square} (L-inf / L2).
  * - {@link autoAttack}: the standard AutoAttack suite with sanity checks and a resumable state.
  * - Losses: {@link crossEntropyPerExample}, {@link cwLoss}, {@link dlrLoss}, {@link dlrTargetedLoss}.
  * - {@link RobustEvalPlugin} and {@link attacksModule} (binds the `robust-eval` plugin).
@@ -21,7 +21,8 @@ export { lossAndGrad, type LossAndGrad } from './gradient.js';
 export { pgd, fgsm, type PgdOptions, type FgsmOptions } from './pgd.js';
 export { apgd, type ApgdOptions } from './apgd.js';
 export { fab, type FabOptions } from './fab.js';
-export { projectOntoHyperplaneLinf } from './fab-projection.js';
+export { projectOntoHyperplaneLinf, projectOntoHyperplaneL2 } from './fab-projection.js';
 export { square, squareP, type SquareOptions } from './square.js';
+export { etaRectangles, metaPseudoGaussianPert, squareL2Side } from './square-l2.js';
 export { checkRandomized, checkSoftmaxOutput, checkZeroGradients, checkSquareStronger, type WarningHandler } from './checks.js';
-export { AUTO_ATTACK_NAMES, STANDARD_ATTACKS, runSuiteAttack, type AutoAttackName, type SuiteBudget } from './suite.js';
+export { AUTO_ATTACK_NAMES, AUTO_ATTACK_VERSIONS, STANDARD_ATTACKS, runSuiteAttack, type AutoAttackName, type AutoAttackVersion, type SuiteBudget, type SuiteSettings } from './suite.js';

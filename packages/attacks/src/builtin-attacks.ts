@@ -4,9 +4,10 @@
  */
 import { z } from 'zod';
 import { defineAttack, flagsOf, type AttackDefinition } from './attack-definition.js';
-import { autoAttack } from './auto-attack.js';
+import { checkedFlags } from './attack-plan.js';
+import { autoAttack, autoAttackPlan } from './auto-attack.js';
 import { fgsm, pgd } from './pgd.js';
-import { runSuiteAttack } from './suite.js';
+import { runSuiteAttack, type AutoAttackName } from './suite.js';
 
 const positiveInt = z.number().int().min(1);
 
@@ -32,24 +33,34 @@ function pgdWith(loss: 'ce' | 'cw', description: string) {
 
 const apgdSchema = z.object({ apgdSteps: positiveInt.default(100), apgdRestarts: positiveInt.default(1), nTargetClasses: positiveInt.default(9) }).strict();
 
-function suiteMember(name: 'apgd-ce' | 'apgd-dlr' | 'apgd-t' | 'fab-t' | 'square', description: string, schema: z.ZodType<Record<string, number>>, norms: readonly ('linf' | 'l2')[]) {
+function suiteMember(name: AutoAttackName, description: string, schema: z.ZodType<Record<string, number>>) {
   return defineAttack({
     name,
     description,
-    norms,
+    norms: ['linf', 'l2'],
     schema,
-    robustFlags: async (forward, x, y, o, { eps, norm, seed }) => flagsOf(forward, x, y, runSuiteAttack(name, forward, x, y, { ...o, norm, eps, seed })),
+    robustFlags: async (forward, x, y, o, { eps, norm, seed }) => checkedFlags(forward, x, y, runSuiteAttack(name, forward, x, y, { ...o, norm, eps, seed }), eps, norm, name),
   });
 }
 
+/** Budgets default to the version's (the reference's `set_version`); given ones override them. */
 const autoAttackSchema = z
   .object({
-    apgdSteps: positiveInt.default(100),
-    nTargetClasses: positiveInt.default(9),
-    fabSteps: positiveInt.default(100),
-    squareQueries: positiveInt.default(5000),
+    version: z.enum(['standard', 'plus', 'rand']).default('standard'),
+    apgdSteps: positiveInt.optional(),
+    nTargetClasses: positiveInt.optional(),
+    fabSteps: positiveInt.optional(),
+    squareQueries: positiveInt.optional(),
+    apgdRestarts: positiveInt.optional(),
+    fabRestarts: positiveInt.optional(),
+    eotIter: positiveInt.optional(),
   })
   .strict();
+
+/** The schema's output without its unset budgets (`exactOptionalPropertyTypes`). */
+function definedOnly<T extends Record<string, unknown>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
 
 /** Every built-in attack, in the order `dkl` lists them. */
 export const builtinAttacks: readonly AttackDefinition<any>[] = [
@@ -62,17 +73,19 @@ export const builtinAttacks: readonly AttackDefinition<any>[] = [
   }),
   pgdWith('ce', 'PGD on the cross-entropy, random start, best of `restarts` (Madry et al.)'),
   pgdWith('cw', 'PGD on the Carlini-Wagner margin loss'),
-  suiteMember('apgd-ce', 'APGD on the cross-entropy (Croce & Hein 2020)', apgdSchema, ['linf', 'l2']),
-  suiteMember('apgd-dlr', 'APGD on the difference-of-logits-ratio loss', apgdSchema, ['linf', 'l2']),
-  suiteMember('apgd-t', 'targeted APGD on the DLR loss, over the top nTargetClasses classes', apgdSchema, ['linf', 'l2']),
-  suiteMember('fab-t', 'targeted FAB, minimal-distortion attack (L-inf)', z.object({ fabSteps: positiveInt.default(100), nTargetClasses: positiveInt.default(9) }).strict(), ['linf']),
-  suiteMember('square', 'Square attack, score-based black box (L-inf)', z.object({ squareQueries: positiveInt.default(5000) }).strict(), ['linf']),
+  suiteMember('apgd-ce', 'APGD on the cross-entropy (Croce & Hein 2020)', apgdSchema.extend({ eotIter: positiveInt.default(1) })),
+  suiteMember('apgd-dlr', 'APGD on the difference-of-logits-ratio loss', apgdSchema.extend({ eotIter: positiveInt.default(1) })),
+  suiteMember('apgd-t', 'targeted APGD on the DLR loss, over the top nTargetClasses classes', z.object({ apgdSteps: positiveInt.default(100), apgdTRestarts: positiveInt.default(1), nTargetClasses: positiveInt.default(9) }).strict()),
+  suiteMember('fab', 'untargeted FAB, minimal-distortion attack towards the closest linearised boundary', z.object({ fabSteps: positiveInt.default(100), fabRestarts: positiveInt.default(1) }).strict()),
+  suiteMember('fab-t', 'targeted FAB, minimal-distortion attack', z.object({ fabSteps: positiveInt.default(100), nTargetClasses: positiveInt.default(9), fabRestarts: positiveInt.default(1) }).strict()),
+  suiteMember('square', 'Square attack, score-based black box', z.object({ squareQueries: positiveInt.default(5000), squareRestarts: positiveInt.default(1) }).strict()),
   defineAttack({
     name: 'autoattack',
-    description: 'AutoAttack standard: APGD-CE, APGD-T, FAB-T, Square, each on the points still robust',
-    norms: ['linf'],
+    description: "AutoAttack (version standard: APGD-CE, APGD-T, FAB-T, Square; plus; rand), each attack on the points still robust",
+    norms: ['linf', 'l2'],
     schema: autoAttackSchema,
     robustFlags: async (forward, x, y, o, { eps, norm, seed }) =>
-      [...(await autoAttack(forward, x, y, { ...o, norm, eps, version: 'standard', seed, batchSize: x.shape[0]!, onWarning: () => undefined })).robustFlags],
+      [...(await autoAttack(forward, x, y, { ...definedOnly(o), norm, eps, seed, batchSize: x.shape[0]!, onWarning: () => undefined })).robustFlags],
+    plan: (o, threat, warn) => autoAttackPlan(definedOnly(o), threat, warn),
   }),
 ];

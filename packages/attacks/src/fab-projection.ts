@@ -52,3 +52,63 @@ export function projectOntoHyperplaneLinf(t: Float32Array, w: Float32Array, c: n
   }
   return out;
 }
+
+/** Weights below this magnitude do not move their coordinate (the reference's `w.abs() < 1e-8` mask). */
+const ZERO_WEIGHT = 1e-8;
+
+/**
+ * FAB's L2 projection (the reference's `projection_l2` in autoattack/fab_projections.py): the
+ * smallest L2 step d from t onto the hyperplane w·z = c inside the box [0, 1].
+ *
+ * The optimum (KKT) is d_i = sign(w_i) · min(λ |w_i|, room_i) for one λ >= 0, with room_i the
+ * distance to the box face in the direction that moves w·t towards c; g(λ) = Σ |w_i| min(λ |w_i|,
+ * room_i) is piecewise linear and increasing with breakpoints room_i / |w_i|. The reference
+ * finds the segment by bisection over the sorted breakpoints; walking them in order gives the same
+ * λ. When the whole box cannot reach the plane, every coordinate moves to its face (the
+ * reference's `c3` case); when no coordinate saturates, d = λ w (its `c4` case).
+ */
+export function projectOntoHyperplaneL2(t: Float32Array, w: Float32Array, c: number): Float32Array {
+  const d = t.length;
+  let wt = 0;
+  for (let i = 0; i < d; i++) wt += w[i]! * t[i]!;
+  let r = c - wt;
+  const s = r >= 0 ? 1 : -1;
+  r *= s;
+  const out = new Float32Array(d);
+  if (r === 0) return out;
+
+  const active: number[] = [];
+  const breakpoints: number[] = [];
+  for (let i = 0; i < d; i++) {
+    const wi = w[i]! * s;
+    if (Math.abs(wi) < ZERO_WEIGHT) continue;
+    const room = wi > 0 ? 1 - t[i]! : t[i]!;
+    active.push(i);
+    breakpoints.push(room / Math.abs(wi));
+  }
+  const order = breakpoints.map((_, k) => k).sort((a, b) => breakpoints[a]! - breakpoints[b]!);
+  let slope = 0; // Σ w_i² over the coordinates not yet at their face
+  for (const i of active) slope += w[i]! * w[i]!;
+  let reached = 0;
+  let previous = 0;
+  let lambda = Infinity;
+  for (const k of order) {
+    const bp = breakpoints[k]!;
+    const atBreakpoint = reached + slope * (bp - previous);
+    if (atBreakpoint >= r && slope > 0) {
+      lambda = previous + (r - reached) / slope;
+      break;
+    }
+    reached = atBreakpoint;
+    previous = bp;
+    const wi = w[active[k]!]!;
+    slope -= wi * wi;
+  }
+  for (const i of active) {
+    const wi = w[i]! * s;
+    const room = wi > 0 ? 1 - t[i]! : t[i]!;
+    const move = Math.min(lambda * Math.abs(wi), room);
+    out[i] = wi > 0 ? move : -move;
+  }
+  return out;
+}

@@ -3,8 +3,9 @@
  *
  * - Attacks as pure, seeded functions of a forward function (NHWC in [0, 1] to logits):
  *   {@link fgsm}, {@link pgd} (L-inf / L2, restarts, targeted, any loss), {@link apgd}
- *   (APGD-CE / APGD-DLR / APGD-T), {@link fab} (FAB-T, L-inf), {@link square} (L-inf).
- * - {@link autoAttack}: the standard AutoAttack suite with sanity checks and a resumable state.
+ *   (APGD-CE / APGD-DLR / APGD-T, EOT), {@link fab} (FAB / FAB-T), {@link square} (L-inf / L2).
+ * - {@link autoAttack}: AutoAttack standard / plus / rand with sanity checks and a state file
+ *   resumable batch by batch ({@link runAttackPlan} runs any attack that way).
  * - Losses: {@link crossEntropyPerExample}, {@link cwLoss}, {@link dlrLoss}, {@link dlrTargetedLoss}.
  * - {@link RobustEvalPlugin} and {@link attacksModule} (binds the `robust-eval` plugin).
  *
@@ -17,12 +18,14 @@ export { lossAndGrad, type LossAndGrad } from './gradient.js';
 export { pgd, fgsm, type PgdOptions, type FgsmOptions } from './pgd.js';
 export { apgd, type ApgdOptions } from './apgd.js';
 export { fab, type FabOptions } from './fab.js';
-export { projectOntoHyperplaneLinf } from './fab-projection.js';
+export { projectOntoHyperplaneLinf, projectOntoHyperplaneL2 } from './fab-projection.js';
 export { square, squareP, type SquareOptions } from './square.js';
+export { etaRectangles, metaPseudoGaussianPert, squareL2Side } from './square-l2.js';
 export { checkRandomized, checkSoftmaxOutput, checkZeroGradients, checkSquareStronger, type WarningHandler } from './checks.js';
-export { autoAttack, type AutoAttackOptions, type AutoAttackResult } from './auto-attack.js';
-export { AUTO_ATTACK_NAMES, STANDARD_ATTACKS, runSuiteAttack, type AutoAttackName, type SuiteBudget } from './suite.js';
+export { autoAttack, autoAttackPlan, type AutoAttackOptions, type AutoAttackResult } from './auto-attack.js';
+export { AUTO_ATTACK_NAMES, AUTO_ATTACK_VERSIONS, STANDARD_ATTACKS, runSuiteAttack, type AutoAttackName, type AutoAttackVersion, type SuiteBudget, type SuiteSettings } from './suite.js';
 export { readState, writeState, type AutoAttackState } from './state-file.js';
+export { runAttackPlan, checkedFlags, type AttackPlan, type AttackStage, type AttackPlanResult, type RunAttackPlanOptions } from './attack-plan.js';
 export {
   RobustEvalPlugin,
   resolveAttack,
@@ -32,5 +35,5 @@ export {
   type RobustEvalResult,
 } from './robust-eval-plugin.js';
 export { attacksModule, robustEvalPluginDefinition, robustEvalSchema, RobustEvalDataSource, AttackDefinitions } from './attacks-module.js';
-export { AttackDefinition, defineAttack, flagsOf, type ThreatModel } from './attack-definition.js';
+export { AttackDefinition, attackPlanOf, defineAttack, flagsOf, type ThreatModel } from './attack-definition.js';
 export { builtinAttacks } from './builtin-attacks.js';

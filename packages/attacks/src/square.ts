@@ -1,12 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { SeededRng } from '@dkl/core';
+import { ArgumentError, SeededRng } from '@dkl/core';
 import type { ForwardFn } from './forward.js';
 import { margin } from './losses.js';
-import { asInt32, checkBatch, checkEps, checkPositiveInt } from './validate.js';
+import type { Norm } from './project.js';
+import { squareL2Run } from './square-l2.js';
+import { asInt32, checkBatch, checkEps, checkNorm, checkPositiveInt } from './validate.js';
 
 /** Options of {@link square}. */
 export interface SquareOptions {
-  /** L-inf radius. */
+  /** Default `'linf'`; `'l2'` runs the reference's L2 version (images of at least 5x5 pixels). */
+  readonly norm?: Norm;
+  /** Radius of the threat model. */
   readonly eps: number;
   /** Queries (forward passes) per example and run (default 5000). */
   readonly queries?: number;
@@ -29,7 +33,7 @@ export function squareP(pInit: number, iteration: number, queries: number, resca
 }
 
 /**
- * Square Attack, L-inf (Andriushchenko et al. 2020): a score-based black-box random search. It
+ * Square Attack (Andriushchenko et al. 2020), L-inf or L2 (see `square-l2.ts`): a score-based black-box random search. For L-inf it
  * starts from vertical stripes of ±eps and proposes, per example, a random square window whose
  * pixels jump to the opposite vertex (±eps per channel), keeping the proposal when the margin
  * loss `z_y - max_{j != y} z_j` decreases. Uses only forward passes. Returns the adversarial
@@ -42,11 +46,14 @@ export function square(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: 
   const restarts = options.restarts ?? 1;
   checkPositiveInt(restarts, 'restarts');
   const pInit = options.pInit ?? 0.8;
+  const norm = options.norm ?? 'linf';
+  checkNorm(norm);
   checkBatch(x, y);
   const rng = new SeededRng(options.seed ?? 0);
   const eps = options.eps;
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const dim = h * w * c;
+  if (norm === 'l2' && (h < 5 || w < 5)) throw new ArgumentError('x', `the L2 Square attack needs images of at least 5x5 pixels (its initialisation tiles h // 5 squares), got ${h}x${w}`);
   const labelsT = asInt32(y);
   const labels = Int32Array.from(labelsT.dataSync() as Int32Array);
   const x0 = Float32Array.from(x.dataSync() as Float32Array);
@@ -74,6 +81,16 @@ export function square(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: 
     for (let r = 0; r < restarts; r++) {
       const idx = robust.flatMap((ok, i) => (ok ? [i] : []));
       if (idx.length === 0) break;
+      if (norm === 'l2') {
+        const xBest = new Float32Array(n * dim);
+        const p = (q: number) => squareP(pInit, q, queries, options.rescaleSchedule ?? false);
+        const finalMargins = squareL2Run(forward, x0, labels, [n, h, w, c], idx, xBest, { eps, queries, p, rng });
+        idx.forEach((i, j) => {
+          out.set(xBest.subarray(i * dim, (i + 1) * dim), i * dim);
+          if (finalMargins[j]! <= 0) robust[i] = false;
+        });
+        continue;
+      }
       const xBest = new Float32Array(n * dim);
       // Vertical stripes: one random sign per (example, column, channel).
       for (const i of idx) {

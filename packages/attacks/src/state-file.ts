@@ -3,19 +3,26 @@ import * as path from 'node:path';
 import { CheckpointError } from '@dkl/core';
 import type { Norm } from './project.js';
 
-/** The resumable AutoAttack evaluation state (JSON). */
+/**
+ * The resumable robust-evaluation state (JSON), rewritten after the clean pass and after every
+ * batch of every attack: a killed evaluation loses at most the batch it was attacking.
+ */
 export interface AutoAttackState {
-  readonly version: 1;
+  readonly version: 2;
   readonly norm: Norm;
   readonly eps: number;
   /** Number of evaluated examples and a fingerprint of their labels, to catch a wrong file. */
   readonly examples: number;
   readonly labelsHash: string;
+  /** Seed, batch size and budgets (JSON): resuming under other settings would not give the same result. */
+  readonly settings: string;
   readonly cleanAccuracy: number;
-  /** Per example: still robust after the finished attacks. */
-  readonly robustFlags: boolean[];
+  /** Per example, '1' or '0': still robust after the finished attacks and the finished batches of `current`. */
+  readonly robustFlags: string;
   /** Finished attacks in order, with the robust accuracy after each. */
   readonly finished: Array<{ readonly attack: string; readonly robustAccuracy: number }>;
+  /** The attack under way: the robust flags it started from (they fix its batches) and how many batches are done. */
+  readonly current?: { readonly attack: string; readonly robustAtStart: string; readonly batchesDone: number };
 }
 
 /** Reads a state file, or undefined when it does not exist. */
@@ -31,12 +38,21 @@ export async function readState(file: string): Promise<AutoAttackState | undefin
   try {
     state = JSON.parse(text) as AutoAttackState;
   } catch (error) {
-    throw new CheckpointError(file, 'is not valid JSON (corrupt AutoAttack state)', { cause: error });
+    throw new CheckpointError(file, 'is not valid JSON (corrupt robust-evaluation state)', { cause: error });
   }
-  if (state?.version !== 1 || !Array.isArray(state.robustFlags) || !Array.isArray(state.finished)) {
-    throw new CheckpointError(file, 'is not an AutoAttack state file (expected version 1 with robustFlags and finished)');
+  if (state?.version !== 2 || typeof state.robustFlags !== 'string' || !Array.isArray(state.finished) || typeof state.settings !== 'string') {
+    throw new CheckpointError(file, 'is not a robust-evaluation state file of this version (expected version 2 with settings, robustFlags and finished); delete it to start over');
   }
   return state;
+}
+
+/** Robust flags as the state file stores them. */
+export function encodeFlags(flags: readonly boolean[]): string {
+  return flags.map((f) => (f ? '1' : '0')).join('');
+}
+
+export function decodeFlags(text: string): boolean[] {
+  return Array.from(text, (ch) => ch === '1');
 }
 
 /** Writes the state atomically: a temporary file in the same directory, then rename. */

@@ -6,8 +6,8 @@ import type { ForwardFn } from './forward.js';
 import type { Norm } from './project.js';
 import { square } from './square.js';
 
-/** Attacks AutoAttack can run by name. */
-export const AUTO_ATTACK_NAMES = ['apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t', 'square'] as const;
+/** Attacks AutoAttack can run by name (`fab` is the untargeted FAB of the `plus` version). */
+export const AUTO_ATTACK_NAMES = ['apgd-ce', 'apgd-dlr', 'apgd-t', 'fab', 'fab-t', 'square'] as const;
 /** Name of an attack of the AutoAttack suite. */
 export type AutoAttackName = (typeof AUTO_ATTACK_NAMES)[number];
 
@@ -26,38 +26,67 @@ export interface SuiteBudget {
   readonly squareQueries?: number;
   /** Restarts of APGD-CE / APGD-DLR (default 1 in the standard version). */
   readonly apgdRestarts?: number;
+  /** Restarts of APGD-T per target class (default 1). */
+  readonly apgdTRestarts?: number;
+  /** Restarts of FAB and FAB-T (per target class) (default 1 in the standard version). */
+  readonly fabRestarts?: number;
+  /** Restarts of Square (default 1). */
+  readonly squareRestarts?: number;
+  /** EOT passes per APGD-CE / APGD-DLR gradient (default 1; 20 in the `rand` version). */
+  readonly eotIter?: number;
 }
 
-export function checkAttackName(name: string, norm: Norm, key = 'attacks'): asserts name is AutoAttackName {
+/** The AutoAttack versions of the reference (fra31/auto-attack `AutoAttack.set_version`). */
+export type AutoAttackVersion = 'standard' | 'plus' | 'rand';
+
+/**
+ * Attacks and settings of each version, as the reference's `set_version`: `standard` runs each
+ * attack once; `plus` adds APGD-DLR and untargeted FAB with 5 restarts (FAB-T too: the reference
+ * shares the FAB object) and Square; `rand` runs APGD-CE and APGD-DLR with EOT over 20 passes for
+ * randomised defences.
+ */
+export const AUTO_ATTACK_VERSIONS: Readonly<Record<AutoAttackVersion, { readonly attacks: readonly AutoAttackName[]; readonly budget: Required<SuiteBudget> }>> = {
+  standard: {
+    attacks: STANDARD_ATTACKS,
+    budget: { apgdSteps: 100, nTargetClasses: 9, fabSteps: 100, squareQueries: 5000, apgdRestarts: 1, apgdTRestarts: 1, fabRestarts: 1, squareRestarts: 1, eotIter: 1 },
+  },
+  plus: {
+    attacks: ['apgd-ce', 'apgd-dlr', 'fab', 'square', 'apgd-t', 'fab-t'],
+    budget: { apgdSteps: 100, nTargetClasses: 9, fabSteps: 100, squareQueries: 5000, apgdRestarts: 5, apgdTRestarts: 1, fabRestarts: 5, squareRestarts: 1, eotIter: 1 },
+  },
+  rand: {
+    attacks: ['apgd-ce', 'apgd-dlr'],
+    budget: { apgdSteps: 100, nTargetClasses: 9, fabSteps: 100, squareQueries: 5000, apgdRestarts: 1, apgdTRestarts: 1, fabRestarts: 1, squareRestarts: 1, eotIter: 20 },
+  },
+};
+
+export function checkAttackName(name: string, key = 'attacks'): asserts name is AutoAttackName {
   if (!(AUTO_ATTACK_NAMES as readonly string[]).includes(name)) {
     throw new ArgumentError(key, `unknown attack '${name}' (known: ${AUTO_ATTACK_NAMES.join(', ')})`);
   }
-  if (norm === 'l2' && (name === 'fab-t' || name === 'square')) {
-    throw new ArgumentError(key, `'${name}' is implemented for norm 'linf' only in @dkl/attacks`);
-  }
 }
 
+/** Settings of one suite attack call. */
+export type SuiteSettings = { readonly norm: Norm; readonly eps: number; readonly seed: string } & SuiteBudget;
+
+/** How each suite attack runs with the suite's budget (the reference's `run_standard_evaluation` calls). */
+const SUITE_ATTACKS: Readonly<Record<AutoAttackName, (forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, s: SuiteSettings) => tf.Tensor>> = {
+  'apgd-ce': (forward, x, y, s) =>
+    apgd(forward, x, y, { norm: s.norm, eps: s.eps, steps: s.apgdSteps ?? 100, loss: 'ce', restarts: s.apgdRestarts ?? 1, eotIter: s.eotIter ?? 1, seed: s.seed }),
+  'apgd-dlr': (forward, x, y, s) =>
+    apgd(forward, x, y, { norm: s.norm, eps: s.eps, steps: s.apgdSteps ?? 100, loss: 'dlr', restarts: s.apgdRestarts ?? 1, eotIter: s.eotIter ?? 1, seed: s.seed }),
+  'apgd-t': (forward, x, y, s) =>
+    apgd(forward, x, y, { norm: s.norm, eps: s.eps, steps: s.apgdSteps ?? 100, loss: 'dlr', targeted: true, nTargetClasses: s.nTargetClasses ?? 9, restarts: s.apgdTRestarts ?? 1, seed: s.seed }),
+  fab: (forward, x, y, s) =>
+    fab(forward, x, y, { norm: s.norm, eps: s.eps, steps: s.fabSteps ?? 100, targeted: false, restarts: s.fabRestarts ?? 1, seed: s.seed }),
+  'fab-t': (forward, x, y, s) =>
+    fab(forward, x, y, { norm: s.norm, eps: s.eps, steps: s.fabSteps ?? 100, nTargetClasses: s.nTargetClasses ?? 9, restarts: s.fabRestarts ?? 1, seed: s.seed }),
+  square: (forward, x, y, s) =>
+    square(forward, x, y, { norm: s.norm, eps: s.eps, queries: s.squareQueries ?? 5000, restarts: s.squareRestarts ?? 1, seed: s.seed }),
+};
+
 /** Runs one named attack of the suite on a batch; returns the adversarial batch (caller disposes). */
-export function runSuiteAttack(
-  name: AutoAttackName,
-  forward: ForwardFn,
-  x: tf.Tensor,
-  y: tf.Tensor,
-  settings: { readonly norm: Norm; readonly eps: number; readonly seed: string } & SuiteBudget,
-): tf.Tensor {
-  const { norm, eps, seed } = settings;
-  const steps = settings.apgdSteps ?? 100;
-  const nTargetClasses = settings.nTargetClasses ?? 9;
-  switch (name) {
-    case 'apgd-ce':
-      return apgd(forward, x, y, { norm, eps, steps, loss: 'ce', restarts: settings.apgdRestarts ?? 1, seed });
-    case 'apgd-dlr':
-      return apgd(forward, x, y, { norm, eps, steps, loss: 'dlr', restarts: settings.apgdRestarts ?? 1, seed });
-    case 'apgd-t':
-      return apgd(forward, x, y, { norm, eps, steps, loss: 'dlr', targeted: true, nTargetClasses, seed });
-    case 'fab-t':
-      return fab(forward, x, y, { eps, steps: settings.fabSteps ?? 100, nTargetClasses, seed });
-    case 'square':
-      return square(forward, x, y, { eps, queries: settings.squareQueries ?? 5000, seed });
-  }
+export function runSuiteAttack(name: AutoAttackName, forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, settings: SuiteSettings): tf.Tensor {
+  checkAttackName(name, 'attack');
+  return SUITE_ATTACKS[name](forward, x, y, settings);
 }

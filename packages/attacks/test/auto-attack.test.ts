@@ -144,8 +144,9 @@ describe('autoAttack', () => {
     const base = { norm: 'linf' as const, eps: EPS, batchSize: 8 };
     await expect(autoAttack(forward, x, y, { ...base, version: 'custom', attacks: [] })).rejects.toThrow(/'attacks'/);
     await expect(autoAttack(forward, x, y, { ...base, version: 'custom', attacks: ['pgd' as never] })).rejects.toThrow(/'attacks\[0\]'.*unknown attack 'pgd'/);
-    await expect(autoAttack(forward, x, y, { ...base, norm: 'l2', version: 'custom', attacks: ['square'] })).rejects.toThrow(/'attacks\[0\]'.*linf/);
+    await expect(autoAttack(forward, x, y, { ...base, version: 'custom', attacks: ['apgd-ce', 'apgd-ce'] })).rejects.toThrow(/'attacks'.*twice/);
     await expect(autoAttack(forward, x, y, { ...base, batchSize: 0 })).rejects.toThrow(/'batchSize'/);
-    await expect(autoAttack(forward, x, y, { ...base, version: 'plus' as never })).rejects.toThrow(/'version'/);
+    await expect(autoAttack(forward, x, y, { ...base, version: 'fast' as never })).rejects.toThrow(/'version'/);
+    await expect(autoAttack(forward, x, y, { ...base, apgdSteps: 0 })).rejects.toThrow(/'apgdSteps'/);
   });
 });

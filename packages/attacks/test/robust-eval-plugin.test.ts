@@ -107,7 +107,7 @@ describe('RobustEvalPlugin', () => {
     expect(make({ name: 'nope', eps: 0.03 })).toThrow(/attack\.name.*unknown attack 'nope' \(known: fgsm, pgd, cw, apgd-ce/);
     expect(make({ name: 'pgd', eps: 0.03, steps: 0 })).toThrow(/attack\.steps/);
     expect(make({ name: 'pgd', eps: 0.03, apgdSteps: 5 })).toThrow(/attack.*apgdSteps/);
-    expect(make({ name: 'square', eps: 0.5, norm: 'l2' })).toThrow(/attack\.norm.*'square' is implemented for linf only/);
+    expect(make({ name: 'fgsm', eps: 0.5, norm: 'l2' })).toThrow(/attack\.norm.*'fgsm' is implemented for linf only/);
   });
 
   it('runs an attack a package binds, by name', async () => {

@@ -27,7 +27,8 @@ export function buildProgram(contributions: readonly CommandContribution[] = [])
     .option('--runs-dir <dir>', 'where run directories are created', 'runs')
     .option('--cache-dir <dir>', 'cache of trained teachers', '.cache/dkl')
     .option('--no-progress', 'no progress bar')
-    .option('-V, --version', 'print the dkl package versions and the backend a run would use')
+    // Handled by main() before parsing; not a commander option, so that `dkl eval --version plus` is eval's.
+    .addHelpText('after', '\n  dkl -V, --version   print the dkl package versions and the backend a run would use')
     .showHelpAfterError();
   const common = () => {
     const o = program.opts<{ runsDir: string; cacheDir: string; progress: boolean }>();
@@ -59,19 +60,41 @@ export function buildProgram(contributions: readonly CommandContribution[] = [])
   program
     .command('eval')
     .argument('<run-dir>', 'a run directory')
-    .option('--attack <name>', 'robust accuracy under a registered attack: pgd (PGD-20), autoattack (standard), fgsm, cw, apgd-ce, apgd-dlr, apgd-t, fab-t, square, or a package\'s')
+    .option('--attack <name>', 'robust accuracy under a registered attack: pgd (PGD-20), autoattack, fgsm, cw, apgd-ce, apgd-dlr, apgd-t, fab, fab-t, square, or a package\'s')
+    .option('--version <version>', 'AutoAttack version: standard, plus or rand (same as --attack-option version=...)')
+    .option('--norm <norm>', 'threat model: linf or l2', 'linf')
     .option('--attack-option <key=value>', "the attack's own option (repeatable), e.g. steps=50, restarts=5", collect, [])
     .option('--eps <number>', 'attack radius (default: the run config, else 8/255)', parseFloat)
     .option('--split <name>', 'evaluation split (default: the first in data.eval)')
-    .option('--limit <n>', 'examples to attack (default 512)', (v) => parseInt(v, 10))
+    .option('--n-ex <n>', 'attack the first n examples of the split (default: all of them)', (v) => parseInt(v, 10))
+    .option('--limit <n>', 'same as --n-ex', (v) => parseInt(v, 10))
+    .option('--batch-size <n>', 'examples per attack call (default 128)', (v) => parseInt(v, 10))
     .option('--checkpoint <which>', 'best or last', 'best')
     .option('--weights <which>', 'best, last or averaged (the weight-averaging plugin\'s); overrides --checkpoint')
     .option('--json', 'print the metrics as JSON')
-    .description('evaluate a trained run, clean and optionally under attack')
-    .action(async (runDir: string, o: { attack?: string; attackOption: string[]; eps?: number; split?: string; limit?: number; checkpoint: 'best' | 'last'; weights?: 'best' | 'last' | 'averaged'; json?: boolean }) => {
+    .description('evaluate a trained run, clean and optionally under attack (resumable: state and result in <run-dir>/robust-eval/)')
+    .action(async (runDir: string, o: { attack?: string; version?: string; norm: string; attackOption: string[]; eps?: number; split?: string; nEx?: number; limit?: number; batchSize?: number; checkpoint: 'best' | 'last'; weights?: 'best' | 'last' | 'averaged'; json?: boolean }) => {
       const attackOptions = o.attackOption.reduce<Record<string, unknown>>((acc, assignment) => applyOverride(acc, assignment), {});
-      if (o.weights && !['best', 'last', 'averaged'].includes(o.weights)) throw Object.assign(new Error(`--weights must be best, last or averaged, got '${o.weights}'`), { exit: EXIT.configError });
-      await evalCommand(runDir, { ...(o.attack ? { attack: o.attack, attackOptions } : {}), ...(o.eps !== undefined ? { epsilon: o.eps } : {}), ...(o.split ? { split: o.split } : {}), ...(o.limit ? { limit: o.limit } : {}), checkpoint: o.checkpoint, ...(o.weights ? { weights: o.weights } : {}), json: o.json ?? false });
+      if (o.version !== undefined) attackOptions['version'] = o.version;
+      const usage = (message: string) => Object.assign(new Error(message), { exit: EXIT.configError });
+      if (o.weights && !['best', 'last', 'averaged'].includes(o.weights)) throw usage(`--weights must be best, last or averaged, got '${o.weights}'`);
+      if (o.norm !== 'linf' && o.norm !== 'l2') throw usage(`--norm must be linf or l2, got '${o.norm}'`);
+      const limit = o.nEx ?? o.limit;
+      for (const [flag, value] of [['--n-ex', limit], ['--batch-size', o.batchSize]] as const) {
+        if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw usage(`${flag} must be an integer >= 1, got '${value}'`);
+      }
+      if (o.version !== undefined && !o.attack) throw usage('--version needs --attack autoattack');
+      await evalCommand(runDir, {
+        ...(o.attack ? { attack: o.attack, attackOptions } : {}),
+        ...(o.eps !== undefined ? { epsilon: o.eps } : {}),
+        ...(o.split ? { split: o.split } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+        ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+        norm: o.norm,
+        checkpoint: o.checkpoint,
+        ...(o.weights ? { weights: o.weights } : {}),
+        json: o.json ?? false,
+      });
     });
 
   program

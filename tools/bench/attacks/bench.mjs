@@ -8,11 +8,19 @@
  * Usage: node tools/bench/attacks/bench.mjs [--model resnet8x4|wrn_16_2|own] [--batch 64]
  *                                           [--iters 3] [--size 32] [--classes 100]
  *                                           [--attacks pgd10,apgd100]
+ *                                           [--torch] [--python /usr/bin/python3] [--threads N]
+ * --torch also runs the same attacks in PyTorch (attacks_torch.py, same model definition from
+ * tools/fixtures-models, same batch and thread count, eval mode) and prints ours / PyTorch in
+ * examples per second.
  * The model is @dkl/models' resnet8x4 (or --model) when that package is built, else a small
  * CIFAR-like conv net defined below; the output says which. Backend: @dkl/core's initBackend
  * (DKL_BACKEND=cpu|wasm|... forces one). Labels are the model's own clean predictions, so every
  * example is attacked (APGD skips examples that are already misclassified).
  */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import * as core from '@dkl/core';
 import { apgd, crossEntropyPerExample, pgd } from '@dkl/attacks';
@@ -25,6 +33,18 @@ const size = Number(arg('size', '32'));
 const classes = Number(arg('classes', '100'));
 const wanted = arg('model', 'resnet8x4');
 const attacks = arg('attacks', 'pgd10,apgd100').split(',');
+const withTorch = process.argv.includes('--torch');
+const python = arg('python', '/usr/bin/python3');
+const threads = Number(arg('threads', String(os.availableParallelism?.() ?? os.cpus().length)));
+if (withTorch) {
+  // The native backend's thread count, set before it is initialised; PyTorch gets the same.
+  try {
+    const native = await import('@dkl/backend-native');
+    native.setNativeThreads?.(threads);
+  } catch {
+    // no native backend: initBackend picks another one and the output says which
+  }
+}
 
 /** A small CIFAR-like conv net: 3 conv stages (16, 32, 64 channels, stride 2 after the first), GAP, dense. */
 function ownNet(seed = 1) {
@@ -84,6 +104,7 @@ const runs = {
   apgd100: { label: 'APGD-CE-100 (L-inf, 1 restart)', passes: 101, run: () => apgd(model.forward, x, y, { eps, steps: 100 }) },
 };
 const before = tf.memory().numTensors;
+const oursMs = {};
 for (const key of attacks) {
   const spec = runs[key];
   if (!spec) throw new Error(`unknown attack '${key}' (known: ${Object.keys(runs).join(', ')})`);
@@ -93,6 +114,7 @@ for (const key of attacks) {
     adv.dataSync();
     adv.dispose();
   }, n);
+  oursMs[key] = ms;
   const overhead = ms / fbMs;
   console.log(
     `${spec.label}: ${ms.toFixed(0)} ms/batch = ${((batch * 1000) / ms).toFixed(2)} ex/s; ${overhead.toFixed(1)}x one forward+backward ` +
@@ -105,3 +127,23 @@ const fbAfter = time(fwdBwd, iters);
 console.log(`forward+backward re-measured after the attacks: ${fbAfter.toFixed(1)} ms/batch (before: ${fbMs.toFixed(1)})`);
 tf.dispose([x, y]);
 model.dispose();
+
+if (withTorch) {
+  if (wanted === 'own') throw new Error('--torch needs a model that tools/fixtures-models defines (e.g. --model resnet8x4)');
+  const here = dirname(fileURLToPath(import.meta.url));
+  const r = spawnSync(python, [join(here, 'attacks_torch.py'), wanted, String(threads), String(batch), String(iters), attacks.join(',')], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+  });
+  if (r.status !== 0) throw new Error(`PyTorch run failed (${python}): ${r.stderr || r.error}`);
+  const t = JSON.parse(r.stdout.trim().split('\n').pop());
+  console.log(`\nPyTorch ${t.torch}, ${t.threads} threads: forward+backward ${(t.fwd_bwd_s * 1000).toFixed(1)} ms/batch`);
+  console.log('| attack | PyTorch ms/batch | PyTorch ex/s | dkl ms/batch | dkl ex/s | ratio ex/s (dkl / PyTorch) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const key of attacks) {
+    const torchMs = t[key] * 1000;
+    const ours = oursMs[key];
+    console.log(`| ${runs[key].label} | ${torchMs.toFixed(0)} | ${((batch * 1000) / torchMs).toFixed(2)} | ${ours.toFixed(0)} | ${((batch * 1000) / ours).toFixed(2)} | ${(torchMs / ours).toFixed(2)} |`);
+  }
+  console.log(`forward+backward ratio (PyTorch ms / dkl ms): ${((t.fwd_bwd_s * 1000) / fbMs).toFixed(2)}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+}

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, initBackend } from '@dkl/core';
 import { attackConfigSchema, evaluateModel } from '@dkl/trainers';
@@ -9,7 +9,8 @@ import { buildModel } from '../run/build-models.js';
 import { readJson, runFiles } from '../run/run-directory.js';
 import type { TransformSpec } from '@dkl/data';
 import { inPixelSpace, robustEvaluation } from './robust-eval.js';
-import { AttackDefinitions, resolveAttack, type AttackDefinition } from '@dkl/attacks';
+import { AttackDefinitions, resolveAttack, type AttackDefinition, type Norm } from '@dkl/attacks';
+import { fileId, robustResultRecord, robustEvalFiles } from './robust-eval-result.js';
 import { loadRunWeights, type RunWeights } from '../run/run-weights.js';
 import { formatTable } from './results-table.js';
 
@@ -20,8 +21,12 @@ export interface EvalCommandOptions {
   /** The attack's own options (`steps`, `restarts`, `apgdSteps`...), checked by its schema. */
   readonly attackOptions?: Record<string, unknown>;
   readonly epsilon?: number;
-  /** Evaluate at most this many examples under attack (attacks are slow). */
+  /** Threat model of the attack (default `linf`). */
+  readonly norm?: Norm;
+  /** Attack the first N examples of the split (default: the whole split). */
   readonly limit?: number;
+  /** Examples per attack call (default 128); part of the evaluation's identity (it fixes the seeds). */
+  readonly batchSize?: number;
   readonly checkpoint?: 'best' | 'last';
   /** Which weights to evaluate; `averaged` = the weight-averaging plugin's (overrides `checkpoint`). */
   readonly weights?: RunWeights;
@@ -40,7 +45,7 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
   const app = await createApplication(config.packages);
   const attacks = app.container.get<AttackDefinition<any>[]>(AttackDefinitions);
   // A bad attack name or option fails now, before the (slow) clean evaluation.
-  if (options.attack) resolveAttack({ ...options.attackOptions, name: options.attack, eps: options.epsilon ?? 0 }, attacks);
+  if (options.attack) resolveAttack({ ...options.attackOptions, name: options.attack, eps: options.epsilon ?? 0, norm: options.norm ?? 'linf' }, attacks);
   const splitName = options.split ?? Object.keys(config.data.eval)[0];
   const split = splitName ? config.data.eval[splitName] : undefined;
   if (!splitName || !split) throw new ConfigError('data.eval', `has no split '${options.split ?? ''}' (has: ${Object.keys(config.data.eval).join(', ') || 'none'})`);
@@ -59,11 +64,37 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
       const attackLoader = makeLoader(app, dataset, config, { ...split, transforms: pixels.transforms as unknown as typeof split.transforms }, `data.eval.${splitName}`, false);
       // Default radius: the one the run was adversarially trained at, if it was.
       const trained = attackConfigSchema.safeParse(config.trainer['attack']);
-      const robust = await robustEvaluation(pixels.forward, attackLoader, { attack: options.attack, ...(options.attackOptions ? { attackOptions: options.attackOptions } : {}), attacks, epsilon: options.epsilon ?? (trained.success ? trained.data.epsilon : 8 / 255), limit: options.limit ?? 512, seed: config.seed }).finally(() => attackLoader.close());
+      const epsilon = options.epsilon ?? (trained.success ? trained.data.epsilon : 8 / 255);
+      const norm = options.norm ?? 'linf';
+      const batchSize = options.batchSize ?? 128;
+      const checkpointId = await fileId(checkpoint);
+      const files = robustEvalFiles(target, { attack: options.attack, attackOptions: options.attackOptions ?? {}, norm, epsilon, weights, split: splitName, limit: options.limit, batchSize, checkpointId });
+      await fs.mkdir(path.dirname(files.state), { recursive: true });
+      const started = Date.now();
+      const robust = await robustEvaluation(pixels.forward, attackLoader, {
+        attack: options.attack,
+        ...(options.attackOptions ? { attackOptions: options.attackOptions } : {}),
+        attacks,
+        epsilon,
+        norm,
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        seed: config.seed,
+        batchSize,
+        statePath: files.state,
+        ...(options.log ? { log: options.log } : { log: (l: string) => process.stderr.write(`${l}\n`) }),
+      }).finally(() => attackLoader.close());
+      const record = robustResultRecord({
+        run: path.basename(target), dataset: config.data.dataset.name, split: splitName, checkpoint: path.basename(checkpoint), checkpointId, weights,
+        attack: options.attack, attackOptions: options.attackOptions ?? {}, norm, epsilon, seed: config.seed, batchSize,
+        robust, wallTimeS: (Date.now() - started) / 1000, stateFile: files.state,
+      });
+      await writeJsonAtomic(files.result, record);
       metrics[`robust_${options.attack}`] = robust.robustAccuracy;
       metrics[`clean_attacked_subset`] = robust.cleanAccuracy;
       metrics['attacked_examples'] = robust.count;
+      for (const [name, acc] of Object.entries(robust.perAttack)) if (name !== options.attack) metrics[`robust_after_${name}`] = acc;
       rows.push([`${options.attack} (n=${robust.count})`, 100 * robust.robustAccuracy, '-']);
+      if (!options.json) out(`robust-evaluation result: ${files.result}`);
     }
     if (options.json) out(JSON.stringify({ run: path.basename(target), checkpoint: path.basename(checkpoint), weights, split: splitName, ...metrics }));
     else {
@@ -75,4 +106,11 @@ export async function evalCommand(target: string, options: EvalCommandOptions): 
     model.dispose();
     await loader.close();
   }
+}
+
+/** Writes JSON through a temporary file and a rename, so a reader never sees half a file. */
+async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, 'utf8');
+  await fs.rename(tmp, file);
 }
