@@ -1,6 +1,7 @@
 import { callbacksModule } from '@dkl/callbacks';
 import { ConfigError, createContainer, DatasetDefinition, LossDefinition, ModelDefinition, TrainingPluginDefinition, parseConfig } from '@dkl/core';
 import { compilePipeline, dataModule, type TransformSpec } from '@dkl/data';
+import { distillersModule } from '@dkl/distillers';
 import { lossesModule } from '@dkl/losses';
 import { modelsModule } from '@dkl/models';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ const plugin = (c: RunConfig, name: string) => c.plugins.find((p) => p.name === 
 describe('listPresets', () => {
   const presets = listPresets();
 
-  it('covers 11 CIFAR-100 pairs x 4 methods, 2 ImageNet pairs x 4 methods and the AT settings', () => {
+  it('covers 11 CIFAR-100 pairs x 4 logit methods and x 7 feature distillers, ReviewKD, 2 ImageNet pairs x 4 methods and the AT settings', () => {
     const names = presets.map((p) => p.name);
     expect(new Set(names).size).toBe(names.length);
     expect(CIFAR100_PAIRS).toHaveLength(11);
@@ -23,6 +24,8 @@ describe('listPresets', () => {
       expect(names.filter((n) => n.startsWith(`cifar100/${method}/`))).toHaveLength(11);
       expect(names.filter((n) => n.startsWith(`imagenet/${method}/`))).toEqual([`imagenet/${method}/r34-r18`, `imagenet/${method}/r50-mv1`]);
     }
+    for (const method of ['fitnet', 'attention', 'rkd', 'pkt', 'sp', 'vid', 'nst']) expect(names.filter((n) => n.startsWith(`cifar100/${method}/`)), method).toHaveLength(11);
+    expect(names).toContain('cifar100/reviewkd/res32x4-res8x4');
     for (const name of ['cifar100/at/ikl-at', 'cifar10/at/ikl-at', 'cifar100/at/gkl-at', 'cifar10/at/gkl-at', 'cifar100/at/trades', 'cifar10/at/trades']) {
       expect(names).toContain(name);
     }
@@ -33,7 +36,7 @@ describe('listPresets', () => {
   });
 
   it('every preset parses with runConfigSchema, and its components exist with valid options', () => {
-    const container = createContainer([lossesModule, callbacksModule, dataModule, modelsModule]);
+    const container = createContainer([lossesModule, distillersModule, callbacksModule, dataModule, modelsModule]);
     const losses = new Map(container.getAll<LossDefinition>(LossDefinition).map((d) => [d.name, d]));
     const plugins = new Map(container.getAll<TrainingPluginDefinition>(TrainingPluginDefinition).map((d) => [d.name, d]));
     const datasets = new Map(container.getAll<DatasetDefinition>(DatasetDefinition).map((d) => [d.name, d]));
@@ -119,7 +122,7 @@ describe('getPreset', () => {
   });
 
   it('KD and DKD baselines use mdistiller weights', () => {
-    expect(lossOptions(parse('cifar100/kd/res32x4-res8x4'))).toEqual({ temperature: 4, weight: 0.9, ceWeight: 0.1, warmup: 1 });
+    expect(lossOptions(parse('cifar100/kd/res32x4-res8x4'))).toEqual({ temperature: 4, weight: 0.9, ceWeight: 0.1, ceTarget: 'logits', warmup: 1 });
     expect(lossOptions(parse('cifar100/dkd/res32x4-res8x4'))).toEqual({ alpha: 1, beta: 8, temperature: 4, ceWeight: 1, warmup: 20 });
     expect(lossOptions(parse('cifar100/dkd/res56-res20'))).toMatchObject({ beta: 2 });
     expect(lossOptions(parse('cifar100/dkd/vgg13-vgg8'))).toMatchObject({ beta: 6 });

@@ -42,7 +42,7 @@ export const CIFAR100_PAIRS: readonly CifarPair[] = [
 ];
 
 /** The CIFAR-100 solver of every released config: batch 64, 240 epochs, x0.1 at 150/180/210, wd 5e-4. */
-const cifarSolver = (lr: number) => ({
+export const cifarSolver = (lr: number) => ({
   BATCH_SIZE: 64,
   EPOCHS: 240,
   LR: lr,
@@ -53,7 +53,8 @@ const cifarSolver = (lr: number) => ({
   TYPE: 'SGD',
 });
 
-function entry(name: string, description: string, source: string, input: MdistillerConfigInput): PresetEntry {
+/** A preset built through the mdistiller mapping, so the preset and the equivalent YAML file give the same run config. */
+export function mdistillerPreset(name: string, description: string, source: string, input: MdistillerConfigInput): PresetEntry {
   return {
     name,
     description,
@@ -68,19 +69,19 @@ function cifarPairPresets(p: CifarPair): PresetEntry[] {
   const distiller = (TYPE: string) => ({ TYPE, TEACHER: p.teacher, STUDENT: p.student });
   const base = `CIFAR-100 ${pair} (teacher ${tAcc}%, student alone ${sAcc}%), lr ${p.lr}, batch 64, 240 epochs`;
   return [
-    entry(
+    mdistillerPreset(
       `cifar100/kd/${p.slug}`,
       `KD baseline, ${base}: mdistiller's KD (T 4, CE weight 0.1, KD weight 0.9). Paper Table 13/14 KD: ${kdAcc}%.`,
       `${MDISTILLER_REPO} engine/cfg.py KD defaults + configs/cifar100/kd.yaml solver (lr per configs/cifar100/dkd/${p.file}.yaml)`,
       { EXPERIMENT: { TAG: `kd,${p.slug}`, PROJECT: 'cifar100_baselines' }, DISTILLER: distiller('KD'), SOLVER: cifarSolver(p.lr), KD: { TEMPERATURE: 4, LOSS: { CE_WEIGHT: 0.1, KD_WEIGHT: 0.9 } } },
     ),
-    entry(
+    mdistillerPreset(
       `cifar100/dkd/${p.slug}`,
       `DKD baseline, ${base}: CE 1, alpha 1, beta ${p.dkdBeta}, T 4, warm-up 20 (mdistiller's released config). Paper Table 13/14 DKD: ${dkdAcc}%.`,
       `${MDISTILLER_REPO} configs/cifar100/dkd/${p.file}.yaml`,
       { EXPERIMENT: { TAG: `dkd,${p.slug}`, PROJECT: 'cifar100_baselines' }, DISTILLER: distiller('DKD'), SOLVER: cifarSolver(p.lr), DKD: { CE_WEIGHT: 1, ALPHA: 1, BETA: p.dkdBeta, T: 4, WARMUP: 20 } },
     ),
-    entry(
+    mdistillerPreset(
       `cifar100/ikl-kd/${p.slug}`,
       `IKL-KD (NeurIPS 2024), ${base}: ALPHA ${p.ikl.alpha} (softLabelWeight), BETA ${p.ikl.beta} (wmseWeight), T 4, warm-up 20, T2 100 and GI off (cfg.py defaults, as released). Paper Table 13/14 IKL-KD: ${iklAcc}%.`,
       `${DKL_REPO} DKLv1/KD-dkl/configs/cifar100/ikl_kd/${p.file}.yaml`,
@@ -91,7 +92,7 @@ function cifarPairPresets(p: CifarPair): PresetEntry[] {
         IKL_KD: { NUM_CLASSES: 100, ALPHA: p.ikl.alpha, BETA: p.ikl.beta, T: 4, WARMUP: 20 },
       },
     ),
-    entry(
+    mdistillerPreset(
       `cifar100/gkl-kd/${p.slug}`,
       `GKL-KD (TPAMI), ${base}: ALPHA ${p.gkl.alpha}, BETA ${p.gkl.beta}, gamma ${p.gkl.gamma}, GI ${p.gkl.gi ? 'on' : 'off'}, T 4, T2 4, warm-up 20 (the authors' DKLv2 config; no per-pair GKL number is published).`,
       `${DKL_REPO} DKLv2/KD-dkl/cifar100_config_gkl/${p.file}.yaml`,
@@ -141,25 +142,25 @@ function imagenetPairPresets(p: ImagenetPair): PresetEntry[] {
   const log = { TENSORBOARD_FREQ: 50, SAVE_CHECKPOINT_FREQ: 10 };
   const base = `ImageNet ${p.teacher} (${tAcc}%) -> ${p.student} (${sAcc}%), batch 512, 100 epochs, lr 0.2 x0.1 at 30/60/90, wd 1e-4 (the authors used 8 GPUs); RandomResizedCrop(224) + flip, Resize(256) + CenterCrop(224)`;
   return [
-    entry(
+    mdistillerPreset(
       `imagenet/kd/${p.slug}`,
       `KD baseline, ${base}: T 1, CE 0.5, KD 0.5 (mdistiller). Paper Table 4 KD: ${kdAcc}%.`,
       `${MDISTILLER_REPO} configs/imagenet/${p.dir}/kd.yaml`,
       { EXPERIMENT: { TAG: `kd,${p.slug}`, PROJECT: 'imagenet_baselines' }, DATASET: dataset, DISTILLER: distiller('KD'), SOLVER: imagenetSolver, LOG: log, KD: { TEMPERATURE: 1, LOSS: { CE_WEIGHT: 0.5, KD_WEIGHT: 0.5 } } },
     ),
-    entry(
+    mdistillerPreset(
       `imagenet/dkd/${p.slug}`,
       `DKD baseline, ${base}: CE 1, alpha 1, beta ${p.dkdBeta}, T 1, no warm-up (mdistiller). Paper Table 4 DKD: ${dkdAcc}%.`,
       `${MDISTILLER_REPO} configs/imagenet/${p.dir}/dkd.yaml`,
       { EXPERIMENT: { TAG: `dkd,${p.slug}`, PROJECT: 'imagenet_baselines' }, DATASET: dataset, DISTILLER: distiller('DKD'), SOLVER: imagenetSolver, LOG: log, DKD: { CE_WEIGHT: 1, BETA: p.dkdBeta, T: 1, WARMUP: 1 } },
     ),
-    entry(
+    mdistillerPreset(
       `imagenet/ikl-kd/${p.slug}`,
       `IKL-KD, ${base}: ALPHA ${p.ikl.alpha}, BETA ${p.ikl.beta}, GI on, T2 1, T 1, no warm-up. Paper Table 4 IKL-KD: ${iklAcc}%.`,
       `${DKL_REPO} DKLv1/KD-dkl/configs/imagenet/${p.dir}/ikl_kd.yaml`,
       { EXPERIMENT: { TAG: `ikl_kd,${p.slug}`, PROJECT: 'imagenet' }, DATASET: dataset, DISTILLER: distiller('IKL_KD'), SOLVER: imagenetSolver, LOG: log, IKL_KD: { ALPHA: p.ikl.alpha, BETA: p.ikl.beta, GI: true, T2: 1 } },
     ),
-    entry(
+    mdistillerPreset(
       `imagenet/gkl-kd/${p.slug}`,
       `GKL-KD, ${base}: ALPHA ${p.gkl.alpha}, BETA ${p.gkl.beta}, gamma ${p.gkl.gamma}, GI on, T2 1, T 1, warm-up 5 (cfg default). DKLv2 README: ${gklAcc}%.`,
       `${DKL_REPO} DKLv2/KD-dkl/imagenet_config_gkl/${p.slug === 'r34-r18' ? 'r34_r18_ikl_kd' : 'r50_mv_gkl_kd'}.yaml`,
