@@ -5,6 +5,7 @@ import { sumLossTerms } from '../engine/loss-terms.js';
 import type { TrainStep } from '../engine/step.js';
 import { TrainingEngine, type TrainingEngineOptions } from '../engine/training-engine.js';
 import { defineTrainer } from './trainer-definition.js';
+import type { TeacherLogitsProvider } from '../distillation/teacher-logits-cache.js';
 
 export interface DistillationTrainerOptions extends Omit<TrainingEngineOptions, 'step' | 'model' | 'modelRole' | 'frozenModels'> {
   readonly student: ClassifierModel;
@@ -15,6 +16,8 @@ export interface DistillationTrainerOptions extends Omit<TrainingEngineOptions, 
    * CE weight and warm-up (`ceWeight * CE + min(epoch / warmup, 1) * term`).
    */
   readonly losses: readonly LossTerm[];
+  /** Where teacher logits come from instead of `teacher.forward` (e.g. a TeacherLogitsCache). */
+  readonly teacherLogits?: TeacherLogitsProvider;
 }
 
 /**
@@ -22,15 +25,16 @@ export interface DistillationTrainerOptions extends Omit<TrainingEngineOptions, 
  * gradient is ever computed), the student in training mode inside it. `batch-end` carries
  * `labels`, `logits` (student) and `teacherLogits`.
  */
-export function distillationStep(options: Pick<DistillationTrainerOptions, 'student' | 'teacher' | 'losses'>): TrainStep {
+export function distillationStep(options: Pick<DistillationTrainerOptions, 'student' | 'teacher' | 'losses' | 'teacherLogits'>): TrainStep {
   const { student, teacher, losses } = options;
+  const teacherLogits = options.teacherLogits ?? ((batch) => tf.tidy(() => teacher.forward(batch.x, { training: false }).logits));
   if (losses.length === 0) throw new ConfigError('losses', 'a distillation run needs at least one loss term');
   if (student.numClasses !== teacher.numClasses) {
     throw new ConfigError('teacher', `has ${teacher.numClasses} classes, the student ${student.numClasses}`);
   }
   return {
     prepare(batch) {
-      return { teacherLogits: tf.tidy(() => teacher.forward(batch.x, { training: false }).logits) };
+      return { teacherLogits: teacherLogits(batch) };
     },
     compute(batch, prepared, ctx) {
       const teacherLogits = prepared['teacherLogits']!;
@@ -59,8 +63,9 @@ export const distillationTrainer = defineTrainer({
   teacher: 'required',
   requiresLosses: true,
   modelRole: 'student',
-  createStep: (_options, { model, teacher, losses }) => {
+  takesTeacherLogits: true,
+  createStep: (_options, { model, teacher, losses, teacherLogits }) => {
     if (!teacher) throw new ConfigError('models.teacher', 'is required by trainer.type distillation');
-    return distillationStep({ student: model, teacher, losses });
+    return distillationStep({ student: model, teacher, losses, ...(teacherLogits ? { teacherLogits } : {}) });
   },
 });
