@@ -1,8 +1,9 @@
 """Exports a small seeded PyTorch classifier to ONNX for @dkl/models' onnx-source tests.
 
-Usage: export_torch_classifier.py OUT_DIR [NUM_CLASSES] [BATCH]
-Writes OUT_DIR/teacher.onnx (NCHW float32 input 'images', outputs 'logits' and 'pooled',
-dynamic batch), OUT_DIR/input.bin (BATCH x 32 x 32 x 3 float32, NHWC, what dkl feeds) and
+Usage: export_torch_classifier.py OUT_DIR [NUM_CLASSES] [BATCH] [SIZE]
+Writes OUT_DIR/teacher.onnx (NCHW float32 input 'images' of SIZE x SIZE (default 32), outputs
+'logits' and 'pooled', dynamic batch), OUT_DIR/input.bin (BATCH x SIZE x SIZE x 3 float32, NHWC,
+what dkl feeds) and
 OUT_DIR/logits.bin / pooled.bin (PyTorch's eval-mode outputs for that input, float32).
 Needs only torch (torch.onnx.export does not need the `onnx` package).
 """
@@ -13,6 +14,7 @@ from torch import nn
 out_dir = sys.argv[1]
 num_classes = int(sys.argv[2]) if len(sys.argv) > 2 else 10
 batch = int(sys.argv[3]) if len(sys.argv) > 3 else 6
+size = int(sys.argv[4]) if len(sys.argv) > 4 else 32
 torch.manual_seed(0)
 
 
@@ -41,7 +43,7 @@ for m in model.modules():
         m.bias.data.uniform_(-0.1, 0.1)
 model.eval()
 
-x_nhwc = torch.rand(batch, 32, 32, 3)
+x_nhwc = torch.rand(batch, size, size, 3)
 x = x_nhwc.permute(0, 3, 1, 2).contiguous()
 with torch.no_grad():
     logits, pooled = model(x)
