@@ -68,7 +68,7 @@ describe('tfjs model source', () => {
         const want = expectedMean.dataSync();
         for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 5);
       }
-      optimizer.applyGradients(grads);
+      optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
       losses.push(value.dataSync()[0]!);
       tf.dispose([value, ...Object.values(grads)]);
       if (step === 1) baseline = tf.memory().numTensors;
