@@ -42,6 +42,8 @@ export class TeacherLogitsCache {
     const indices = batch.indices;
     if (!indices) throw new ConfigError('models.teacher.cache', 'needs example indices with every batch, and this loader gives none');
     const k = this.teacher.numClasses;
+    const outside = indices.find((i) => i < 0 || i >= this.examples);
+    if (outside !== undefined) throw new ConfigError('models.teacher.cache', `batch holds example index ${outside}, outside the ${this.examples} training examples`);
     if (indices.every((i) => this.filled[i] === 1)) {
       const rows = new Float32Array(indices.length * k);
       indices.forEach((example, row) => rows.set(this.values.subarray(example * k, (example + 1) * k), row * k));
@@ -54,7 +56,6 @@ export class TeacherLogitsCache {
     this.teacherMs += performance.now() - started;
     this.computedBatches++;
     indices.forEach((example, row) => {
-      if (example < 0 || example >= this.examples) throw new ConfigError('models.teacher.cache', `batch holds example index ${example}, outside the ${this.examples} training examples`);
       this.values.set(data.subarray(row * k, (row + 1) * k), example * k);
       this.filled[example] = 1;
     });
