@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ConfigError, ShapeError, type ClassifierModel, type ModelOutput } from '@dkl/core';
-import { checkDims } from './shape-checks.js';
+import { assertNhwcBatch, checkDims } from './shape-checks.js';
 
 export interface GraphClassifierOptions {
   readonly name: string;
@@ -54,8 +54,7 @@ export class GraphClassifier implements ClassifierModel {
   forward(x: tf.Tensor, options: { training: boolean }): ModelOutput {
     if (this.disposed) throw new ArgumentError('model', `${this.name} has been disposed`);
     if (options.training) throw new ArgumentError('training', `model ${this.name} is a frozen tfjs graph model: it runs in inference mode only`);
-    const [h, w, c] = this.inputShape;
-    if (x.rank !== 4 || x.shape[1] !== h || x.shape[2] !== w || x.shape[3] !== c) throw new ShapeError('x', `NHWC [batch, ${h}, ${w}, ${c}] for model ${this.name}`, x.shape);
+    assertNhwcBatch(x, this.inputShape, this.name);
     const names = [this.logitsNode, ...this.features.map(([, node]) => node)];
     return tf.tidy(() => {
       let results: tf.Tensor[];

@@ -6,8 +6,8 @@
  * shares the original's layers and weights.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError, ConfigError, ShapeError, type ClassifierModel, type ModelOutput, type ModelRole } from '@dkl/core';
-import { checkDims } from './shape-checks.js';
+import { ArgumentError, ConfigError, type ClassifierModel, type ModelOutput, type ModelRole } from '@dkl/core';
+import { assertNhwcBatch, checkDims } from './shape-checks.js';
 
 export interface LayersClassifierOptions {
   /** Name in messages and reports (the file, or what the caller calls it). */
@@ -92,8 +92,7 @@ export class LayersClassifier implements ClassifierModel {
 
   forward(x: tf.Tensor, options: { training: boolean }): ModelOutput {
     if (this.disposed) throw new ArgumentError('model', `${this.name} has been disposed`);
-    const [h, w, c] = this.inputShape;
-    if (x.rank !== 4 || x.shape[1] !== h || x.shape[2] !== w || x.shape[3] !== c) throw new ShapeError('x', `NHWC [batch, ${h}, ${w}, ${c}] for model ${this.name}`, x.shape);
+    assertNhwcBatch(x, this.inputShape, this.name);
     // A teacher is frozen: inference mode whatever the caller asks.
     const training = this.role === 'student' && options.training === true;
     return tf.tidy(() => {

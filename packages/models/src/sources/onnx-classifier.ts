@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ConfigError, ShapeError, type ClassifierModel, type ModelOutput } from '@dkl/core';
-import { formatShape } from './shape-checks.js';
+import { assertNhwcBatch, formatShape } from './shape-checks.js';
 import type { OnnxSession, OnnxValueInfo } from './onnx-session.js';
 
 export interface OnnxClassifierOptions {
@@ -57,8 +57,8 @@ export class OnnxClassifier implements ClassifierModel {
   forward(x: tf.Tensor, options: { training: boolean }): ModelOutput {
     if (this.disposed) throw new ArgumentError('model', `${this.name} has been disposed`);
     if (options.training) throw new ArgumentError('training', `ONNX model ${this.name} runs in inference mode only (it is a frozen teacher)`);
+    assertNhwcBatch(x, this.inputShape, this.name);
     const [h, w, c] = this.inputShape;
-    if (x.rank !== 4 || x.shape[1] !== h || x.shape[2] !== w || x.shape[3] !== c) throw new ShapeError('x', `NHWC [batch, ${h}, ${w}, ${c}] for model ${this.name}`, x.shape);
     const batch = x.shape[0]!;
     const { normalize, inputLayout } = this.options;
     const prepared = tf.tidy(() => {

@@ -1,5 +1,5 @@
 /** Checks a bring-your-own model's declared input / output shapes against the run's data. */
-import { ConfigError } from '@dkl/core';
+import { ConfigError, ShapeError } from '@dkl/core';
 
 /** `[a, b, c]` with `?` for unknown dims. */
 export function formatShape(shape: readonly (number | string | null | undefined)[]): string {
@@ -24,4 +24,10 @@ export function checkDims(
   if (mismatch) {
     throw new ConfigError(what.keyPath, `model ${what.model}: ${what.label} expected ${formatShape(expected)}, found ${formatShape(found)}${what.hint ? ` (${what.hint})` : ''}`);
   }
+}
+
+/** Throws a ShapeError unless `x` is an NHWC batch of `inputShape` images (what `forward` takes). */
+export function assertNhwcBatch(x: { readonly rank: number; readonly shape: readonly number[] }, inputShape: readonly [number, number, number], model: string): void {
+  const [h, w, c] = inputShape;
+  if (x.rank !== 4 || x.shape[1] !== h || x.shape[2] !== w || x.shape[3] !== c) throw new ShapeError('x', `NHWC [batch, ${h}, ${w}, ${c}] for model ${model}`, x.shape);
 }
