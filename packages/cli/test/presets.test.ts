@@ -53,7 +53,7 @@ describe('listPresets', () => {
         expect(() => compilePipeline(inShape, split.transforms as unknown as TransformSpec[]), name).not.toThrow();
       }
       for (const model of [config.models.student, config.models.teacher]) {
-        if (model) expect(models.has(model.name), `${name}: model ${model.name}`).toBe(true);
+        if (model) expect(models.has(model.name ?? ''), `${name}: model ${model.name}`).toBe(true);
       }
       const trainer = trainers.get(config.trainer.type);
       expect(trainer, `${name}: trainer ${config.trainer.type}`).toBeDefined();

@@ -43,6 +43,7 @@ export * from './losses/feature-taps.js';
 export * from './contracts/class-prior-store.js';
 export * from './contracts/dataset.js';
 export * from './contracts/model.js';
+export * from './contracts/model-source.js';
 export * from './contracts/batch-loader.js';
 export * from './testing/fault-points.js';
 

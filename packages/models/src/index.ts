@@ -46,3 +46,12 @@ export { QUANTIZATIONS, type Quantization } from './export/encode-weights.js';
 export { ExportError } from './export/export-error.js';
 export { buildInferenceGraph } from './export/inference-graph.js';
 export type { InferenceGraph, IrNode, IrOp } from './export/graph-ir.js';
+
+export { modelSources, modelSourcesModule } from './sources/sources-module.js';
+export { zooSource, zooSourceSchema, loadZooWeights, type ZooSourceOptions } from './sources/zoo-source.js';
+export { tfjsSource, tfjsSourceSchema, tfjsClassifier, saveLayersClassifier, type TfjsSourceOptions } from './sources/tfjs-source.js';
+export { onnxSource, onnxSourceSchema, openOnnxClassifier, type OnnxSourceOptions } from './sources/onnx-source.js';
+export { LayersClassifier, type LayersClassifierOptions } from './sources/layers-classifier.js';
+export { GraphClassifier, type GraphClassifierOptions } from './sources/graph-classifier.js';
+export { OnnxClassifier, type OnnxClassifierOptions } from './sources/onnx-classifier.js';
+export type { OnnxValueInfo } from './sources/onnx-session.js';

@@ -20,4 +20,5 @@ export * from './trainers/supervised-trainer.js';
 export * from './trainers/distillation-trainer.js';
 export * from './trainers/adversarial-trainer.js';
 export * from './trainers/trainer-definition.js';
+export * from './distillation/teacher-logits-cache.js';
 export * from './trainers-module.js';

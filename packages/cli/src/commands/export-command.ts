@@ -15,6 +15,7 @@ import { loadSplit, makeLoader } from '../run/build-data.js';
 import { buildModel } from '../run/build-models.js';
 import { readJson, runFiles } from '../run/run-directory.js';
 import { loadRunWeights, RUN_WEIGHTS, type RunWeights } from '../run/run-weights.js';
+import { exportSourceModel, studentSourceOf, type SourceExportResult } from './export-source-model.js';
 
 export interface ExportCommandOptions {
   readonly format: string;
@@ -80,8 +81,17 @@ export async function loadRunStudent(runDir: string, weights: RunWeights, log?: 
   }
 }
 
-export async function exportCommand(runDir: string, options: ExportCommandOptions): Promise<ExportResult> {
+export async function exportCommand(runDir: string, options: ExportCommandOptions): Promise<ExportResult | SourceExportResult> {
   const print = options.print ?? ((t: string) => process.stdout.write(`${t}\n`));
+  if (existsSync(runFiles(runDir).config) && studentSourceOf(runDir) !== 'zoo') {
+    // A student from another source (tfjs...) is written by that source, in its own format.
+    const weights = (options.weights ?? 'best') as RunWeights;
+    if (!RUN_WEIGHTS.includes(weights)) throw new ArgumentError('--weights', `must be one of ${RUN_WEIGHTS.join(', ')}, got '${options.weights}'`);
+    if ((options.quantize ?? 'none') !== 'none') throw new ArgumentError('--quantize', 'applies to zoo students; this student is written by its source as it is');
+    const result = await exportSourceModel(runDir, options.format, weights, options.out, options.log);
+    print(`exported the student (${weights} weights, ${path.basename(result.checkpoint)}) as ${options.format} to ${result.out}: ${result.files.join(', ')}`);
+    return result;
+  }
   if (!EXPORT_FORMATS.includes(options.format as ExportFormat)) {
     throw new ArgumentError('--format', `unknown export format '${options.format}'; expected one of ${EXPORT_FORMATS.join(', ')}`);
   }

@@ -7,7 +7,7 @@
 import { componentRefSchema } from '@dkl/core';
 import { z } from 'zod';
 import type { Application } from '../run/application.js';
-import { buildRunConfigSchema, engineTrainerShape, looseParts, modelConfigSchema, type ContributedSchemas } from './run-config.js';
+import { buildRunConfigSchema, engineTrainerShape, looseParts, modelSourceName, type ContributedSchemas } from './run-config.js';
 
 interface Contribution {
   readonly name: string;
@@ -31,6 +31,23 @@ function componentRefs(contributions: readonly Contribution[]): z.ZodType {
   return alternatives(refs, componentRefSchema);
 }
 
+/**
+ * `models.<role>` alternatives of one source: its schema plus the run's keys (`source`, `cache`).
+ * The default source (zoo) is optional to name and gets one alternative per registered
+ * architecture, with that architecture's options.
+ */
+function modelAlternatives(app: Application, sourceName: string): z.ZodType[] {
+  const source = app.modelSources.get(sourceName);
+  if (!(source.schema instanceof z.ZodObject)) return [];
+  const isDefault = modelSourceName({}) === sourceName;
+  const base = source.schema.extend({ source: isDefault ? z.literal(sourceName).optional() : z.literal(sourceName), cache: z.boolean().optional() });
+  if (!isDefault || !('name' in source.schema.shape)) return [base.describe(source.description)];
+  return app.models.names().map((name) => {
+    const definition = app.models.get(name);
+    return base.extend({ name: z.literal(name), ...(definition.schema ? { options: definition.schema.optional() } : {}) }).describe(definition.description);
+  });
+}
+
 /** The contributed parts of the run config, from the application's registries. */
 export function contributedSchemas(app: Application): ContributedSchemas {
   const loss = componentRefs(app.losses.names().map((n) => app.losses.definition(n)));
@@ -42,10 +59,7 @@ export function contributedSchemas(app: Application): ContributedSchemas {
       .strict()
       .describe(definition.description);
   });
-  const models = app.models.names().map((name) => {
-    const definition = app.models.get(name);
-    return modelConfigSchema.extend({ name: z.literal(name), ...(definition.schema ? { options: definition.schema.optional() } : {}) });
-  });
+  const models = app.modelSources.names().flatMap((sourceName) => modelAlternatives(app, sourceName));
   return {
     trainer: alternatives(trainers, looseParts.trainer),
     transform: alternatives(app.transforms.allSchemas(), looseParts.transform),

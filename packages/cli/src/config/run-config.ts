@@ -19,16 +19,38 @@ const subsetSchema = z
   })
   .strict();
 
+/**
+ * `models.student` / `models.teacher` as commands parse them: the run's own keys (`source`,
+ * `cache`) plus the source's options, which its registered `ModelSource` schema validates
+ * (`validateAgainstRegistries`). Without `source` it is the zoo's `{ name, options?, weights? }`.
+ */
 export const modelConfigSchema = z
   .object({
-    /** Architecture name as registered (`resnet8x4`, `wrn_16_2`, `tiny_cnn`...). */
-    name: z.string().min(1),
-    /** Extra architecture options (e.g. wrn depth/width). */
+    /** Where the model comes from: `zoo` (default: a registered architecture by `name`), `tfjs`, `onnx`, or a package's source. */
+    source: z.string().min(1).optional(),
+    /** Teacher only: compute its logits once per training example and reuse them (frozen teacher, deterministic inputs). */
+    cache: z.boolean().optional(),
+    /** Zoo architecture name (`resnet8x4`, `wrn_16_2`, `tiny_cnn`...). */
+    name: z.string().min(1).optional(),
+    /** Zoo: extra architecture options (e.g. wrn depth/width). */
     options: z.record(z.string(), z.unknown()).optional(),
-    /** Weights to load: a dkl model directory (model.json) or a PyTorch checkpoint (.pth/.pt). */
+    /** Zoo: weights to load, a dkl model directory (model.json) or a PyTorch checkpoint (.pth/.pt). */
     weights: z.string().min(1).optional(),
   })
-  .strict();
+  .catchall(z.unknown());
+
+/** Keys of `models.<role>` the run owns; every other key belongs to the model source. */
+export const RUN_MODEL_KEYS = ['source', 'cache'] as const;
+
+/** The source a model config names (`zoo` when it names none). */
+export function modelSourceName(model: { readonly source?: string | undefined }): string {
+  return model.source ?? 'zoo';
+}
+
+/** The keys of `models.<role>` that belong to its source (everything but `source` and `cache`, undefined values dropped). */
+export function modelSourceOptions(model: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(model).filter(([key, value]) => value !== undefined && !(RUN_MODEL_KEYS as readonly string[]).includes(key)));
+}
 
 /** Keys of `trainer` the engine owns; every other key belongs to the trainer type's own schema. */
 export const ENGINE_TRAINER_KEYS = ['type', 'epochs', 'losses', 'onPluginError'] as const;

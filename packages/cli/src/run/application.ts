@@ -9,13 +9,14 @@ import {
   DatasetDefinition,
   LossRegistry,
   ModelDefinition,
+  ModelSource,
   NamedRegistry,
   TrainingPluginDefinition,
 } from '@dkl/core';
 import { dataModule, ImageTransformDefinition, TransformRegistry } from '@dkl/data';
 import { distillersModule } from '@dkl/distillers';
 import { lossesModule } from '@dkl/losses';
-import { modelsModule } from '@dkl/models';
+import { modelSourcesModule, modelsModule } from '@dkl/models';
 import { TrainerDefinition, trainersModule } from '@dkl/trainers';
 import { ContainerModule, type Container } from 'inversify';
 
@@ -25,13 +26,15 @@ export interface Application {
   readonly losses: LossRegistry;
   readonly datasets: NamedRegistry<DatasetDefinition>;
   readonly models: NamedRegistry<ModelDefinition>;
+  /** Where models come from (`models.<role>.source`: zoo, tfjs, onnx, or a package's). */
+  readonly modelSources: NamedRegistry<ModelSource>;
   readonly plugins: NamedRegistry<TrainingPluginDefinition>;
   readonly trainers: NamedRegistry<TrainerDefinition>;
   readonly transforms: TransformRegistry;
 }
 
 /** The framework's own modules, in load order. */
-export const FRAMEWORK_MODULES: readonly ContainerModule[] = [lossesModule, distillersModule, dataModule, modelsModule, trainersModule, callbacksModule, attacksModule];
+export const FRAMEWORK_MODULES: readonly ContainerModule[] = [lossesModule, distillersModule, dataModule, modelsModule, modelSourcesModule, trainersModule, callbacksModule, attacksModule];
 
 /**
  * Loads a third-party plugin package's ContainerModule. The package names it in its
@@ -75,6 +78,7 @@ export async function createApplication(packages: readonly string[] = [], fromDi
     losses: container.get(LossRegistry),
     datasets: new NamedRegistry('dataset', all<DatasetDefinition>(DatasetDefinition)),
     models: new NamedRegistry('model', all<ModelDefinition>(ModelDefinition)),
+    modelSources: new NamedRegistry('model source', all<ModelSource>(ModelSource)),
     plugins: new NamedRegistry('plugin', all<TrainingPluginDefinition>(TrainingPluginDefinition)),
     trainers: new NamedRegistry('trainer', all<TrainerDefinition>(TrainerDefinition)),
     transforms: new TransformRegistry(all<ImageTransformDefinition<any>>(ImageTransformDefinition)),

@@ -5,12 +5,13 @@ import { ClassPriorStore, ConfigError, parseConfig, type BatchLoader, type Class
 import { classCounts, Loader } from '@dkl/data';
 import { DklModel, saveModel } from '@dkl/models';
 import { createOptimizer, createSchedule, SupervisedTrainer, TrainingEngine } from '@dkl/trainers';
-import { trainerOwnOptions, type RunConfig } from '../config/run-config.js';
+import { modelSourceName, modelSourceOptions, trainerOwnOptions, type RunConfig } from '../config/run-config.js';
 import type { Application } from './application.js';
 import { loadSplit, makeLoader } from './build-data.js';
 import { buildModel, loadModelWeights } from './build-models.js';
 import { lossCreationContext } from './loss-context.js';
 import { validateAgainstRegistries } from './validate.js';
+import { createTeacherCache } from './teacher-cache.js';
 
 export interface AssembleOptions {
   readonly runDir: string;
@@ -52,11 +53,12 @@ async function obtainTeacher(
   const training = config.models.teacherTraining;
   const seed = training?.seed ?? config.seed;
   const teacher = await buildModel(app, teacherConfig, { ...shape, seed: `${String(seed)}/teacher` }, 'models.teacher');
-  if (teacherConfig.weights) return teacher;
+  // Only a zoo architecture without weights is trained here; other sources bring their weights.
+  if (teacherConfig.weights || modelSourceName(teacherConfig) !== 'zoo') return teacher;
   if (!training) {
     throw new ConfigError('models.teacher', "has no 'weights' and there is no 'models.teacherTraining' to train it; give one of them");
   }
-  const key = hashOf({ data: config.data.dataset, train: training.train ?? config.data.train, teacher: teacherConfig, training, seed });
+  const key = hashOf({ data: config.data.dataset, train: training.train ?? config.data.train, teacher: modelSourceOptions(teacherConfig), training, seed });
   const dir = path.join(options.cacheDir, 'teachers', `${teacherConfig.name}-${key}`);
   if (existsSync(path.join(dir, 'model.json'))) {
     await loadModelWeights(teacher, dir, 'models.teacher');
@@ -102,6 +104,7 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
   const shape = { numClasses: trainData.numClasses, inputShape: train.outputShape };
   const student = await buildModel(app, config.models.student, { ...shape, seed: `${String(config.seed)}/student` }, 'models.student');
   const teacher = config.models.teacher ? await obtainTeacher(app, config, shape, train, evalLoaders, options) : undefined;
+  const teacherCache = teacher ? createTeacherCache(config, teacher, train) : undefined;
 
   const lossContext = lossCreationContext(app, config, student, teacher);
   const createLoss = (ref: ComponentRef, keyPath: string): LossTerm => app.losses.create(ref.name, ref.options, keyPath, { ...lossContext, seed: `${String(config.seed)}/${keyPath}` });
@@ -145,6 +148,7 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
   const step = definition.createStep(parseConfig(definition.schema, trainerOwnOptions(config.trainer), 'trainer'), {
     model: student,
     ...(teacher ? { teacher } : {}),
+    ...(teacherCache ? { teacherLogits: teacherCache.logits } : {}),
     losses,
     createLoss,
   });
@@ -164,6 +168,7 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
     numClasses: shape.numClasses,
     ...(trainData.classNames ? { classNames: trainData.classNames } : {}),
     async dispose() {
+      if (teacherCache) options.log?.(`[dkl] ${teacherCache.describe()}`);
       await Promise.all([train, ...Object.values(evalLoaders)].map((l) => l.close()));
       student.dispose();
       teacher?.dispose();

@@ -2,6 +2,8 @@ import { ConfigError, parseConfig } from '@dkl/core';
 import { trainerOwnOptions, type RunConfig } from '../config/run-config.js';
 import type { Application } from './application.js';
 import { checkRunRequirements } from './requirements.js';
+import { resolveModelSource } from './build-models.js';
+import { checkTeacherCache } from './teacher-cache.js';
 
 /**
  * Checks every name and options block against the registries, and every loss's and plugin's
@@ -15,11 +17,10 @@ export function validateAgainstRegistries(app: Application, config: RunConfig): 
   parseConfig(dataset.schema, config.data.dataset.options, 'data.dataset.options');
   for (const role of ['student', 'teacher'] as const) {
     const model = config.models[role];
-    if (!model) continue;
-    const definition = app.models.get(model.name, `models.${role}.name`);
-    if (definition.schema) parseConfig(definition.schema, model.options ?? {}, `models.${role}.options`);
+    if (model) resolveModelSource(app, model, role, `models.${role}`);
   }
   const trainer = app.trainers.get(config.trainer.type, 'trainer.type');
+  checkTeacherCache(config, trainer);
   const trainerOptions = parseConfig(trainer.schema, trainerOwnOptions(config.trainer), 'trainer');
   if (trainer.teacher === 'required' && !config.models.teacher) throw new ConfigError('models.teacher', `is required when trainer.type is '${trainer.name}'`);
   if (trainer.teacher === 'none' && config.models.teacher) throw new ConfigError('models.teacher', `is not used by trainer.type '${trainer.name}': remove it, or use a trainer that distils from a teacher`);

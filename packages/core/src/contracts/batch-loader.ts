@@ -9,6 +9,11 @@ export interface Batch {
    * `y` then holds each row's dominant class. Absent for unmixed batches.
    */
   readonly targets?: Tensor;
+  /**
+   * Dataset indices of the rows, when the loader knows them (what per-example caches such as the
+   * teacher-logits cache key on). Absent for loaders that cannot say.
+   */
+  readonly indices?: Int32Array;
 }
 
 /**

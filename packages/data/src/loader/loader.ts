@@ -84,6 +84,8 @@ export interface Batch {
   /** Batch index within the epoch. */
   readonly index: number;
   readonly size: number;
+  /** Dataset indices of the rows (per-example caches key on them). */
+  readonly indices: Int32Array;
 }
 
 /** Seeded, resumable batch loader with optional worker-thread augmentation. */
@@ -322,6 +324,7 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
           epoch,
           index: arrays.index,
           size: arrays.shape[0],
+          indices: arrays.indices,
         };
         if (arrays.index + 1 >= this.batchesPerEpoch) {
           this.epoch = epoch + 1;

@@ -20,9 +20,10 @@ function toBytes(data: tf.io.WeightData): Uint8Array {
 /**
  * Creates a handler saving to / loading from directory `dir` (created when saving).
  * @param shardBytes maximum bytes per weight shard
+ * @param modelJsonName the topology file's name in `dir` (shards are found relative to it)
  */
-export function fileSystemIOHandler(dir: string, shardBytes = DEFAULT_SHARD_BYTES): tf.io.IOHandler {
-  const modelJsonPath = path.join(dir, 'model.json');
+export function fileSystemIOHandler(dir: string, shardBytes = DEFAULT_SHARD_BYTES, modelJsonName = 'model.json'): tf.io.IOHandler {
+  const modelJsonPath = path.join(dir, modelJsonName);
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (!artifacts.weightSpecs || !artifacts.weightData) {

@@ -5,6 +5,7 @@ import { lossTermVariables, sumLossTerms } from '../engine/loss-terms.js';
 import type { TrainStep } from '../engine/step.js';
 import { TrainingEngine, type TrainingEngineOptions } from '../engine/training-engine.js';
 import { defineTrainer } from './trainer-definition.js';
+import type { TeacherLogitsProvider } from '../distillation/teacher-logits-cache.js';
 
 export interface DistillationTrainerOptions extends Omit<TrainingEngineOptions, 'step' | 'model' | 'modelRole' | 'frozenModels'> {
   readonly student: ClassifierModel;
@@ -15,6 +16,8 @@ export interface DistillationTrainerOptions extends Omit<TrainingEngineOptions, 
    * CE weight and warm-up (`ceWeight * CE + min(epoch / warmup, 1) * term`).
    */
   readonly losses: readonly LossTerm[];
+  /** Where teacher logits come from instead of `teacher.forward` (e.g. a TeacherLogitsCache). */
+  readonly teacherLogits?: TeacherLogitsProvider;
 }
 
 /**
@@ -23,18 +26,22 @@ export interface DistillationTrainerOptions extends Omit<TrainingEngineOptions, 
  * feature taps get both models' (`features`, `referenceFeatures`), and their own variables are
  * trained with the student. `batch-end` carries `labels`, `logits` (student) and `teacherLogits`.
  */
-export function distillationStep(options: Pick<DistillationTrainerOptions, 'student' | 'teacher' | 'losses'>): TrainStep {
+export function distillationStep(options: Pick<DistillationTrainerOptions, 'student' | 'teacher' | 'losses' | 'teacherLogits'>): TrainStep {
   const { student, teacher, losses } = options;
+  const teacherLogits = options.teacherLogits ?? ((batch) => tf.tidy(() => teacher.forward(batch.x, { training: false }).logits));
   if (losses.length === 0) throw new ConfigError('losses', 'a distillation run needs at least one loss term');
   if (student.numClasses !== teacher.numClasses) {
     throw new ConfigError('teacher', `has ${teacher.numClasses} classes, the student ${student.numClasses}`);
   }
   const usesFeatures = losses.some((l) => l.usesFeatures);
+  if (usesFeatures && options.teacherLogits) {
+    throw new ConfigError('models.teacher.cache', "is on, but a loss reads the teacher's features, which need its forward pass every step: turn the cache off");
+  }
   return {
     prepare(batch) {
+      if (!usesFeatures) return { teacherLogits: teacherLogits(batch) };
       return tf.tidy(() => {
         const out = teacher.forward(batch.x, { training: false });
-        if (!usesFeatures) return { teacherLogits: out.logits };
         return { teacherLogits: out.logits, ...Object.fromEntries(Object.entries(out.features).map(([name, t]) => [`${TEACHER_FEATURE}${name}`, t])) };
       });
     },
@@ -83,8 +90,9 @@ export const distillationTrainer = defineTrainer({
   teacher: 'required',
   requiresLosses: true,
   modelRole: 'student',
-  createStep: (_options, { model, teacher, losses }) => {
+  takesTeacherLogits: true,
+  createStep: (_options, { model, teacher, losses, teacherLogits }) => {
     if (!teacher) throw new ConfigError('models.teacher', 'is required by trainer.type distillation');
-    return distillationStep({ student: model, teacher, losses });
+    return distillationStep({ student: model, teacher, losses, ...(teacherLogits ? { teacherLogits } : {}) });
   },
 });

@@ -1,6 +1,7 @@
 import type { BatchOutputKey, ClassifierModel, ComponentRef, LossTerm } from '@dkl/core';
 import type { z } from 'zod';
 import type { TrainStep } from '../engine/step.js';
+import type { TeacherLogitsProvider } from '../distillation/teacher-logits-cache.js';
 
 /** What a trainer's step factory receives when a run is assembled. */
 export interface TrainerCreationContext {
@@ -8,6 +9,12 @@ export interface TrainerCreationContext {
   readonly model: ClassifierModel;
   /** `models.teacher`, when the run has one (frozen: never differentiated, never updated). */
   readonly teacher?: ClassifierModel;
+  /**
+   * The teacher's logits for a batch when they come from somewhere other than `teacher.forward`
+   * (the teacher-logits cache of `models.teacher.cache`); only given to trainers that declare
+   * `takesTeacherLogits`.
+   */
+  readonly teacherLogits?: TeacherLogitsProvider;
   /** `trainer.losses`, created. */
   readonly losses: readonly LossTerm[];
   /** Creates a further loss term a trainer option names (e.g. `trainer.attackLoss`); `keyPath` is its config key. */
@@ -44,6 +51,8 @@ export interface TrainerDefinition<S extends z.ZodType = z.ZodType> {
   readonly teacher: 'required' | 'optional' | 'none';
   /** Whether `trainer.losses` must name at least one term. */
   readonly requiresLosses: boolean;
+  /** Whether the step takes teacher logits from `context.teacherLogits` (what `models.teacher.cache` needs). */
+  readonly takesTeacherLogits?: boolean;
   /** Role of the trained model in events and `control.models` (default `model`). */
   readonly modelRole?: string;
   /** Loss terms named by the trainer's own options, checked like `trainer.losses`. */
