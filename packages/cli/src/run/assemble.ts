@@ -10,6 +10,7 @@ import type { Application } from './application.js';
 import { loadSplit, makeLoader } from './build-data.js';
 import { buildModel, loadModelWeights } from './build-models.js';
 import { validateAgainstRegistries } from './validate.js';
+import { buildStreamLoaders } from './unlabelled-data.js';
 
 export interface AssembleOptions {
   readonly runDir: string;
@@ -26,7 +27,7 @@ export interface AssembledRun {
   readonly trainer: TrainingEngine;
   readonly student: ClassifierModel;
   readonly teacher?: ClassifierModel;
-  readonly loaders: { readonly train: Loader; readonly eval: Record<string, Loader> };
+  readonly loaders: { readonly train: Loader; readonly eval: Record<string, Loader>; readonly streams: Record<string, Loader> };
   readonly plugins: readonly TrainingPlugin[];
   readonly numClasses: number;
   readonly classNames?: readonly string[];
@@ -135,14 +136,25 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
     backend: options.backend,
   };
   const definition = app.trainers.get(config.trainer.type, 'trainer.type');
-  const step = definition.createStep(parseConfig(definition.schema, trainerOwnOptions(config.trainer), 'trainer'), {
+  const trainerOptions = parseConfig(definition.schema, trainerOwnOptions(config.trainer), 'trainer');
+  const streams = await buildStreamLoaders(app, config, definition, trainerOptions, trainData, train.outputShape);
+  const studentDefinition = app.models.get(config.models.student.name, 'models.student.name');
+  const step = definition.createStep(trainerOptions, {
     model: student,
     ...(teacher ? { teacher } : {}),
     losses,
     createLoss: (ref, keyPath) => app.losses.create(ref.name, ref.options, keyPath),
+    // A second instance of the student's architecture (its weights are the step's business, e.g. an EMA copy).
+    createModelCopy: () =>
+      studentDefinition.create({
+        ...shape,
+        seed: `${String(config.seed)}/student-copy`,
+        ...(studentDefinition.schema ? { extra: parseConfig(studentDefinition.schema, config.models.student.options ?? {}, 'models.student.options') } : {}),
+      }),
   });
   const trainer = new TrainingEngine({
     ...common,
+    streams,
     model: student,
     modelRole: definition.modelRole ?? 'model',
     ...(teacher ? { frozenModels: { teacher } } : {}),
@@ -152,12 +164,12 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
     trainer,
     student,
     ...(teacher ? { teacher } : {}),
-    loaders: { train, eval: evalLoaders },
+    loaders: { train, eval: evalLoaders, streams },
     plugins,
     numClasses: shape.numClasses,
     ...(trainData.classNames ? { classNames: trainData.classNames } : {}),
     async dispose() {
-      await Promise.all([train, ...Object.values(evalLoaders)].map((l) => l.close()));
+      await Promise.all([train, ...Object.values(evalLoaders), ...Object.values(streams)].map((l) => l.close()));
       student.dispose();
       teacher?.dispose();
       app.container.get<ClassPriorStore>(ClassPriorStore).clear();

@@ -2,6 +2,7 @@ import { ConfigError, parseConfig } from '@dkl/core';
 import { trainerOwnOptions, type RunConfig } from '../config/run-config.js';
 import type { Application } from './application.js';
 import { checkRunRequirements } from './requirements.js';
+import { checkUnlabelledData } from './unlabelled-data.js';
 
 /**
  * Checks every name and options block against the registries, and every loss's and plugin's
@@ -27,12 +28,14 @@ export function validateAgainstRegistries(app: Application, config: RunConfig): 
   type Split = RunConfig['data']['train'];
   const withDefaults = (split: Split, key: string): Split => ({ ...split, transforms: split.transforms.map((step, i) => app.transforms.validate(step, `${key}.transforms[${i}]`)) as Split['transforms'] });
   const teacherTraining = config.models.teacherTraining;
+  const unlabelled = checkUnlabelledData(app, config, trainer, trainerOptions);
   const resolved: RunConfig = {
     ...config,
     data: {
       ...config.data,
       train: withDefaults(config.data.train, 'data.train'),
       eval: Object.fromEntries(Object.entries(config.data.eval).map(([name, split]) => [name, withDefaults(split, `data.eval.${name}`)])),
+      ...(unlabelled ? { unlabelled } : {}),
     },
     models: {
       ...config.models,
