@@ -16,7 +16,7 @@ export interface BatchStreamPosition {
  * to the labelled one), so a stream's length never decides how long an epoch is.
  *
  * The returned batch belongs to the caller (copies of the loader's tensors, so the loader may
- * move on). `position()` after a draw points at the next batch, also across an epoch end, so a
+ * move on; the loader's own are disposed at once). `position()` after a draw points at the next batch, also across an epoch end, so a
  * resumed stream yields exactly what the uninterrupted one would have.
  */
 export class BatchStream {
@@ -38,7 +38,10 @@ export class BatchStream {
         continue;
       }
       const { x, y, targets } = result.value;
+      // Copies (sharing the data) that outlive the loader's iteration; the originals are released
+      // now, whichever side of the Batch contract the loader takes (it disposes, or expects us to).
       const batch: Batch = { x: tf.clone(x), y: tf.clone(y), ...(targets ? { targets: tf.clone(targets) } : {}) };
+      tf.dispose(targets ? [x, y, targets] : [x, y]);
       // Close the epoch right after its last batch, so a snapshot taken now resumes in the next one.
       if (++this.inEpoch >= this.loader.batchesPerEpoch) await this.endEpoch();
       return batch;

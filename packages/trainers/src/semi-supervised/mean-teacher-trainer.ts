@@ -13,7 +13,7 @@ export interface MeanTeacherStepOptions {
   readonly model: ClassifierModel;
   /**
    * A second instance of the student's architecture that becomes the EMA teacher (its own
-   * weights are overwritten with the student's at the start).
+   * weights are overwritten with the student's at the start). The caller keeps it (and disposes it).
    */
   readonly teacher: ClassifierModel;
   /** EMA decay (Mean Teacher: 0.999). */
@@ -87,7 +87,6 @@ export function meanTeacherStep(options: MeanTeacherStepOptions): TrainStep & { 
     afterUpdate: () => ema.update(),
     saveState: () => ema.saveState(),
     loadState: (state) => ema.loadState(state),
-    dispose: () => ema.teacher.dispose(),
   };
 }
 
@@ -117,14 +116,16 @@ export const meanTeacherTrainer = defineTrainer({
   streams: () => MEAN_TEACHER_VIEWS.map(unlabelledStream),
   createStep: (o, { model, losses, createLoss, createModelCopy }) => {
     if (!createModelCopy) throw new ConfigError('trainer.type', "'mean-teacher' keeps an EMA copy of the student, but this run cannot create a second instance of its architecture");
-    return meanTeacherStep({
+    const teacher = createModelCopy();
+    const step = meanTeacherStep({
       model,
-      teacher: createModelCopy(),
+      teacher,
       emaDecay: o.emaDecay,
       losses,
       consistency: createLoss(o.consistency, 'trainer.consistency'),
       consistencyWeight: o.consistencyWeight,
       rampUpEpochs: o.rampUpEpochs,
     });
+    return { ...step, dispose: () => teacher.dispose() }; // the copy made here ends with the run
   },
 });
