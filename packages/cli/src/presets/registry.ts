@@ -2,12 +2,13 @@ import { ConfigError } from '@dkl/core';
 import type { RunConfigInput } from '../config/run-config.js';
 import { atPresets } from './at-presets.js';
 import { kdPresets } from './kd-presets.js';
+import { sslPresets } from './ssl-presets.js';
 import type { PresetEntry } from './preset.js';
 
 let table: Map<string, PresetEntry> | undefined;
 
 function presets(): Map<string, PresetEntry> {
-  table ??= new Map([...kdPresets(), ...atPresets()].map((p) => [p.name, p]));
+  table ??= new Map([...kdPresets(), ...atPresets(), ...sslPresets()].map((p) => [p.name, p]));
   return table;
 }
 
