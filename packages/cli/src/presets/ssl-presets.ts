@@ -85,7 +85,7 @@ const SETTINGS: ReadonlyArray<{ name: string; description: string; build: () => 
   },
 ];
 
-const SOURCE = 'Sohn et al. 2020 (FixMatch) and Tarvainen & Valpola 2017 (Mean Teacher) recipes; DKL paper Table 16 for the comparison';
+const SOURCE = 'github.com/google-research/fixmatch (Sohn et al. 2020) and github.com/CuriousAI/mean-teacher (Tarvainen & Valpola 2017) recipes; DKL paper Table 16 for the comparison';
 
 /** Every semi-supervised preset. */
 export function sslPresets(): PresetEntry[] {

@@ -137,7 +137,7 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
   };
   const definition = app.trainers.get(config.trainer.type, 'trainer.type');
   const trainerOptions = parseConfig(definition.schema, trainerOwnOptions(config.trainer), 'trainer');
-  const streams = await buildStreamLoaders(app, config, definition, trainerOptions, trainData, train.outputShape);
+  const streams = await buildStreamLoaders(app, config, definition, trainerOptions, trainData, train.outputShape, options.log);
   const studentDefinition = app.models.get(config.models.student.name, 'models.student.name');
   const step = definition.createStep(trainerOptions, {
     model: student,

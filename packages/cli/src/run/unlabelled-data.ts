@@ -90,13 +90,16 @@ export async function buildStreamLoaders(
   trainerOptions: unknown,
   trainData: Dataset,
   trainShape: readonly number[],
+  log?: (line: string) => void,
 ): Promise<Record<string, Loader>> {
   const unlabelled = checkUnlabelledData(app, config, trainer, trainerOptions);
   if (!unlabelled) return {};
   const dataset = await unlabelledDataset(app, config, unlabelled, trainData);
+  const views = readViews(trainer, trainerOptions);
+  log?.(`[dkl] data.unlabelled: ${dataset.length} examples (${unlabelled.split ? `split '${unlabelled.split}'` : "the rest of data.train's split"}), views ${views.join(', ')}`);
   const loaders: Record<string, Loader> = {};
   try {
-    for (const view of readViews(trainer, trainerOptions)) {
+    for (const view of views) {
       const loader = new Loader(dataset, {
         batchSize: unlabelled.batchSize,
         seed: `${String(config.seed)}/data.unlabelled`,
