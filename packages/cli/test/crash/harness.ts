@@ -54,7 +54,7 @@ export function crashConfig(trainer: TrainerKind, backend: Backend, snapshotStep
     // 12 (5 per pass: the stream's passes end at steps 5 and 10, across the epochs), IKL
     // consistency with the class prior from pseudo-labelled unlabelled logits.
     const weak = [{ kind: 'random-flip' }, { kind: 'random-crop', padding: 1 }];
-    const views =
+    const views: Record<string, { transforms: Array<{ kind: string } & Record<string, unknown>> }> =
       trainer === 'fixmatch'
         ? { weak: { transforms: weak }, strong: { transforms: [...weak, { kind: 'rand-augment', N: 2, M: 10 }, { kind: 'cutout', size: 2 }] } }
         : { student: { transforms: weak }, teacher: { transforms: weak } };
