@@ -109,6 +109,7 @@ const SSL_IKL = { name: 'ikl', options: { preset: 'kd', temperature: 1, softLabe
 
 export function sslTrainer(algorithm, method, perClass) {
   const epochs = Math.round(SSL_STEPS / Math.floor((perClass * 10) / 16));
+  if (algorithm === 'supervised') return { type: 'supervised', epochs }; // the labelled batches alone: the baseline
   if (algorithm === 'fixmatch') {
     return { type: 'fixmatch', epochs, threshold: 0.95, unlabelledWeight: 1, consistency: method === 'ikl' ? SSL_IKL : { name: 'ce', options: {} } };
   }
@@ -126,12 +127,14 @@ export function sslConfig(algorithm, method, perClass, seed) {
   const trainer = sslTrainer(algorithm, method, perClass);
   return {
     name: `ssl-${algorithm}-${perClass}-${method}-seed${seed}`,
-    description: `${algorithm} with ${method === 'ikl' ? 'IKL' : 'its own'} consistency, ${perClass} labels per class`,
+    description: algorithm === 'supervised' ? `the labelled batches alone, ${perClass} labels per class` : `${algorithm} with ${method === 'ikl' ? 'IKL' : 'its own'} consistency, ${perClass} labels per class`,
     seed,
     data: {
       dataset: { name: 'fashion-mnist', options: {} },
       train: { split: 'train', batchSize: 16, dropLast: true, subset: { perClass }, transforms: weak },
-      unlabelled: { batchSize: 7 * 16, views: algorithm === 'fixmatch' ? { weak: { transforms: weak }, strong: { transforms: strong } } : { student: { transforms: weak }, teacher: { transforms: weak } } },
+      ...(algorithm === 'supervised'
+        ? {}
+        : { unlabelled: { batchSize: 7 * 16, views: algorithm === 'fixmatch' ? { weak: { transforms: weak }, strong: { transforms: strong } } : { student: { transforms: weak }, teacher: { transforms: weak } } } }),
       eval: { test: { split: 'test', batchSize: 500, subset: { perClass: 500 }, transforms: [toCifarShape, norm] } },
     },
     models: { student: { name: 'tiny_cnn' } },
@@ -140,6 +143,6 @@ export function sslConfig(algorithm, method, perClass, seed) {
     // FixMatch's lr 0.03 is for 2^20 steps; this short run starts from 0.05.
     schedule: { name: 'cosine', lr: 0.05 },
     evaluation: { every: trainer.epochs },
-    plugins: [{ name: 'class-prior', options: { source: 'unlabelledTeacherLogits', temperature: 1 } }],
+    plugins: algorithm === 'supervised' ? [] : [{ name: 'class-prior', options: { source: 'unlabelledTeacherLogits', temperature: 1 } }],
   };
 }

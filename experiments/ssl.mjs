@@ -2,7 +2,7 @@
 // The semi-supervised study (paper Table 16 at small scale; configs in configs.mjs `sslConfig`):
 // FixMatch and Mean Teacher with their own consistency loss ('own': FixMatch's CE on confident
 // pseudo-labels, Mean Teacher's probability MSE) and with IKL in its place, on Fashion-MNIST with
-// 10 and 40 labels per class, 3 seeds. One sweep per (algorithm, labels) whose grid is the two
+// 10 and 40 labels per class, 3 seeds; and the labelled batches alone as the baseline. One sweep per (algorithm, labels) whose grid is the two
 // trainers, run by `dkl sweep run` (resumable: a finished trial is skipped); then the table.
 //   node experiments/ssl.mjs [--seeds 3] [--out DIR] [--workers 1] [--only fixmatch-10,...]
 //   node experiments/ssl.mjs table [--out DIR]     the markdown table from finished runs
@@ -23,7 +23,9 @@ const flag = (name, fallback) => {
 const seeds = Number(flag('seeds', 3));
 const workers = Number(flag('workers', 1));
 const out = resolve(flag('out', join(here, 'results', 'ssl')));
-const STUDIES = ['fixmatch', 'mean-teacher'].flatMap((algorithm) => [10, 40].map((perClass) => ({ algorithm, perClass, id: `${algorithm}-${perClass}` })));
+// `supervised`: the same labelled batches and steps without unlabelled data (the baseline; one method).
+const STUDIES = ['fixmatch', 'mean-teacher', 'supervised'].flatMap((algorithm) => [10, 40].map((perClass) => ({ algorithm, perClass, id: `${algorithm}-${perClass}` })));
+const methodsOf = (algorithm) => (algorithm === 'supervised' ? SSL_METHODS.slice(0, 1) : SSL_METHODS);
 const only = flag('only', undefined)?.split(',');
 
 function dkl(argv) {
@@ -40,7 +42,7 @@ function writeSweep({ algorithm, perClass, id }) {
     name: `ssl-${id}`,
     description: `${algorithm}, ${perClass} labels per class: own consistency vs IKL over ${seeds} seed(s)`,
     base: `${id}-base.yaml`,
-    parameters: { trainer: { grid: SSL_METHODS.map((m) => sslTrainer(algorithm, m, perClass)), labels: SSL_METHODS } },
+    parameters: { trainer: { grid: methodsOf(algorithm).map((m) => sslTrainer(algorithm, m, perClass)), labels: methodsOf(algorithm) } },
     seeds: Array.from({ length: seeds }, (_, i) => i),
     threads: 2,
   };
@@ -83,7 +85,8 @@ function table() {
     if (!r) continue;
     results[study.id] = r;
     const seedsOf = (m) => r[m].sort((a, b) => a.seed - b.seed).map((x) => x.top1.toFixed(2)).join(', ');
-    rows.push(`| ${study.algorithm} | ${study.perClass} | ${meanStd(r.own.map((x) => x.top1))} | ${meanStd(r.ikl.map((x) => x.top1))} | ${seedsOf('own')} / ${seedsOf('ikl')} |`);
+    const supervised = study.algorithm === 'supervised';
+    rows.push(`| ${supervised ? 'labelled only' : study.algorithm} | ${study.perClass} | ${meanStd(r.own.map((x) => x.top1))} | ${supervised ? '-' : meanStd(r.ikl.map((x) => x.top1))} | ${seedsOf('own')}${supervised ? '' : ` / ${seedsOf('ikl')}`} |`);
   }
   writeFileSync(join(out, 'ssl.json'), `${JSON.stringify(results, null, 2)}\n`);
   return rows.join('\n');
