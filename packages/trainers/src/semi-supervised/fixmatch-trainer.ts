@@ -6,7 +6,7 @@ import { sumLossTerms } from '../engine/loss-terms.js';
 import type { TrainStep } from '../engine/step.js';
 import { defineTrainer } from '../trainers/trainer-definition.js';
 import { DistributionAlignment, type DistributionAlignmentOptions } from './distribution-alignment.js';
-import { consistencyOnRows, supervisedTerms, unlabelledStream, unlabelledViews } from './unlabelled-batches.js';
+import { consistencyOnRows, forwardJointly, supervisedTerms, unlabelledStream, unlabelledViews } from './unlabelled-batches.js';
 
 export interface FixMatchStepOptions {
   readonly model: ClassifierModel;
@@ -85,11 +85,8 @@ export function fixMatchStep(options: FixMatchStepOptions): TrainStep {
       const weakLogits = prepared['weakLogits']!;
       const pseudoLabels = prepared['pseudoLabels']!;
       const rows = prepared['confidentRows']!;
-      const B = batch.x.shape[0]!;
       const U = strong.x.shape[0]!;
-      const all = model.forward(tf.concat([batch.x, strong.x]), { training: true }).logits;
-      const logits = tf.slice(all, [0, 0], [B, -1]);
-      const strongLogits = tf.slice(all, [B, 0], [U, -1]);
+      const { labelled: logits, unlabelled: strongLogits } = forwardJointly(model, batch.x, strong.x);
       const labels = batch.y;
       const sup = sumLossTerms(supervised, { labels, ...(batch.targets ? { targets: batch.targets } : {}), logits, epoch: ctx.epoch, step: ctx.step });
       const unsup = consistencyOnRows(consistency, { labels: pseudoLabels, logits: strongLogits, reference: weakLogits, epoch: ctx.epoch, step: ctx.step }, rows, U);

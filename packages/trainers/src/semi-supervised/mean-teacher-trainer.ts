@@ -7,7 +7,7 @@ import type { TrainStep } from '../engine/step.js';
 import { defineTrainer } from '../trainers/trainer-definition.js';
 import { EmaTeacher } from './ema-teacher.js';
 import { sigmoidRampUp } from './ramp-up.js';
-import { supervisedTerms, unlabelledStream, unlabelledViews } from './unlabelled-batches.js';
+import { forwardJointly, supervisedTerms, unlabelledStream, unlabelledViews } from './unlabelled-batches.js';
 
 export interface MeanTeacherStepOptions {
   readonly model: ClassifierModel;
@@ -68,11 +68,7 @@ export function meanTeacherStep(options: MeanTeacherStepOptions): TrainStep & { 
       const views = unlabelledViews(ctx, MEAN_TEACHER_VIEWS);
       const teacherLogits = prepared['teacherLogits']!;
       const pseudoLabels = prepared['pseudoLabels']!;
-      const B = batch.x.shape[0]!;
-      const U = views.student.x.shape[0]!;
-      const all = model.forward(tf.concat([batch.x, views.student.x]), { training: true }).logits;
-      const logits = tf.slice(all, [0, 0], [B, -1]);
-      const studentLogits = tf.slice(all, [B, 0], [U, -1]);
+      const { labelled: logits, unlabelled: studentLogits } = forwardJointly(model, batch.x, views.student.x);
       const labels = batch.y;
       const sup = sumLossTerms(supervised, { labels, ...(batch.targets ? { targets: batch.targets } : {}), logits, epoch: ctx.epoch, step: ctx.step });
       const unsup = consistency.compute({ labels: pseudoLabels, logits: studentLogits, reference: teacherLogits, epoch: ctx.epoch, step: ctx.step });

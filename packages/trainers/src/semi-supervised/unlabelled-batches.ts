@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError, ShapeError, type Batch, type LossContext, type LossTerm } from '@dkl/core';
+import { ArgumentError, ShapeError, type Batch, type ClassifierModel, type LossContext, type LossTerm } from '@dkl/core';
 import { crossEntropy } from '@dkl/losses';
 import type { StepContext } from '../engine/step.js';
 
@@ -44,4 +44,14 @@ export function consistencyOnRows(term: LossTerm, context: LossContext, rows: tf
     ...(context.reference ? { reference: pick(context.reference) } : {}),
   };
   return tf.mul(term.compute(selected), n / total) as tf.Scalar;
+}
+
+/**
+ * The labelled and an unlabelled batch through `model` in one training-mode pass (BatchNorm
+ * statistics over both, as FixMatch and Mean Teacher do); returns the two parts' logits.
+ */
+export function forwardJointly(model: ClassifierModel, labelled: tf.Tensor, unlabelled: tf.Tensor): { labelled: tf.Tensor; unlabelled: tf.Tensor } {
+  const B = labelled.shape[0]!;
+  const all = model.forward(tf.concat([labelled, unlabelled]), { training: true }).logits;
+  return { labelled: tf.slice(all, [0, 0], [B, -1]), unlabelled: tf.slice(all, [B, 0], [unlabelled.shape[0]!, -1]) };
 }
