@@ -46,7 +46,7 @@ describe('flip-consistency', () => {
     const model = createModel('tiny_cnn', { numClasses: 3, inputShape: [8, 8, 3], seed: 1 });
     const x = tf.randomUniform([4, 8, 8, 3], 0, 1, 'float32', 7);
     const step = flipConsistencyTrainer.createStep({ axis: 'horizontal' }, { model, losses: [], createLoss: () => { throw new Error('unused'); } });
-    const prepared = step.prepare!({ x, y: tf.tensor1d([0, 1, 2, 0], 'int32') }, { epoch: 1, epochs: 1, step: 0, batchIndex: 0 } as never);
+    const prepared = await step.prepare!({ x, y: tf.tensor1d([0, 1, 2, 0], 'int32') }, { epoch: 1, epochs: 1, step: 0, batchIndex: 0 } as never);
     const expected = model.forward(tf.reverse(x, 2), { training: false }).logits;
     expect(Array.from(prepared['mirrored']!.dataSync())).toEqual(Array.from(expected.dataSync()));
     expect(Array.from(mirror(tf.tensor4d([1, 2, 3, 4], [1, 1, 4, 1]), 'horizontal').dataSync())).toEqual([4, 3, 2, 1]);

@@ -3,7 +3,7 @@ import { ClassPriorStore, TrainingPluginDefinition } from '@dkl/core';
 import { ContainerModule } from 'inversify';
 import { z } from 'zod';
 import { CheckpointPlugin } from './checkpoint.js';
-import { ClassPriorUpdater } from './class-prior-updater.js';
+import { classPriorLabels, ClassPriorUpdater } from './class-prior-updater.js';
 import { EarlyStopping } from './early-stopping.js';
 import { MetricsLog } from './metrics-log.js';
 import { ProgressBar } from './progress.js';
@@ -20,12 +20,12 @@ const definitions: TrainingPluginDefinition[] = [
     description: "IKL's class-wise prior: per-epoch mean softmax per class, published to the ClassPriorStore",
     schema: z
       .object({
-        source: z.enum(['teacherLogits', 'naturalLogits', 'logits']).optional(),
+        source: z.enum(['teacherLogits', 'naturalLogits', 'logits', 'unlabelledTeacherLogits']).optional(),
         temperature: z.number().positive().default(1),
         momentum: z.number().gt(0).max(1).default(1),
       })
       .strict(),
-    reads: (o) => ['labels', o.source ?? ['teacherLogits', 'naturalLogits']],
+    reads: (o) => [o.source ? classPriorLabels(o.source) : 'labels', o.source ?? ['teacherLogits', 'naturalLogits']],
     writesClassPrior: true,
     create: (o, ctx) => new ClassPriorUpdater(ctx.resolve(ClassPriorStore), { numClasses: ctx.numClasses, ...o }),
   }),

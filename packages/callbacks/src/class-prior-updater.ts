@@ -3,13 +3,23 @@ import { ArgumentError, ofType, type ClassPriorStore, type PluginState, type Tra
 import type { Observable } from 'rxjs';
 import type { TrainingEvent } from '@dkl/core';
 
+/** The `batch-end` outputs a class prior can be accumulated from. */
+export type ClassPriorSource = 'teacherLogits' | 'naturalLogits' | 'logits' | 'unlabelledTeacherLogits';
+
+/** The labels that group a source's rows: the ground truth, or pseudo-labels for unlabelled rows. */
+export function classPriorLabels(source: ClassPriorSource): 'labels' | 'pseudoLabels' {
+  return source === 'unlabelledTeacherLogits' ? 'pseudoLabels' : 'labels';
+}
+
 export interface ClassPriorUpdaterOptions {
   readonly numClasses: number;
   /**
    * Which `batch-end` output to accumulate: `teacherLogits` (KD, with T2) or `naturalLogits`
-   * (adversarial training, with the prior temperature T). Default: whichever is present.
+   * (adversarial training, with the prior temperature T), or `unlabelledTeacherLogits`
+   * (semi-supervised: the weak view or EMA teacher on the unlabelled batch, grouped by its
+   * `pseudoLabels`). Default: whichever of the first two is present.
    */
-  readonly source?: 'teacherLogits' | 'naturalLogits' | 'logits';
+  readonly source?: ClassPriorSource;
   /** Softmax temperature (the authors' T2 in KD, T in AT). */
   readonly temperature?: number;
   /** Mix with the previous prior: new = m * epoch estimate + (1 - m) * old (the authors' `--m`, default 1). */
@@ -49,12 +59,13 @@ export class ClassPriorUpdater implements TrainingPlugin {
         this.sum = tf.keep(tf.zeros([C, C]) as tf.Tensor2D);
       } else if (event.type === 'batch-end') {
         const source = this.options.source ?? (event.outputs.teacherLogits ? 'teacherLogits' : 'naturalLogits');
+        const labelKey = classPriorLabels(source);
         const logits = event.outputs[source];
-        const labels = event.outputs.labels;
+        const labels = event.outputs[labelKey];
         // A prior computed from nothing would silently stay uniform: a missing source is an error.
         if (!logits || !labels) {
           const present = Object.keys(event.outputs).join(', ');
-          throw new ArgumentError('source', `'${this.options.source ?? 'teacherLogits or naturalLogits'}' and 'labels' must be in the trainer's batch outputs, which hold: ${present}`);
+          throw new ArgumentError('source', `'${this.options.source ?? 'teacherLogits or naturalLogits'}' and '${labelKey}' must be in the trainer's batch outputs, which hold: ${present}`);
         }
         if (!this.sum) return;
         if (logits.shape[1] !== C) throw new ArgumentError('numClasses', `is ${C} but the emitted logits have ${logits.shape[1]} classes`);

@@ -51,7 +51,7 @@ describe('dkl: config errors exit with code 2 and name the key', () => {
     ['unknown model', (c) => (c['models']['student']['name'] = 'resnet9'), /config key 'models\.student\.name': unknown model 'resnet9'; registered: .*resnet8/],
     ['unknown loss', (c) => (c['trainer']['losses'] = [{ name: 'kdd' }]), /config key 'trainer\.losses\[0\]\.name': unknown loss 'kdd'; registered: .*kd/],
     ['unknown dataset', (c) => (c['data']['dataset']['name'] = 'cifar1000'), /config key 'data\.dataset\.name': unknown dataset 'cifar1000'/],
-    ['unknown trainer', (c) => (c['trainer']['type'] = 'distill'), /config key 'trainer\.type': unknown trainer 'distill'; registered: adversarial, distillation, supervised/],
+    ['unknown trainer', (c) => (c['trainer']['type'] = 'distill'), /config key 'trainer\.type': unknown trainer 'distill'; registered: adversarial, distillation, fixmatch, mean-teacher, supervised/],
     ['a key of another trainer', (c) => (c['trainer']['awp'] = { gamma: 0.005 }), /config key 'trainer'.*awp/],
     ['a bad value of the trainer\'s own key', (c) => (c['trainer']['labelSmoothing'] = 1.5), /config key 'trainer\.labelSmoothing'/],
     ['adversarial without attack', (c) => (c['trainer'] = { type: 'adversarial', epochs: 1, losses: [{ name: 'trades' }] }), /config key 'trainer\.attack'/],

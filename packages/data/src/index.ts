@@ -92,6 +92,7 @@ export {
   longTailedSubsample,
   longTailedCounts,
   indicesByClass,
+  complementSubset,
   type StratifiedSplitOptions,
   type PerClassSubsampleOptions,
   type LongTailedOptions,

@@ -119,8 +119,8 @@ describe('feature distillers in the training engine', () => {
     const first = run('fitnet', { hintLayer: 1 }, { epochs: 3, size: 64, plugins: [new CheckpointPlugin({ dir }), new StopAfter(1)] });
     expect((await first.trainer.run()).status).toBe('stopped');
     const file = await readSnapshotFile(join(dir, 'last.ckpt'));
-    const meta = file.meta as { stepVariables?: string[] };
-    expect(meta.stepVariables).toHaveLength(6); // conv weight and bias, BN gamma and beta, running mean and variance
+    const meta = file.meta as { stepState?: { lossTermVariables?: string[] } };
+    expect(meta.stepState?.lossTermVariables).toHaveLength(6); // conv weight and bias, BN gamma and beta, running mean and variance
     const resumed = watchedRun([new CheckpointPlugin({ dir: mkdtempSync(join(tmpdir(), 'dkl-fitnet-')) })]);
     const b = await resumed.trainer.run({ resumeFrom: { meta: file.meta as TrainingSnapshot['meta'], tensors: file.tensors } });
     expect(b.error?.stack ?? '').toBe('');

@@ -19,3 +19,4 @@ export { dklOptions, iklKdOptions, gklKdOptions, iklAtOptions } from './function
 export { dkdLoss, type DkdLossOptions } from './functions/dkd-loss.js';
 export { tradesLoss, type TradesLossOptions } from './functions/trades-loss.js';
 export { classPriorWeights } from './functions/class-prior-weights.js';
+export { probabilityMse } from './functions/probability-mse.js';

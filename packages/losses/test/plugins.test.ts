@@ -33,7 +33,7 @@ afterAll(() => tf.dispose([logits, reference, labels]));
 describe('loss plugins', () => {
   it('registers ce, kd, dkl, ikl, gkl, dkd and trades', () => {
     const registry = createContainer([lossesModule]).get(LossRegistry);
-    expect(registry.names()).toEqual(['ce', 'dkd', 'dkl', 'gkl', 'ikl', 'kd', 'trades']);
+    expect(registry.names()).toEqual(['ce', 'dkd', 'dkl', 'gkl', 'ikl', 'kd', 'prob-mse', 'trades']);
   });
 
   it('kd = ceWeight * CE + warm-up * weight * kdLoss, with the warm-up min(epoch / warmup, 1) from epoch 1', () => {

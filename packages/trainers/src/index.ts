@@ -1,5 +1,6 @@
 /**
- * @dkl/trainers: the training engine and the supervised, distillation and adversarial trainers,
+ * @dkl/trainers: the training engine and the supervised, distillation, adversarial and
+ * semi-supervised (FixMatch, Mean Teacher) trainers,
  * PyTorch-exact optimizers and learning-rate schedules.
  * @packageDocumentation
  */
@@ -14,6 +15,7 @@ export * from './engine/loss-terms.js';
 export * from './engine/training-engine.js';
 export * from './engine/run-snapshot.js';
 export * from './engine/snapshot-variables.js';
+export * from './engine/batch-stream.js';
 export * from './adversarial/attack-budget.js';
 export * from './adversarial/awp.js';
 export * from './trainers/supervised-trainer.js';
@@ -21,4 +23,10 @@ export * from './trainers/distillation-trainer.js';
 export * from './trainers/adversarial-trainer.js';
 export * from './trainers/trainer-definition.js';
 export * from './distillation/teacher-logits-cache.js';
+export * from './semi-supervised/fixmatch-trainer.js';
+export * from './semi-supervised/mean-teacher-trainer.js';
+export * from './semi-supervised/ema-teacher.js';
+export * from './semi-supervised/ramp-up.js';
+export * from './semi-supervised/distribution-alignment.js';
+export { unlabelledStream, consistencyOnRows } from './semi-supervised/unlabelled-batches.js';
 export * from './trainers-module.js';

@@ -115,6 +115,26 @@ export function buildRunConfigSchema(composed: ContributedSchemas = looseParts) 
       workers: z.union([z.literal('auto'), z.number().int().min(0)]).default(0),
     })
     .strict();
+  /**
+   * Unlabelled data of a semi-supervised run: the rest of `data.train`'s split after its subset
+   * (k labels per class), or a split of its own; each view is the same examples with its own
+   * transforms (FixMatch: `weak`, `strong`; Mean Teacher: `student`, `teacher`).
+   */
+  const unlabelled = z
+    .object({
+      /** A split of `dataset`. Absent: the examples of `data.train`'s split that its subset leaves out. */
+      split: z.string().min(1).optional(),
+      /** Where `split` comes from when it is not `data.dataset` (needs `split`). */
+      dataset: parts.dataset.optional(),
+      /** Unlabelled examples per step (FixMatch: mu * data.train.batchSize). */
+      batchSize: z.number().int().positive(),
+      shuffle: z.boolean().optional(),
+      dropLast: z.boolean().default(true),
+      /** Views by name; the trainer declares which it reads. */
+      views: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, dash and underscore'), z.object({ transforms: z.array(parts.transform).default([]) }).strict()),
+      workers: z.union([z.literal('auto'), z.number().int().min(0)]).default(0),
+    })
+    .strict();
   /** How to obtain a teacher that has no weights file: train it first, cached by config hash. */
   const teacherTraining = z
     .object({
@@ -140,6 +160,8 @@ export function buildRunConfigSchema(composed: ContributedSchemas = looseParts) 
           train: split,
           /** Evaluation splits by name (e.g. `test`), each evaluated after every `evaluation.every` epochs. */
           eval: z.record(z.string(), split).default({}),
+          /** Unlabelled data for semi-supervised trainers (`fixmatch`, `mean-teacher`). */
+          unlabelled: unlabelled.optional(),
         })
         .strict(),
       models: z.object({ student: parts.model, teacher: parts.model.optional(), teacherTraining: teacherTraining.optional() }).strict(),

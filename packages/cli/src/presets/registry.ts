@@ -3,12 +3,13 @@ import type { RunConfigInput } from '../config/run-config.js';
 import { atPresets } from './at-presets.js';
 import { featurePresets } from './feature-presets.js';
 import { kdPresets } from './kd-presets.js';
+import { sslPresets } from './ssl-presets.js';
 import type { PresetEntry } from './preset.js';
 
 let table: Map<string, PresetEntry> | undefined;
 
 function presets(): Map<string, PresetEntry> {
-  table ??= new Map([...kdPresets(), ...featurePresets(), ...atPresets()].map((p) => [p.name, p]));
+  table ??= new Map([...kdPresets(), ...featurePresets(), ...atPresets(), ...sslPresets()].map((p) => [p.name, p]));
   return table;
 }
 

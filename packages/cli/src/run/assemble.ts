@@ -12,6 +12,7 @@ import { buildModel, loadModelWeights } from './build-models.js';
 import { lossCreationContext } from './loss-context.js';
 import { validateAgainstRegistries } from './validate.js';
 import { createTeacherCache } from './teacher-cache.js';
+import { buildStreamLoaders } from './unlabelled-data.js';
 
 export interface AssembleOptions {
   readonly runDir: string;
@@ -28,7 +29,7 @@ export interface AssembledRun {
   readonly trainer: TrainingEngine;
   readonly student: ClassifierModel;
   readonly teacher?: ClassifierModel;
-  readonly loaders: { readonly train: Loader; readonly eval: Record<string, Loader> };
+  readonly loaders: { readonly train: Loader; readonly eval: Record<string, Loader>; readonly streams: Record<string, Loader> };
   readonly plugins: readonly TrainingPlugin[];
   readonly numClasses: number;
   readonly classNames?: readonly string[];
@@ -145,15 +146,30 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
     backend: options.backend,
   };
   const definition = app.trainers.get(config.trainer.type, 'trainer.type');
-  const step = definition.createStep(parseConfig(definition.schema, trainerOwnOptions(config.trainer), 'trainer'), {
+  const trainerOptions = parseConfig(definition.schema, trainerOwnOptions(config.trainer), 'trainer');
+  const streams = await buildStreamLoaders(app, config, definition, trainerOptions, trainData, train.outputShape, options.log);
+  const step = definition.createStep(trainerOptions, {
     model: student,
     ...(teacher ? { teacher } : {}),
     ...(teacherCache ? { teacherLogits: teacherCache.logits } : {}),
     losses,
     createLoss,
+    // A second instance of the student's architecture (its weights are the step's business, e.g. an EMA copy).
+    createModelCopy: () => {
+      if (modelSourceName(config.models.student) !== 'zoo') {
+        throw new ConfigError('models.student.source', `is '${modelSourceName(config.models.student)}', but trainer.type '${config.trainer.type}' needs a second instance of the student's architecture, which only zoo students give`);
+      }
+      const studentDefinition = app.models.get(config.models.student.name ?? '', 'models.student.name');
+      return studentDefinition.create({
+        ...shape,
+        seed: `${String(config.seed)}/student-copy`,
+        ...(studentDefinition.schema ? { extra: parseConfig(studentDefinition.schema, config.models.student.options ?? {}, 'models.student.options') } : {}),
+      });
+    },
   });
   const trainer = new TrainingEngine({
     ...common,
+    streams,
     model: student,
     modelRole: definition.modelRole ?? 'model',
     ...(teacher ? { frozenModels: { teacher } } : {}),
@@ -163,13 +179,13 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
     trainer,
     student,
     ...(teacher ? { teacher } : {}),
-    loaders: { train, eval: evalLoaders },
+    loaders: { train, eval: evalLoaders, streams },
     plugins,
     numClasses: shape.numClasses,
     ...(trainData.classNames ? { classNames: trainData.classNames } : {}),
     async dispose() {
       if (teacherCache) options.log?.(`[dkl] ${teacherCache.describe()}`);
-      await Promise.all([train, ...Object.values(evalLoaders)].map((l) => l.close()));
+      await Promise.all([train, ...Object.values(evalLoaders), ...Object.values(streams)].map((l) => l.close()));
       student.dispose();
       teacher?.dispose();
       app.container.get<ClassPriorStore>(ClassPriorStore).clear();

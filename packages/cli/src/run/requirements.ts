@@ -15,13 +15,13 @@ export function checkRunRequirements(app: Application, config: RunConfig, traine
   const plugins = config.plugins.map((ref, i) => ({ ref, key: `plugins[${i}]`, definition: app.plugins.get(ref.name, `plugins[${i}].name`) }));
   const priorWriters = plugins.filter((p) => p.definition.writesClassPrior);
   const losses = [
-    ...config.trainer.losses.map((ref, i) => ({ ref, key: `trainer.losses[${i}]` })),
-    ...(trainer.lossRefs?.(trainerOptions) ?? []).map(({ ref, keyPath }) => ({ ref, key: keyPath })),
+    ...config.trainer.losses.map((ref, i) => ({ ref, key: `trainer.losses[${i}]`, reference: trainer.providesReference })),
+    ...(trainer.lossRefs?.(trainerOptions) ?? []).map(({ ref, keyPath, reference }) => ({ ref, key: keyPath, reference: reference ?? trainer.providesReference })),
   ];
-  for (const { ref, key } of losses) {
+  for (const { ref, key, reference } of losses) {
     const definition = app.losses.definition(ref.name, `${key}.name`);
     const needs = lossRequirements(definition, parseConfig(definition.schema, ref.options, `${key}.options`));
-    if (needs.reference && !trainer.providesReference) {
+    if (needs.reference && !reference) {
       throw new ConfigError(
         key,
         `loss '${ref.name}' needs reference logits (a teacher's, or the natural logits of adversarial training), which trainer.type '${type}' does not produce: use trainer.type 'distillation' with models.teacher, or 'adversarial', or a loss without a reference such as 'ce'`,
@@ -40,7 +40,7 @@ export function checkRunRequirements(app: Application, config: RunConfig, traine
       );
     }
     if (needs.classPrior && priorWriters.length === 0) {
-      const source = produced.includes('teacherLogits') ? 'teacherLogits' : 'naturalLogits';
+      const source = (['teacherLogits', 'unlabelledTeacherLogits'] as const).find((s) => produced.includes(s)) ?? 'naturalLogits';
       throw new ConfigError(
         `${key}.options.classPrior`,
         `loss '${ref.name}' uses the class prior (classPrior is on), but no plugin writes it: add { name: class-prior, options: { source: ${source}, temperature: <T> } } to plugins, or set classPrior: false`,

@@ -4,6 +4,7 @@ import type { Application } from './application.js';
 import { checkRunRequirements } from './requirements.js';
 import { resolveModelSource } from './build-models.js';
 import { checkTeacherCache } from './teacher-cache.js';
+import { checkUnlabelledData } from './unlabelled-data.js';
 
 /**
  * Checks every name and options block against the registries, and every loss's and plugin's
@@ -28,12 +29,14 @@ export function validateAgainstRegistries(app: Application, config: RunConfig): 
   type Split = RunConfig['data']['train'];
   const withDefaults = (split: Split, key: string): Split => ({ ...split, transforms: split.transforms.map((step, i) => app.transforms.validate(step, `${key}.transforms[${i}]`)) as Split['transforms'] });
   const teacherTraining = config.models.teacherTraining;
+  const unlabelled = checkUnlabelledData(app, config, trainer, trainerOptions);
   const resolved: RunConfig = {
     ...config,
     data: {
       ...config.data,
       train: withDefaults(config.data.train, 'data.train'),
       eval: Object.fromEntries(Object.entries(config.data.eval).map(([name, split]) => [name, withDefaults(split, `data.eval.${name}`)])),
+      ...(unlabelled ? { unlabelled } : {}),
     },
     models: {
       ...config.models,

@@ -16,7 +16,7 @@ import { readRunReportData } from '../../src/run/write-report.js';
 
 const BIN = resolve(__dirname, '../../dist/bin.js');
 
-export type TrainerKind = 'supervised' | 'distillation' | 'adversarial';
+export type TrainerKind = 'supervised' | 'distillation' | 'adversarial' | 'fixmatch' | 'mean-teacher';
 export type Backend = 'dkl-native' | 'cpu';
 
 /**
@@ -47,6 +47,31 @@ export function crashConfig(trainer: TrainerKind, backend: Backend, snapshotStep
       models: { student: { name: 'tiny_cnn' }, teacher: { name: 'tiny_cnn' }, teacherTraining: { epochs: 1, optimizer, schedule } },
       trainer: { type: 'distillation', epochs: 2, losses: [{ name: 'ikl', options: { classPrior: true } }] },
       plugins: [...base.plugins!, { name: 'class-prior', options: { temperature: 4 } }],
+    };
+  }
+  if (trainer === 'fixmatch' || trainer === 'mean-teacher') {
+    // 4 labels per class (4 steps of 4 per epoch), the other 64 examples unlabelled in batches of
+    // 12 (5 per pass: the stream's passes end at steps 5 and 10, across the epochs), IKL
+    // consistency with the class prior from pseudo-labelled unlabelled logits.
+    const weak = [{ kind: 'random-flip' }, { kind: 'random-crop', padding: 1 }];
+    const views: Record<string, { transforms: Array<{ kind: string } & Record<string, unknown>> }> =
+      trainer === 'fixmatch'
+        ? { weak: { transforms: weak }, strong: { transforms: [...weak, { kind: 'rand-augment', N: 2, M: 10 }, { kind: 'cutout', size: 2 }] } }
+        : { student: { transforms: weak }, teacher: { transforms: weak } };
+    const consistency = { name: 'ikl', options: { classPrior: true, ceWeight: 0, warmup: 1 } };
+    return {
+      ...base,
+      data: {
+        ...base.data,
+        dataset: { name: 'synthetic', options: { shape: [4, 4, 3], numClasses: 4, trainSize: 80, testSize: 16, seed: 2 } },
+        train: { split: 'train', batchSize: 4, workers: 0, subset: { perClass: 4 }, transforms: weak },
+        unlabelled: { batchSize: 12, workers: 0, views },
+      },
+      trainer:
+        trainer === 'fixmatch'
+          ? { type: 'fixmatch', epochs: 2, threshold: 0.3, consistency, distributionAlignment: { momentum: 0.9 } }
+          : { type: 'mean-teacher', epochs: 2, emaDecay: 0.9, consistency, consistencyWeight: 2, rampUpEpochs: 1 },
+      plugins: [...base.plugins!, { name: 'class-prior', options: { source: 'unlabelledTeacherLogits', temperature: 2 } }],
     };
   }
   if (trainer === 'adversarial') {

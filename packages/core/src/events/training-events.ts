@@ -27,13 +27,31 @@ export interface BatchOutputs {
   readonly naturalLogits?: Tensor;
   /** [B, C] adversarial-image logits (adversarial training). */
   readonly adversarialLogits?: Tensor;
+  /**
+   * [U, C] teacher-side logits on the unlabelled batch of a semi-supervised step: the weak view
+   * (FixMatch) or the EMA teacher (Mean Teacher). The consistency target; no gradient.
+   */
+  readonly unlabelledTeacherLogits?: Tensor;
+  /** [U, C] logits of the trained model on the unlabelled batch (the strong view / the student's view). */
+  readonly unlabelledLogits?: Tensor;
+  /** int32 [U] pseudo-labels: the argmax of `unlabelledTeacherLogits`. */
+  readonly pseudoLabels?: Tensor;
 }
 
 /** The names a trainer may emit in `batch-end.outputs`: a misspelt one does not compile. */
 export type BatchOutputKey = keyof BatchOutputs;
 
 /** Every {@link BatchOutputKey}, for validating names that arrive in configs. */
-export const BATCH_OUTPUT_KEYS: readonly BatchOutputKey[] = ['labels', 'logits', 'teacherLogits', 'naturalLogits', 'adversarialLogits'];
+export const BATCH_OUTPUT_KEYS: readonly BatchOutputKey[] = [
+  'labels',
+  'logits',
+  'teacherLogits',
+  'naturalLogits',
+  'adversarialLogits',
+  'unlabelledTeacherLogits',
+  'unlabelledLogits',
+  'pseudoLabels',
+];
 
 export interface RunStartEvent {
   readonly type: 'run-start';

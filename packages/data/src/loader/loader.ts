@@ -3,7 +3,7 @@
  * tensor batches.
  *
  * Determinism: epoch e's order is `SeededRng(`${seed}/shuffle/${e}`).permutation(n)` and batch b's
- * augmentation parameters come from `SeededRng(`${seed}/augment/${e}/${b}`)`, drawn on this thread;
+ * augmentation parameters come from `SeededRng(`${augmentSeed}/augment/${e}/${b}`)` (augmentSeed defaults to seed), drawn on this thread;
  * workers only run pixel kernels. So a batch depends only on (seed, epoch, batch index), never on
  * worker scheduling, prefetch depth or where a run was resumed.
  *
@@ -29,6 +29,12 @@ export interface LoaderOptions {
   readonly batchSize: number;
   /** Seed of shuffling and augmentation. */
   readonly seed: number | string;
+  /**
+   * Seed of the augmentation draws only (default `seed`). Loaders that share `seed` (so the same
+   * order) but not `augmentSeed` yield independently augmented views of the same examples, batch
+   * for batch (FixMatch's weak and strong views).
+   */
+  readonly augmentSeed?: number | string;
   /** Shuffle each epoch (default true); false keeps dataset order. */
   readonly shuffle?: boolean;
   /** Drop the last incomplete batch (default false). */
@@ -92,6 +98,7 @@ export interface Batch {
 export class Loader implements AsyncIterable<Batch>, BatchLoader {
   readonly batchSize: number;
   readonly seed: number | string;
+  readonly augmentSeed: number | string;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
   readonly pipeline: CompiledPipeline;
@@ -121,6 +128,8 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
     new SeededRng(options.seed); // validates the seed
     this.batchSize = batchSize;
     this.seed = options.seed;
+    if (options.augmentSeed !== undefined) new SeededRng(options.augmentSeed); // validates it
+    this.augmentSeed = options.augmentSeed ?? options.seed;
     this.shuffle = options.shuffle ?? true;
     this.dropLast = options.dropLast ?? false;
     if (options.mix !== undefined) {
@@ -251,7 +260,7 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
       images.set(ex.image, i * inLen);
       y[i] = ex.label;
     }
-    const params = planParams(this.pipeline, count, new SeededRng(`${String(this.seed)}/augment/${epoch}/${index}`));
+    const params = planParams(this.pipeline, count, new SeededRng(`${String(this.augmentSeed)}/augment/${epoch}/${index}`));
     const [oh, ow, oc] = this.pipeline.outShape;
     let x: Float32Array;
     if (this.pool) {
@@ -270,7 +279,7 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
     const { base, baseIndex } = this.streaming!;
     const files = Array.from(indices, (i) => base.fileOf(baseIndex(i)));
     const labels = Int32Array.from(indices, (i) => base.labels[baseIndex(i)]!);
-    const params = planParams(this.pipeline, indices.length, new SeededRng(`${String(this.seed)}/augment/${epoch}/${index}`));
+    const params = planParams(this.pipeline, indices.length, new SeededRng(`${String(this.augmentSeed)}/augment/${epoch}/${index}`));
     let loaded: LoadedBatch;
     if (this.pool) {
       const reply = await this.pool.run({ type: 'load-augment', pipeline: this.pipeline, files, channels: base.channels, params }, [params.buffer as ArrayBuffer]);

@@ -123,3 +123,20 @@ export function longTailedSubsample(dataset: Dataset, options: LongTailedOptions
   const sub = perClassSubsample(dataset, { perClass: counts, seed: options.seed });
   return new SubsetDataset(dataset, (sub as SubsetDataset).indices, `${dataset.name}-lt${options.imbalanceFactor}`);
 }
+
+/**
+ * The examples of `base` that `subset` (a {@link SubsetDataset} of `base`, e.g. a per-class
+ * subsample) leaves out, in ascending order: the unlabelled rest of a split after k labels per
+ * class were taken.
+ */
+export function complementSubset(base: Dataset, subset: Dataset, name = `${base.name}-rest`): Dataset {
+  if (!(subset instanceof SubsetDataset) || subset.base !== base) {
+    throw new ArgumentError('subset', `must be a subset of '${base.name}' (a SubsetDataset over it), got '${subset.name}'`);
+  }
+  const taken = new Uint8Array(base.length);
+  for (const i of subset.indices) taken[i] = 1;
+  const rest = new Int32Array(base.length - subset.indices.length);
+  let at = 0;
+  for (let i = 0; i < base.length; i++) if (!taken[i]) rest[at++] = i;
+  return new SubsetDataset(base, rest.subarray(0, at), name);
+}

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossContext, LossTerm } from '@dkl/core';
+import { loadVariablesFromSnapshot } from './snapshot-variables.js';
+import type { TrainStep } from './step.js';
 
 /** Unique keys for terms (`kd`, `kd_2` when a name repeats), used in `batch-end.losses`. */
 export function termKeys(terms: readonly LossTerm[]): string[] {
@@ -34,10 +36,22 @@ export function sumLossTerms(terms: readonly LossTerm[], context: LossContext): 
   return { total, parts };
 }
 
-/** The variables a step's loss terms own, as the step exposes them to the engine (trainable, then state). */
-export function lossTermVariables(terms: readonly LossTerm[]): { trainableVariables: tf.Variable[]; stateVariables: tf.Variable[] } {
+/**
+ * What a step whose loss terms own variables (feature distillers' modules and state) exposes to
+ * the engine: the trainable ones to optimise, and `saveState` / `loadState` carrying all of them
+ * (trainable, then state, as `loss-term/<i>`) through run snapshots. Nothing when no term owns any.
+ */
+export function lossTermState(terms: readonly LossTerm[]): Pick<TrainStep, 'trainableVariables' | 'saveState' | 'loadState'> {
+  const trainable = terms.flatMap((t) => [...(t.variables?.trainable ?? [])]);
+  const all = [...trainable, ...terms.flatMap((t) => [...(t.variables?.state ?? [])])];
+  if (all.length === 0) return {};
+  const names = all.map((v) => `${v.name} [${v.shape.join(',')}]`);
   return {
-    trainableVariables: terms.flatMap((t) => [...(t.variables?.trainable ?? [])]),
-    stateVariables: terms.flatMap((t) => [...(t.variables?.state ?? [])]),
+    trainableVariables: trainable,
+    saveState: () => ({ json: { lossTermVariables: names }, tensors: Object.fromEntries(all.map((v, i) => [`loss-term/${i}`, v])) }),
+    loadState: (state) => {
+      const saved = (state.json as { lossTermVariables?: string[] } | null)?.lossTermVariables ?? [];
+      loadVariablesFromSnapshot(all, state.tensors ?? {}, 'loss-term', '(run snapshot)', saved, 'loss-term');
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { AnnouncedCheckpoint, JsonValue, RngState } from '@dkl/core';
+import type { BatchStreamPosition } from './batch-stream.js';
 
 /** One epoch's numbers as the run history keeps them. */
 export interface EpochRecord {
@@ -47,11 +48,13 @@ export interface RunSnapshotMeta {
   readonly epochs: number;
   readonly rng: RngState;
   readonly loader: JsonValue;
+  /** Positions of the extra batch streams (`TrainingEngineOptions.streams`), by name. */
+  readonly streams?: Record<string, BatchStreamPosition>;
+  /** JSON part of the step's own state (`TrainStep.saveState`); its tensors are `step/<name>`. */
+  readonly stepState?: JsonValue;
   readonly optimizer: JsonValue;
   readonly plugins: Record<string, JsonValue>;
   readonly variables: string[];
-  /** The step's own variables (loss-term modules and state), when it has any. */
-  readonly stepVariables?: string[];
   readonly history: EpochRecord[];
   readonly config: JsonValue;
   readonly position?: SnapshotPosition;

@@ -1,15 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { CheckpointError, type ClassifierModel } from '@dkl/core';
-import type { TrainStep } from './step.js';
 
 /** Every variable a snapshot holds for a model, in snapshot order: trainable, then BatchNorm statistics and other state. */
 export function modelStateVariables(model: ClassifierModel): tf.Variable[] {
   return [...model.trainableVariables, ...model.nonTrainableVariables];
-}
-
-/** Every variable a snapshot holds for a step (its loss terms' modules and state), trainable first. */
-export function stepStateVariables(step: TrainStep): tf.Variable[] {
-  return [...(step.trainableVariables ?? []), ...(step.stateVariables ?? [])];
 }
 
 /**

@@ -25,8 +25,9 @@ import type { Optimizer } from '../optim/optimizer.js';
 import type { LearningRateSchedule } from '../schedules/schedules.js';
 import { evaluateModel, topKCorrect } from './evaluate.js';
 import { positionOf, type EpochProgress, type EpochRecord, type RunSnapshotMeta, type SnapshotPosition } from './run-snapshot.js';
-import { loadModelStateFromSnapshot, loadVariablesFromSnapshot, modelStateVariables, stepStateVariables } from './snapshot-variables.js';
+import { loadModelStateFromSnapshot, modelStateVariables } from './snapshot-variables.js';
 import type { StepContext, TrainStep } from './step.js';
+import { BatchStream, type BatchStreamPosition } from './batch-stream.js';
 
 export interface TrainingEngineOptions {
   readonly runId?: string;
@@ -42,6 +43,12 @@ export interface TrainingEngineOptions {
   readonly optimizer: Optimizer;
   readonly schedule: LearningRateSchedule;
   readonly train: BatchLoader;
+  /**
+   * Extra batch sources by name (e.g. `unlabelled/weak`), each an endless stream that yields one
+   * batch per step into `StepContext.streams` (see {@link BatchStream}); `train` alone decides
+   * what an epoch is. Their positions are part of snapshots.
+   */
+  readonly streams?: Readonly<Record<string, BatchLoader>>;
   /** Loaders evaluated after every `every`-th epoch (default every epoch), emitted as `eval-end`. */
   readonly evaluation?: { readonly loaders: Readonly<Record<string, BatchLoader>>; readonly every?: number };
   readonly plugins?: readonly TrainingPlugin[];
@@ -93,6 +100,7 @@ export class TrainingEngine {
   private phase: SnapshotPosition['phase'] = 'epoch-boundary';
   /** Accumulators of the epoch being trained, and when its current segment started. */
   private progress: { state: EpochProgress; segmentStart: number } | undefined;
+  private readonly streams: BatchStream[];
 
   constructor(private readonly options: TrainingEngineOptions) {
     if (!Number.isInteger(options.epochs) || options.epochs < 1) {
@@ -103,6 +111,19 @@ export class TrainingEngine {
     this.rng = new SeededRng(options.seed ?? 0).fork('engine');
     this.modelRole = options.modelRole ?? 'model';
     this.control = new LoopControl({ ...options.frozenModels, [this.modelRole]: options.model }, () => this.captureSnapshot());
+    this.streams = Object.entries(options.streams ?? {}).map(([name, loader]) => new BatchStream(name, loader));
+  }
+
+  /** One batch of every extra stream for the next step (the caller disposes them). */
+  private async drawStreams(): Promise<Record<string, Batch>> {
+    const drawn: Record<string, Batch> = {};
+    try {
+      for (const stream of this.streams) drawn[stream.name] = await stream.next();
+    } catch (error) {
+      tf.dispose(Object.values(drawn).flatMap(batchTensors));
+      throw error;
+    }
+    return drawn;
   }
 
   /**
@@ -169,6 +190,7 @@ export class TrainingEngine {
       bus.close();
       for (const teardown of teardowns) runTeardown(teardown);
       this.options.step.dispose?.();
+      await Promise.all(this.streams.map((s) => s.close()));
     }
     return { status, epoch: this.completedEpoch, step: this.step, history: this.history, reason: this.control.stopReason, error: this.failure };
   }
@@ -192,12 +214,15 @@ export class TrainingEngine {
       const size = batch.y.shape[0]!;
       const batchIndex = progress.batches;
       bus.emit({ type: 'batch-start', epoch, step: this.step, batchIndex, batchSize: size });
-      const context: StepContext = { epoch, epochs: this.options.epochs, step: this.step, batchIndex, rng: this.rng };
+      let streams: Record<string, Batch> = {};
       let done: Awaited<ReturnType<TrainingEngine['trainStep']>>;
       try {
+        streams = await this.drawStreams();
+        const context: StepContext = { epoch, epochs: this.options.epochs, step: this.step, batchIndex, batchesPerEpoch: train.batchesPerEpoch, rng: this.rng, streams };
         done = await this.trainStep(batch, context, learningRate);
       } catch (error) {
-        tf.dispose(batchTensors(batch)); // the engine owns the batch (see below), also when its step fails
+        // the engine owns the batch (see below) and the stream batches, also when the step fails
+        tf.dispose([...batchTensors(batch), ...Object.values(streams).flatMap(batchTensors)]);
         throw error;
       }
       const { losses, outputs, correct, prepared } = done;
@@ -208,7 +233,7 @@ export class TrainingEngine {
       progress.examples += size;
       progress.batches++;
       bus.emit({ type: 'batch-end', epoch, step: this.step, batchIndex, batchSize: size, losses, outputs });
-      tf.dispose([...batchTensors(batch), ...Object.values(prepared)]);
+      tf.dispose([...batchTensors(batch), ...Object.values(streams).flatMap(batchTensors), ...Object.values(prepared)]);
       // A mid-epoch snapshot (or any plugin write) finishes before the next step changes the weights.
       if (this.control.hasPendingWork) await this.settle(bus);
       faultPoint('step', String(this.step));
@@ -283,7 +308,7 @@ export class TrainingEngine {
     let prepared: Record<string, tf.Tensor> = {};
     let handedOver = false;
     try {
-      prepared = step.prepare?.(batch, context) ?? {};
+      prepared = (await step.prepare?.(batch, context)) ?? {};
       const variables = this.trainedVariables();
       let terms: Record<string, tf.Scalar> = {};
       let outputs: BatchOutputs = {};
@@ -343,11 +368,12 @@ export class TrainingEngine {
     const position: SnapshotPosition =
       this.phase === 'in-epoch' ? { phase: 'in-epoch', progress: { ...structuredClone(this.progress!.state), elapsedMs: this.elapsedInEpoch() } } : { phase: this.phase };
     const engineState = { epoch: this.completedEpoch, step: this.step, rng: this.rng.getState(), loader: this.options.train.getPosition() as JsonValue, history: structuredClone(this.history) };
+    const streams = this.streams.length ? { streams: Object.fromEntries(this.streams.map((s) => [s.name, s.position()])) } : {};
     const tensors: Record<string, tf.Tensor> = {};
     const variables = modelStateVariables(this.options.model);
     variables.forEach((v, i) => (tensors[`model/${i}`] = v.clone()));
-    const stepVariables = stepStateVariables(this.options.step);
-    stepVariables.forEach((v, i) => (tensors[`step/${i}`] = v.clone()));
+    const stepState = this.options.step.saveState?.();
+    for (const [name, t] of Object.entries(stepState?.tensors ?? {})) tensors[`step/${name}`] = t.clone();
     const optimizerState = this.options.optimizer.getState();
     for (const [key, t] of Object.entries(optimizerState.tensors)) tensors[`optimizer/${key}`] = t;
     let plugins: Record<string, JsonValue>;
@@ -365,10 +391,11 @@ export class TrainingEngine {
       runId: this.runId,
       epochs: this.options.epochs,
       ...engineState,
+      ...streams,
+      ...(stepState ? { stepState: stepState.json } : {}),
       optimizer: optimizerState.json,
       plugins,
       variables: variables.map((v) => `${v.name} [${v.shape.join(',')}]`),
-      ...(stepVariables.length > 0 ? { stepVariables: stepVariables.map((v) => `${v.name} [${v.shape.join(',')}]`) } : {}),
       config: this.options.config ?? null,
       position,
       checkpoints,
@@ -381,13 +408,19 @@ export class TrainingEngine {
     const where = `(snapshot of run ${meta?.runId ?? '?'})`;
     if (meta?.format !== 'dkl-run-snapshot') throw new CheckpointError(where, 'is not a dkl run snapshot');
     loadModelStateFromSnapshot(this.options.model, snapshot.tensors, where, meta.variables);
-    loadVariablesFromSnapshot(stepStateVariables(this.options.step), snapshot.tensors, 'step', where, meta.stepVariables ?? [], 'loss-term');
+    // Before the optimizer: a step's variables (a distiller's connector) that do not fit are named as such.
+    this.restoreStepState(snapshot, meta, where);
     const optimizerTensors: Record<string, tf.Tensor> = {};
     for (const [key, t] of Object.entries(snapshot.tensors)) if (key.startsWith('optimizer/')) optimizerTensors[key.slice('optimizer/'.length)] = t;
     this.options.optimizer.setState(this.trainedVariables(), { json: meta.optimizer, tensors: optimizerTensors });
     await loadPluginStates(this.options.plugins ?? [], { json: meta.plugins, tensors: snapshot.tensors }, { file: where });
     this.rng.setState(meta.rng);
     this.options.train.setPosition(meta.loader);
+    for (const stream of this.streams) {
+      const position = meta.streams?.[stream.name];
+      if (!position) throw new CheckpointError(where, `has no position for stream '${stream.name}' (snapshot streams: ${Object.keys(meta.streams ?? {}).join(', ') || 'none'})`);
+      stream.restore(position);
+    }
     this.completedEpoch = meta.epoch;
     this.step = meta.step;
     this.control.epoch = meta.epoch;
@@ -400,5 +433,18 @@ export class TrainingEngine {
       this.control.epoch = position.progress.epoch;
     }
     return meta;
+  }
+
+  /** Gives the step its saved state; a stateful step and a snapshot without state (or the reverse) do not match. */
+  private restoreStepState(snapshot: TrainingSnapshot, meta: RunSnapshotMeta, where: string): void {
+    const { step } = this.options;
+    if (!step.loadState) {
+      if (meta.stepState !== undefined) throw new CheckpointError(where, 'holds trainer-step state (e.g. an EMA teacher), but this run\'s step keeps none: a different trainer.type?');
+      return;
+    }
+    if (meta.stepState === undefined) throw new CheckpointError(where, 'has no trainer-step state, which this run\'s step keeps (e.g. an EMA teacher): a different trainer.type?');
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const [key, t] of Object.entries(snapshot.tensors)) if (key.startsWith('step/')) tensors[key.slice('step/'.length)] = t;
+    step.loadState({ json: meta.stepState, tensors });
   }
 }

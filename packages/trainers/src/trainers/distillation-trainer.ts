@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, type ClassifierModel, type LossTerm } from '@dkl/core';
 import { z } from 'zod';
-import { lossTermVariables, sumLossTerms } from '../engine/loss-terms.js';
+import { lossTermState, sumLossTerms } from '../engine/loss-terms.js';
 import type { TrainStep } from '../engine/step.js';
 import { TrainingEngine, type TrainingEngineOptions } from '../engine/training-engine.js';
 import { defineTrainer } from './trainer-definition.js';
@@ -60,7 +60,7 @@ export function distillationStep(options: Pick<DistillationTrainerOptions, 'stud
       });
       return { loss: total, terms: parts, outputs: { labels: labels.clone(), logits, teacherLogits: teacherLogits.clone() } };
     },
-    ...lossTermVariables(losses),
+    ...lossTermState(losses),
     dispose: () => losses.forEach((l) => l.dispose?.()),
   };
 }

@@ -19,12 +19,19 @@ export interface TrainerCreationContext {
   readonly losses: readonly LossTerm[];
   /** Creates a further loss term a trainer option names (e.g. `trainer.attackLoss`); `keyPath` is its config key. */
   createLoss(ref: ComponentRef, keyPath: string): LossTerm;
+  /**
+   * A new, independent instance of the trained model's architecture (same options, its own
+   * variables), for trainers that keep a second copy such as an EMA teacher.
+   */
+  createModelCopy?(): ClassifierModel;
 }
 
 /** A loss term named by a trainer option, with its config key (checked like `trainer.losses`). */
 export interface TrainerLossRef {
   readonly ref: ComponentRef;
   readonly keyPath: string;
+  /** Whether this term gets reference logits (default: the trainer's `providesReference`). */
+  readonly reference?: boolean;
 }
 
 /** Multi-binding token: a trainer that config can name in `trainer.type`. */
@@ -43,7 +50,7 @@ export interface TrainerDefinition<S extends z.ZodType = z.ZodType> {
   readonly schema: S;
   /** The `batch-end` outputs every step emits (plugins' `reads` are checked against them). */
   readonly outputs: readonly BatchOutputKey[];
-  /** Whether loss terms get reference logits (a teacher's, or natural logits in adversarial training). */
+  /** Whether `trainer.losses` get reference logits (a teacher's, or natural logits in adversarial training). */
   readonly providesReference: boolean;
   /** Whether loss terms get both models' feature taps (feature-based distillers need them). */
   readonly providesFeatures?: boolean;
@@ -57,6 +64,12 @@ export interface TrainerDefinition<S extends z.ZodType = z.ZodType> {
   readonly modelRole?: string;
   /** Loss terms named by the trainer's own options, checked like `trainer.losses`. */
   lossRefs?(options: z.output<S>): readonly TrainerLossRef[];
+  /**
+   * Extra batch streams the step reads besides the train split (`StepContext.streams`), e.g.
+   * `unlabelled/weak`. A stream `<source>/<view>` is built by the CLI from `data.<source>`'s view
+   * `<view>` (`data.unlabelled.views.weak`); a run without them is refused naming the key.
+   */
+  streams?(options: z.output<S>): readonly string[];
   createStep(options: z.output<S>, context: TrainerCreationContext): TrainStep;
 }
 

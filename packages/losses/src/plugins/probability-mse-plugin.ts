@@ -1,0 +1,32 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LossDefinition } from '@dkl/core';
+import { probabilityMse } from '../functions/probability-mse.js';
+import { distillationTerm, requireReference } from './loss-parts.js';
+import { fields, strictOptions } from './schema-fields.js';
+
+const schema = strictOptions({
+  temperature: fields.temperature.default(1),
+  weight: fields.nonNegative.default(1),
+  ceWeight: fields.ceWeight.default(0),
+  warmup: fields.warmup.default(1),
+  validate: fields.validate.default(true),
+});
+
+/** `prob-mse`: `ceWeight * CE + warm-up * weight * mean (softmax(t/T) - softmax(r/T))^2` (Mean Teacher's consistency; default no CE). */
+export const probabilityMseLossDefinition: LossDefinition<typeof schema> = {
+  name: 'prob-mse',
+  description: "squared distance between the trained and the reference class probabilities (Mean Teacher's consistency cost), plus optional hard-label CE",
+  schema,
+  needsReference: true,
+  create(options) {
+    return distillationTerm({
+      name: 'prob-mse',
+      ceWeight: options.ceWeight,
+      ceTarget: 'logits',
+      warmup: options.warmup,
+      needsReference: true,
+      validate: options.validate,
+      distill: (context) => tf.mul(probabilityMse(context.logits, requireReference(context, 'prob-mse'), options), options.weight) as tf.Scalar,
+    });
+  },
+};
