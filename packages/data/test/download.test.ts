@@ -227,8 +227,8 @@ describe('downloadDataset', () => {
   });
 
   it('lets a second process wait for the first instead of downloading twice', async () => {
-    // Slow enough (~0.5 s) that the second process starts while the first holds the lock.
-    const server = await serveFiles(files(), { chunkBytes: Math.ceil(archive.length / 20), chunkDelayMs: 25 });
+    // Slow enough (~3 s) that the second process is up, even on a loaded machine, while the first still holds the lock.
+    const server = await serveFiles(files(), { chunkBytes: Math.ceil(archive.length / 20), chunkDelayMs: 150 });
     const root = freshRoot();
     const script = await downloadChildScript();
     const run = (): Promise<{ downloaded: boolean; waited: boolean; dir: string }> =>
@@ -242,7 +242,11 @@ describe('downloadDataset', () => {
       });
     try {
       const first = run();
-      await new Promise((r) => setTimeout(r, 150));
+      // Start the second process only once the first holds the lock (on a loaded machine a fixed
+      // delay can let the first finish before the second starts, and then nobody waits).
+      const lock = join(root, `.${spec.name}.lock`);
+      for (let i = 0; i < 600 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(existsSync(lock), 'the first process took the lock').toBe(true);
       const results = await Promise.all([first, run()]);
       expect(server.requests.length).toBe(1);
       expect(results.map((r) => r.downloaded).sort()).toEqual([false, true]);
