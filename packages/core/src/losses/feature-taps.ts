@@ -5,7 +5,7 @@
  * with a `preact/` prefix, `pooled_feat` = `embedding`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError, ShapeError } from '../errors.js';
+import { ArgumentError } from '../errors.js';
 import type { ClassifierModel } from '../contracts/model.js';
 
 /** Feature tensors by tap name, batch first. */
@@ -65,7 +65,3 @@ export function featureShapesOf(model: ClassifierModel): FeatureShapes {
   });
 }
 
-/** Checks that paired student/teacher taps have the rank a loss needs; names both shapes on failure. */
-export function checkFeatureRank(shape: readonly number[], rank: number, what: string): void {
-  if (shape.length !== rank) throw new ShapeError(what, `rank ${rank + 1} (batch first)`, [-1, ...shape]);
-}
