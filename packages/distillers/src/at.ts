@@ -1,9 +1,9 @@
 /** AT (Zagoruyko & Komodakis 2017), as mdistiller's `distillers/AT.py`. */
 import * as tf from '@tensorflow/tfjs';
-import { stageFeatures, type LossDefinition } from '@dkl/core';
+import type { LossDefinition } from '@dkl/core';
 import { z } from 'zod';
 import { l2Normalize, matchSpatial } from './common/tensor-ops.js';
-import { FEATURE_REQUIREMENTS, featureTerm, weightFields } from './common/feature-term.js';
+import { FEATURE_REQUIREMENTS, featureTerm, pairedStages, weightFields } from './common/feature-term.js';
 
 /** The attention map of one NHWC feature: `normalize(mean_c(f^p))`, flattened per example. */
 function attentionMap(f: tf.Tensor4D, p: number): tf.Tensor2D {
@@ -38,10 +38,8 @@ export const atDefinition: LossDefinition<typeof schema> = {
       ceWeight: options.ceWeight,
       weight: options.weight,
       featureLoss: (ctx) => {
-        const s = stageFeatures(ctx.features, 'at', 'model').slice(1) as tf.Tensor4D[];
-        const t = stageFeatures(ctx.referenceFeatures, 'at', 'reference').slice(1) as tf.Tensor4D[];
-        const n = Math.min(s.length, t.length); // Python's zip, as the reference pairs them
-        return atLoss(s.slice(0, n), t.slice(0, n), options.p);
+        const [s, t] = pairedStages(ctx, 'at');
+        return atLoss(s, t, options.p);
       },
     }),
 };

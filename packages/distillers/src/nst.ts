@@ -1,8 +1,8 @@
 /** NST (Huang & Wang 2017), as mdistiller's `distillers/NST.py`. */
 import * as tf from '@tensorflow/tfjs';
-import { stageFeatures, type LossDefinition } from '@dkl/core';
+import type { LossDefinition } from '@dkl/core';
 import { z } from 'zod';
-import { FEATURE_REQUIREMENTS, featureTerm, weightFields } from './common/feature-term.js';
+import { FEATURE_REQUIREMENTS, featureTerm, pairedStages, weightFields } from './common/feature-term.js';
 import { l2Normalize, matchSpatial } from './common/tensor-ops.js';
 
 /** NHWC `[B, H, W, C]` -> `[B, C, HW]` with every channel's map L2-normalised. */
@@ -46,10 +46,8 @@ export const nstDefinition: LossDefinition<typeof schema> = {
       ceWeight: options.ceWeight,
       weight: options.weight,
       featureLoss: (ctx) => {
-        const s = stageFeatures(ctx.features, 'nst', 'model').slice(1) as tf.Tensor4D[];
-        const t = stageFeatures(ctx.referenceFeatures, 'nst', 'reference').slice(1) as tf.Tensor4D[];
-        const n = Math.min(s.length, t.length); // Python's zip, as the reference pairs them
-        return nstLoss(s.slice(0, n), t.slice(0, n));
+        const [s, t] = pairedStages(ctx, 'nst');
+        return nstLoss(s, t);
       },
     }),
 };

@@ -1,8 +1,8 @@
 /** VID (Ahn et al. 2019), as mdistiller's `distillers/VID.py`. */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, SeededRng, stageFeatureNames, stageFeatures, type LossDefinition } from '@dkl/core';
+import { ConfigError, SeededRng, stageFeatureNames, type LossDefinition } from '@dkl/core';
 import { z } from 'zod';
-import { FEATURE_REQUIREMENTS, featureTerm, weightFields } from './common/feature-term.js';
+import { FEATURE_REQUIREMENTS, featureTerm, pairedStages, weightFields } from './common/feature-term.js';
 import { torchUniformVariable } from './common/init.js';
 import { matchSpatial } from './common/tensor-ops.js';
 
@@ -70,8 +70,7 @@ export const vidDefinition: LossDefinition<typeof schema> = {
       weight: options.weight,
       variables: options.trainLogScale ? { trainable: [...weights, ...logScales], state: [] } : { trainable: weights, state: logScales },
       featureLoss: (ctx) => {
-        const fs = stageFeatures(ctx.features, 'vid', 'model').slice(1) as tf.Tensor4D[];
-        const ft = stageFeatures(ctx.referenceFeatures, 'vid', 'reference').slice(1) as tf.Tensor4D[];
+        const [fs, ft] = pairedStages(ctx, 'vid');
         return tf.addN(regressors.map((r, i) => vidLoss(r, logScales[i]!, fs[i]!, ft[i]!, options.eps))) as tf.Scalar;
       },
     });

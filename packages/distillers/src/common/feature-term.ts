@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LossContext, LossTerm, LossTermParts, LossVariables } from '@dkl/core';
+import { stageFeatures, type LossContext, type LossTerm, type LossTermParts, type LossVariables } from '@dkl/core';
 import { crossEntropy } from '@dkl/losses';
 import { z } from 'zod';
 
@@ -44,3 +44,14 @@ export function featureTerm(spec: FeatureTermSpec): LossTerm {
 
 /** Requirements of every feature distiller: teacher features (the reference) and the taps. */
 export const FEATURE_REQUIREMENTS = { reference: true, classPrior: false, features: true } as const;
+
+/**
+ * The student's and the teacher's stage outputs after the stem (mdistiller's `feats[1:]`), paired
+ * shallowest first as Python's `zip` pairs them (the longer list is cut to the shorter).
+ */
+export function pairedStages(ctx: LossContext, loss: string): [tf.Tensor4D[], tf.Tensor4D[]] {
+  const s = stageFeatures(ctx.features, loss, 'model').slice(1) as tf.Tensor4D[];
+  const t = stageFeatures(ctx.referenceFeatures, loss, 'reference').slice(1) as tf.Tensor4D[];
+  const n = Math.min(s.length, t.length);
+  return [s.slice(0, n), t.slice(0, n)];
+}
