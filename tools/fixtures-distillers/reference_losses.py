@@ -5,9 +5,9 @@ Usage: reference_losses.py IN.json OUT.json
 IN.json holds cases {loss, options, student: [tensor], teacher: [tensor], conv?: {...}} where a
 tensor is {shape, data} in dkl's layout (NHWC for maps, [B, D] for vectors). For each case this
 writes {loss, grads: [per student tensor, dkl layout], convGrads?} computed in float64 with the
-definitions of mdistiller's distillers (AT.py, PKT.py, SP.py, RKD.py, NST.py, FitNet.py, VID.py, ReviewKD.py and
+definitions of mdistiller's distillers (AT.py, PKT.py, SP.py, RKD.py, NST.py, FitNet.py, VID.py, ReviewKD.py, CRD.py and
 _common.py's ConvReg), written out here independently of dkl's TypeScript. `convGrads` holds the gradients of the
-trainable modules (FitNet's conv weight and bias; VID's regressor weights as `<stage>.<layer>`; ReviewKD's ABF weights by index).
+trainable modules (FitNet's conv weight and bias; VID's regressor weights as `<stage>.<layer>`; ReviewKD's ABF weights and CRD's embeddings by index); `state` CRD's memory banks and Z after the step.
 """
 import json
 import sys
@@ -201,6 +201,46 @@ def reviewkd(fs, ft, case):
     return total, params
 
 
+def crd(fs, ft, case):
+    """mdistiller's CRD.py: Embed, ContrastMemory.forward (given contrastive indices) and ContrastLoss."""
+    o, c = case["options"], case["crd"]
+    n_data, temp, momentum = len(c["labels"]), o["temperature"], o["momentum"]
+    params = {str(i): to_torch(t).requires_grad_() for i, t in enumerate(c["embed"])}
+
+    def embed(x, w, b):
+        y = x.reshape(x.shape[0], -1) @ w + b
+        return y.div(y.pow(2).sum(1, keepdim=True).pow(0.5))
+
+    v1 = embed(fs[0], params["0"], params["1"])
+    v2 = embed(ft[0], params["2"], params["3"])
+    m1, m2 = to_torch(c["memoryV1"]), to_torch(c["memoryV2"])
+    bsz, dim = v1.shape
+    idx = torch.tensor(c["contrast"]).long()
+    rows = torch.tensor(c["rows"]).long()
+    cols = idx.numel() // bsz
+    out_v2 = torch.exp(torch.bmm(m1.index_select(0, idx).view(bsz, cols, dim), v2.view(bsz, dim, 1)) / temp)
+    out_v1 = torch.exp(torch.bmm(m2.index_select(0, idx).view(bsz, cols, dim), v1.view(bsz, dim, 1)) / temp)
+    z1 = (out_v1.mean() * n_data).item()
+    z2 = (out_v2.mean() * n_data).item()
+    out_v1, out_v2 = out_v1 / z1, out_v2 / z2
+    with torch.no_grad():
+        for bank, v in ((m1, v1), (m2, v2)):
+            pos = bank.index_select(0, rows) * momentum + v * (1 - momentum)
+            bank.index_copy_(0, rows, pos / pos.pow(2).sum(1, keepdim=True).pow(0.5))
+
+    def contrast(x):
+        m, pn, eps = x.size(1) - 1, 1 / float(n_data), 1e-7
+        pos = x.select(1, 0)
+        log_d1 = torch.div(pos, pos.add(m * pn + eps)).log()
+        neg = x.narrow(1, 1, m)
+        log_d0 = torch.div(neg.clone().fill_(m * pn), neg.add(m * pn + eps)).log()
+        return -(log_d1.sum(0) + log_d0.view(-1, 1).sum(0)) / x.shape[0]
+
+    loss = (contrast(out_v1) + contrast(out_v2)).sum()
+    state = {"memoryV1": m1.reshape(-1).tolist(), "memoryV2": m2.reshape(-1).tolist(), "normalizers": [z1, z2]}
+    return loss, params, state
+
+
 def main():
     cases = json.load(open(sys.argv[1]))
     out = []
@@ -209,7 +249,7 @@ def main():
         ft = [to_torch(x) for x in case["teacher"]]
         o = case.get("options", {})
         name = case["loss"]
-        extra = {}
+        extra, state = {}, None
         if name == "at":
             loss = at(fs, ft, o.get("p", 2))
         elif name == "pkt":
@@ -226,12 +266,16 @@ def main():
             loss, extra = vid(fs, ft, case)
         elif name == "reviewkd":
             loss, extra = reviewkd(fs, ft, case)
+        elif name == "crd":
+            loss, extra, state = crd(fs, ft, case)
         else:
             raise SystemExit(f"unknown loss {name}")
         loss.backward()
         result = {"loss": loss.item(), "grads": [from_torch(f.grad) for f in fs]}
         if extra:
             result["convGrads"] = {k: v.grad.reshape(-1).tolist() for k, v in extra.items()}
+        if state:
+            result["state"] = state
         out.append(result)
     json.dump(out, open(sys.argv[2], "w"))
 

@@ -159,6 +159,13 @@ describe('parseMdistillerConfig: feature distillers (@dkl/distillers)', () => {
     expect(lossOf(load('reviewkd_imagenet_r34_r18.yaml')).options).toMatchObject({ warmup: 1, stuPreact: true, inChannels: [64, 128, 256, 512, 512], shapes: [1, 7, 14, 28, 56] });
   });
 
+  it("CRD: cfg.py's NCE and embedding defaults, mdistiller's crd trainer; ImageNet r50 -> mv1 with its feature widths", () => {
+    const c = load('crd_res32x4_res8x4.yaml');
+    expect(c.trainer.type).toBe('distillation');
+    expect(lossOf(c)).toEqual({ name: 'crd', options: { mode: 'exact', featDim: 128, studentDim: 256, teacherDim: 256, k: 16384, momentum: 0.5, temperature: 0.07, ceWeight: 1, weight: 0.8 } });
+    expect(lossOf(load('crd_imagenet_r50_mv1.yaml')).options).toMatchObject({ studentDim: 1024, teacherDim: 2048 });
+  });
+
   it('ImageNet AT (r34 -> r18)', () => {
     const c = load('at_imagenet_r34_r18.yaml');
     expect(lossOf(c)).toEqual({ name: 'at', options: { p: 2, ceWeight: 1, weight: 1000 } });
@@ -178,10 +185,10 @@ describe('parseMdistillerConfig: errors', () => {
     expect(configError(() => parseMdistillerConfig('DATASET:\n  TEST:\n    BATCH: 3\n', 'a.yaml')).keyPath).toBe('DATASET.TEST.BATCH');
     const top = configError(() => parseMdistillerConfig('SOLVERS:\n  LR: 1\n', 'a.yaml'));
     expect(top.keyPath).toBe('SOLVERS');
-    expect(top.message).toMatch(/allowed keys of the top level: EXPERIMENT, DATASET, DISTILLER, SOLVER, LOG, KD, AT, RKD, FITNET, NST, PKT, SP, VID, REVIEWKD, DKD, IKL_KD, GKL_KD/);
-    const crd = configError(() => parseMdistillerConfig('CRD:\n  MODE: exact\n', 'a.yaml'));
-    expect(crd.keyPath).toBe('CRD');
-    expect(crd.message).toMatch(/does not implement/);
+    expect(top.message).toMatch(/allowed keys of the top level: EXPERIMENT, DATASET, DISTILLER, SOLVER, LOG, KD, AT, RKD, FITNET, NST, PKT, SP, VID, CRD, REVIEWKD, DKD, IKL_KD, GKL_KD/);
+    const dot = configError(() => parseMdistillerConfig('DOT:\n  DELTA: 0.075\n', 'a.yaml'));
+    expect(dot.keyPath).toBe('DOT');
+    expect(dot.message).toMatch(/does not implement/);
   });
 
   it('wrong types and values name the key', () => {
@@ -195,7 +202,7 @@ describe('parseMdistillerConfig: errors', () => {
   });
 
   it('unsupported distillers, unknown models and invalid YAML', () => {
-    const type = configError(() => parseMdistillerConfig('DISTILLER:\n  TYPE: CRD\n', 'a.yaml'));
+    const type = configError(() => parseMdistillerConfig('DISTILLER:\n  TYPE: DOT\n', 'a.yaml'));
     expect(type.keyPath).toBe('DISTILLER.TYPE');
     expect(type.message).toMatch(/'NONE', 'KD', 'DKD', 'IKL_KD', 'GKL_KD'/);
     const student = configError(() => parseMdistillerConfig('DISTILLER:\n  TYPE: KD\n  TEACHER: resnet32x4\n  STUDENT: resnet9\n', 'a.yaml'));

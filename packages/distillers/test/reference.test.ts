@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createContainer, LossRegistry, SeededRng, suiteBackends, useSuiteBackend, type LossTerm } from '@dkl/core';
-import { atLoss, ConvReg, distillersModule, fitnetLoss, nstLoss, pktLoss, rkdLoss, spLoss, vidLoss, type VidRegressor } from '../src/index.js';
+import { atLoss, ContrastSampler, ConvReg, distillersModule, fitnetLoss, nstLoss, pktLoss, rkdLoss, spLoss, vidLoss, type VidRegressor } from '../src/index.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = path.resolve(import.meta.dirname, '../../../tools/fixtures-distillers/reference_losses.py');
@@ -32,11 +32,14 @@ interface Case {
   /** ReviewKD: every ABF variable's value, in the term's variable order, and the layout. */
   readonly abfWeights?: Tensor[];
   readonly layout?: { shapes: number[]; outShapes: number[] };
+  /** CRD: training labels, embedding weights ([in, out] and [out], student then teacher), banks, rows and contrastive indices. */
+  readonly crd?: { labels: number[]; embed: Tensor[]; memoryV1: Tensor; memoryV2: Tensor; rows: number[]; contrast: number[] };
 }
 interface Expected {
   readonly loss: number;
   readonly grads: number[][];
   readonly convGrads?: Record<string, number[]>;
+  readonly state?: Record<string, number[]>;
 }
 
 const rng = new SeededRng('distillers-reference');
@@ -67,6 +70,43 @@ function reviewkdCase(): Case {
   };
 }
 
+const CRD_OPTIONS = { ceWeight: 0, weight: 1, featDim: 3, k: 5, momentum: 0.5, temperature: 0.07 };
+const CRD_LABELS = [0, 1, 2, 0, 1, 2, 0, 1, 2, 0];
+const CRD_SHAPES = { model: { embedding: [5] }, reference: { embedding: [6] } };
+
+function crdCase(): Case {
+  const rows = [3, 7, 0, 5];
+  // The indices the term itself draws at step 0 (its seed is 1): the reference takes them as given.
+  const contrast = new ContrastSampler(Int32Array.from(CRD_LABELS), CRD_OPTIONS.k, 'exact', 'crd').draw(Int32Array.from(rows), new SeededRng('1/contrast/0'));
+  return {
+    title: 'crd (embeddings, memory-bank scores, Z, NCE and the bank update)',
+    loss: 'crd',
+    options: CRD_OPTIONS,
+    student: [draw([4, 5])],
+    teacher: [draw([4, 6])],
+    crd: {
+      labels: CRD_LABELS,
+      embed: [draw([5, 3], -0.5, 0.5), draw([3], -0.5, 0.5), draw([6, 3], -0.5, 0.5), draw([3], -0.5, 0.5)],
+      memoryV1: draw([10, 3], -0.5, 0.5),
+      memoryV2: draw([10, 3], -0.5, 0.5),
+      rows,
+      contrast: Array.from(contrast),
+    },
+  };
+}
+
+/** A `crd` term with the case's embeddings and memory banks (Z unset). */
+function crdTerm(c: Case): LossTerm {
+  const term = registry.create('crd', c.options, 'crd', { featureShapes: CRD_SHAPES, trainingLabels: Int32Array.from(c.crd!.labels), seed: 1 });
+  const { trainable, state } = term.variables!;
+  tf.tidy(() => {
+    trainable.forEach((v, k) => v.assign(tf.tensor(c.crd!.embed[k]!.data, c.crd!.embed[k]!.shape)));
+    state[0]!.assign(tf.tensor(c.crd!.memoryV1.data, c.crd!.memoryV1.shape));
+    state[1]!.assign(tf.tensor(c.crd!.memoryV2.data, c.crd!.memoryV2.shape));
+  });
+  return term;
+}
+
 const rkdOptions = { distanceWeight: 25, angleWeight: 50, eps: 1e-12, squared: false };
 // Stage pairs exercising both pooling directions, a non-integer pooling ratio (6 -> 4) and unequal channels.
 const stagesS = () => [draw([2, 6, 6, 3]), draw([2, 2, 2, 5])];
@@ -95,6 +135,7 @@ const CASES: Case[] = [
     logScales: [draw([4], 0.5, 2).data, draw([6], 0.5, 2).data],
   },
   reviewkdCase(),
+  crdCase(),
 ];
 
 function reference(): Expected[] {
@@ -113,6 +154,16 @@ const BACKENDS = await suiteBackends('@dkl/distillers float64 reference suite');
 
 function compute(c: Case, xs: tf.Tensor[], ts: tf.Tensor[], reg?: ConvReg, vid?: VidRegressor[], term?: LossTerm): tf.Scalar {
   switch (c.loss) {
+    case 'crd':
+      return term!.compute({
+        logits: tf.zeros([4, 3]),
+        labels: tf.tensor1d(c.crd!.rows.map((r) => c.crd!.labels[r]!), 'int32'),
+        features: { embedding: xs[0]! },
+        referenceFeatures: { embedding: ts[0]! },
+        indices: Int32Array.from(c.crd!.rows),
+        epoch: 1,
+        step: 0,
+      });
     case 'reviewkd': {
       const [s1, s2, pooled] = xs;
       const [t1, t2, tp] = ts;
@@ -168,12 +219,24 @@ describe.each(BACKENDS)('distillers vs float64 PyTorch on %s', (backend) => {
       });
     }
     const vid = c.regressors?.map((stage) => stage.map((w) => tf.tidy(() => tf.variable(tf.tensor(w.data, w.shape)))) as unknown as VidRegressor);
-    let term: LossTerm | undefined;
-    if (c.abfWeights) {
-      term = reviewkdTerm();
-      tf.tidy(() => term!.variables!.trainable.forEach((v, k) => v.assign(tf.tensor(c.abfWeights![k]!.data, c.abfWeights![k]!.shape))));
-    }
+    // A term with state (CRD's memory bank and Z) is fresh for each of the two differentiations.
+    const makeTerm = (): LossTerm | undefined => {
+      if (c.crd) return crdTerm(c);
+      if (!c.abfWeights) return undefined;
+      const created = reviewkdTerm();
+      tf.tidy(() => created.variables!.trainable.forEach((v, k) => v.assign(tf.tensor(c.abfWeights![k]!.data, c.abfWeights![k]!.shape))));
+      return created;
+    };
+    let term = makeTerm();
     const { value, grads } = tf.valueAndGrads((...inputs: tf.Tensor[]) => compute(c, inputs, ts, reg, vid, term))(xs);
+    if (exp.state) {
+      const names = ['memoryV1', 'memoryV2', 'normalizers'];
+      term!.variables!.state.forEach((v, k) => expectClose(v.dataSync(), exp.state![names[k]!]!, `state ${names[k]} after the step`));
+    }
+    if (term && c.crd) {
+      term.dispose!();
+      term = makeTerm();
+    }
     expect(Math.abs(value.dataSync()[0]! - exp.loss) / Math.max(Math.abs(exp.loss), 1e-12)).toBeLessThan(1e-4);
     grads.forEach((g, i) => expectClose(g.dataSync(), exp.grads[i]!, `d loss / d student[${i}]`));
     if (vid) {
@@ -187,7 +250,7 @@ describe.each(BACKENDS)('distillers vs float64 PyTorch on %s', (backend) => {
       const variables = term.variables!.trainable as tf.Variable[];
       const { value: again, grads: ag } = tf.variableGrads(() => compute(c, xs, ts, reg, vid, term), variables);
       again.dispose();
-      variables.forEach((v, k) => expectClose(ag[v.name]!.dataSync(), exp.convGrads![String(k)]!, `d loss / d ABF variable ${k} [${v.shape.join(', ')}]`));
+      variables.forEach((v, k) => expectClose(ag[v.name]!.dataSync(), exp.convGrads![String(k)]!, `d loss / d ${c.loss} variable ${k} [${v.shape.join(', ')}]`));
       tf.dispose(Object.values(ag));
       term.dispose!();
     }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointPlugin } from '@dkl/callbacks';
 import { createContainer, featureShapesOf, LossRegistry, readSnapshotFile, type TrainingControl, type TrainingEvent, type TrainingPlugin, type TrainingSnapshot } from '@dkl/core';
-import { Loader, makeSyntheticDataset } from '@dkl/data';
+import { labelsOf, Loader, makeSyntheticDataset } from '@dkl/data';
 import { createModel } from '@dkl/models';
 import { constantSchedule, DistillationTrainer, Sgd } from '@dkl/trainers';
 import { filter, type Observable } from 'rxjs';
@@ -54,8 +54,9 @@ function run(loss: string, options: Record<string, unknown>, settings: { epochs:
   // ReviewKD pairs every student stage with a teacher stage: give it a student with the teacher's three.
   const student = createModel(loss === 'reviewkd' ? 'resnet8' : 'tiny_cnn', { numClasses: C, inputShape: SHAPE, seed: 1 });
   const teacher = createModel('resnet8', { numClasses: C, inputShape: SHAPE, seed: 2 });
-  const term = registry.create(loss, options, 'trainer.losses[0]', { featureShapes: { model: featureShapesOf(student), reference: featureShapesOf(teacher) }, seed: 'connector' });
-  const train = new Loader(makeSyntheticDataset({ shape: SHAPE, numClasses: C, size: settings.size, seed: 3 }), { batchSize: settings.batchSize ?? 8, seed: 'train' });
+  const data = makeSyntheticDataset({ shape: SHAPE, numClasses: C, size: settings.size, seed: 3 });
+  const term = registry.create(loss, options, 'trainer.losses[0]', { featureShapes: { model: featureShapesOf(student), reference: featureShapesOf(teacher) }, trainingLabels: labelsOf(data), seed: 'connector' });
+  const train = new Loader(data, { batchSize: settings.batchSize ?? 8, seed: 'train' });
   const trainer = new DistillationTrainer({
     student,
     teacher,
@@ -80,6 +81,7 @@ describe('feature distillers in the training engine', () => {
     ['vid', {}],
     ['nst', {}],
     ['reviewkd', { warmup: 1 }],
+    ['crd', { k: 16 }],
   ])('%s: 50 steps with finite losses and flat tensor memory', async (loss, options) => {
     let term: { variables?: { trainable: readonly tf.Variable[] } } = {};
     const counter = new TensorCounter(() => term.variables?.trainable ?? []);
@@ -100,7 +102,11 @@ describe('feature distillers in the training engine', () => {
     await r.train.close();
   }, 300_000);
 
-  it('a FitNet run stopped after epoch 1 and resumed from last.ckpt matches the uninterrupted run bit for bit', async () => {
+  // FitNet: trainable modules (ConvReg and its BatchNorm); CRD: state the term updates itself (memory banks, Z).
+  it.each([
+    ['fitnet', { hintLayer: 1 }, 6], // conv weight and bias, BN gamma and beta, running mean and variance
+    ['crd', { k: 16 }, 7], // two embeddings' weights and biases, two memory banks, Z
+  ] as const)('a %s run stopped after epoch 1 and resumed from last.ckpt matches the uninterrupted run bit for bit', async (loss, options, variableCount) => {
     /** A run whose last-batch student and connector (trainable and state) values are recorded. */
     const watchedRun = (plugins: TrainingPlugin[]) => {
       const holder: { r?: ReturnType<typeof run> } = {};
@@ -108,20 +114,20 @@ describe('feature distillers in the training engine', () => {
         const r = holder.r!;
         return [...r.student.trainableVariables, ...r.term.variables!.trainable, ...r.term.variables!.state];
       });
-      holder.r = run('fitnet', { hintLayer: 1 }, { epochs: 3, size: 64, plugins: [counter, ...plugins] });
+      holder.r = run(loss, options, { epochs: 3, size: 64, plugins: [counter, ...plugins] });
       return { ...holder.r, counter };
     };
     const full = watchedRun([]);
     const a = await full.trainer.run();
     expect(a.error?.stack ?? '').toBe('');
 
-    const dir = mkdtempSync(join(tmpdir(), 'dkl-fitnet-'));
-    const first = run('fitnet', { hintLayer: 1 }, { epochs: 3, size: 64, plugins: [new CheckpointPlugin({ dir }), new StopAfter(1)] });
+    const dir = mkdtempSync(join(tmpdir(), `dkl-${loss}-`));
+    const first = run(loss, options, { epochs: 3, size: 64, plugins: [new CheckpointPlugin({ dir }), new StopAfter(1)] });
     expect((await first.trainer.run()).status).toBe('stopped');
     const file = await readSnapshotFile(join(dir, 'last.ckpt'));
     const meta = file.meta as { stepState?: { lossTermVariables?: string[] } };
-    expect(meta.stepState?.lossTermVariables).toHaveLength(6); // conv weight and bias, BN gamma and beta, running mean and variance
-    const resumed = watchedRun([new CheckpointPlugin({ dir: mkdtempSync(join(tmpdir(), 'dkl-fitnet-')) })]);
+    expect(meta.stepState?.lossTermVariables).toHaveLength(variableCount);
+    const resumed = watchedRun([new CheckpointPlugin({ dir: mkdtempSync(join(tmpdir(), `dkl-${loss}-`)) })]);
     const b = await resumed.trainer.run({ resumeFrom: { meta: file.meta as TrainingSnapshot['meta'], tensors: file.tensors } });
     expect(b.error?.stack ?? '').toBe('');
     const losses = (h: typeof a.history) => h.map(({ train: { imagesPerSecond: _, ...rest } }) => rest); // all but the wall-clock rate

@@ -6,11 +6,11 @@
 import { bool, int, intList, num, str, type Resolved } from './yacs-tree.js';
 
 /** `DISTILLER.TYPE` values dkl can run. */
-export const SUPPORTED_DISTILLERS = ['NONE', 'KD', 'DKD', 'IKL_KD', 'GKL_KD', 'FITNET', 'AT', 'RKD', 'PKT', 'SP', 'VID', 'NST', 'REVIEWKD'] as const;
+export const SUPPORTED_DISTILLERS = ['NONE', 'KD', 'DKD', 'IKL_KD', 'GKL_KD', 'FITNET', 'AT', 'RKD', 'PKT', 'SP', 'VID', 'NST', 'REVIEWKD', 'CRD'] as const;
 export type MdistillerDistiller = (typeof SUPPORTED_DISTILLERS)[number];
 
 /** mdistiller sections of distillers dkl does not implement (refused with a specific message). */
-export const UNSUPPORTED_SECTIONS = ['KDSVD', 'OFD', 'CRD', 'DOT'] as const;
+export const UNSUPPORTED_SECTIONS = ['KDSVD', 'OFD', 'DOT'] as const;
 
 /** `LOSS: { CE_WEIGHT, FEAT_WEIGHT }` of a feature distiller. */
 function featLoss(featWeight: number) {
@@ -26,7 +26,8 @@ export const MDISTILLER_TREE = {
   },
   DISTILLER: { TYPE: str('NONE', SUPPORTED_DISTILLERS), TEACHER: str('ResNet50'), STUDENT: str('resnet32') },
   SOLVER: {
-    TRAINER: str('base', ['base']),
+    /** `crd` is mdistiller's trainer that hands CRD its indices; dkl's distillation trainer always does. */
+    TRAINER: str('base', ['base', 'crd']),
     BATCH_SIZE: int(64, { min: 1 }),
     EPOCHS: int(240, { min: 1 }),
     LR: num(0.05, { min: 0, exclusive: true }),
@@ -56,6 +57,12 @@ export const MDISTILLER_TREE = {
   PKT: { LOSS: featLoss(30000) },
   SP: { LOSS: featLoss(3000) },
   VID: { LOSS: featLoss(1), EPS: num(1e-5, { min: 0, exclusive: true }), INIT_PRED_VAR: num(5, { min: 0, exclusive: true }), INPUT_SIZE: intList([32, 32], { min: 1 }) },
+  CRD: {
+    MODE: str('exact', ['exact', 'relax']),
+    FEAT: { DIM: int(128, { min: 1 }), STUDENT_DIM: int(256, { min: 1 }), TEACHER_DIM: int(256, { min: 1 }) },
+    LOSS: { CE_WEIGHT: num(1, { min: 0 }), FEAT_WEIGHT: num(0.8, { min: 0 }) },
+    NCE: { K: int(16384, { min: 1 }), MOMENTUM: num(0.5, { min: 0 }), TEMPERATURE: num(0.07, { min: 0, exclusive: true }) },
+  },
   REVIEWKD: {
     CE_WEIGHT: num(1, { min: 0 }),
     REVIEWKD_WEIGHT: num(1, { min: 0 }),

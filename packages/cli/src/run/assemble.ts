@@ -107,7 +107,7 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
   const teacher = config.models.teacher ? await obtainTeacher(app, config, shape, train, evalLoaders, options) : undefined;
   const teacherCache = teacher ? createTeacherCache(config, teacher, train) : undefined;
 
-  const lossContext = lossCreationContext(app, config, student, teacher);
+  const lossContext = lossCreationContext(app, config, student, teacher, trainData);
   const createLoss = (ref: ComponentRef, keyPath: string): LossTerm => app.losses.create(ref.name, ref.options, keyPath, { ...lossContext, seed: `${String(config.seed)}/${keyPath}` });
   const losses: LossTerm[] = config.trainer.losses.map((ref, i) => createLoss(ref, `trainer.losses[${i}]`));
   losses.forEach((term, i) => {

@@ -1,19 +1,22 @@
-import { featureShapesOf, lossRequirements, parseConfig, type ClassifierModel, type LossCreationContext } from '@dkl/core';
+import { featureShapesOf, lossRequirements, parseConfig, type ClassifierModel, type Dataset, type LossCreationContext } from '@dkl/core';
+import { labelsOf } from '@dkl/data';
 import type { RunConfig } from '../config/run-config.js';
 import type { Application } from './application.js';
 
 /**
  * What the run's loss terms are created with: the class count and, when a term reads feature
  * taps, the per-example feature shapes of the student and the teacher (one inference-mode probe
- * of each; feature-based distillers size their connectors from them).
+ * of each; feature-based distillers size their connectors from them); when a term keys state by
+ * example, the label of every training example.
  */
-export function lossCreationContext(app: Application, config: RunConfig, student: ClassifierModel, teacher: ClassifierModel | undefined): LossCreationContext {
-  const readsFeatures = config.trainer.losses.some((ref, i) => {
+export function lossCreationContext(app: Application, config: RunConfig, student: ClassifierModel, teacher: ClassifierModel | undefined, train: Dataset): LossCreationContext {
+  const needs = config.trainer.losses.map((ref, i) => {
     const definition = app.losses.definition(ref.name, `trainer.losses[${i}].name`);
-    return lossRequirements(definition, parseConfig(definition.schema, ref.options, `trainer.losses[${i}].options`)).features === true;
+    return lossRequirements(definition, parseConfig(definition.schema, ref.options, `trainer.losses[${i}].options`));
   });
   return {
     numClasses: student.numClasses,
-    ...(readsFeatures ? { featureShapes: { model: featureShapesOf(student), ...(teacher ? { reference: featureShapesOf(teacher) } : {}) } } : {}),
+    ...(needs.some((n) => n.features) ? { featureShapes: { model: featureShapesOf(student), ...(teacher ? { reference: featureShapesOf(teacher) } : {}) } } : {}),
+    ...(needs.some((n) => n.exampleIndices) ? { trainingLabels: labelsOf(train) } : {}),
   };
 }

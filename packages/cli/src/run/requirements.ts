@@ -33,6 +33,12 @@ export function checkRunRequirements(app: Application, config: RunConfig, traine
         `loss '${ref.name}' reads the feature taps of the student and the teacher, which trainer.type '${type}' does not provide: use trainer.type 'distillation' with models.teacher`,
       );
     }
+    if (needs.exampleIndices && !trainer.providesIndices) {
+      throw new ConfigError(
+        key,
+        `loss '${ref.name}' keys state by training example (it reads each row's dataset index), which trainer.type '${type}' does not pass to its losses: use trainer.type 'distillation' with models.teacher`,
+      );
+    }
     if (needs.hardLabels && config.data.train.mix) {
       throw new ConfigError(
         key,

@@ -26,6 +26,11 @@ export interface LossContext {
   readonly features?: ModelFeatures;
   /** The same taps of the reference model (the frozen teacher), computed without gradients. */
   readonly referenceFeatures?: ModelFeatures;
+  /**
+   * Training-set index of each row (the loader's `Batch.indices`), given when a loss declares
+   * `exampleIndices` in its requirements (CRD's memory bank is keyed by them).
+   */
+  readonly indices?: Int32Array;
   /** 1-based epoch (warm-up schedules count from 1, as the authors' trainers do). */
   readonly epoch: number;
   /** Global optimisation step. */
@@ -77,6 +82,11 @@ export interface LossCreationContext {
   /** Per-example shapes of the trained model's and the reference model's feature taps. */
   readonly featureShapes?: { readonly model: FeatureShapes; readonly reference?: FeatureShapes };
   readonly numClasses?: number;
+  /**
+   * The label of every training example, by the index rows carry in `LossContext.indices`
+   * (its length is the training-set size); given when a loss declares `exampleIndices`.
+   */
+  readonly trainingLabels?: Int32Array;
   /** Seed for the initial values of the term's variables. */
   readonly seed?: number | string;
   /** Config key of the term (`trainer.losses[0]`), for errors. */
@@ -119,6 +129,11 @@ export interface LossRequirements {
    * `context.referenceFeatures`) and their shapes at creation: the trainer must provide them.
    */
   readonly features?: boolean;
+  /**
+   * The training-set index of each row (`context.indices`) and, at creation, the label of every
+   * training example (`trainingLabels`): the trainer must pass the loader's indices.
+   */
+  readonly exampleIndices?: boolean;
 }
 
 /** The requirements of `definition` configured with `options` (parsed by its schema). */

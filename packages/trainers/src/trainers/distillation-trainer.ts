@@ -24,7 +24,7 @@ export interface DistillationTrainerOptions extends Omit<TrainingEngineOptions, 
  * The distillation step: teacher logits are computed outside the gradient tape (so no teacher
  * gradient is ever computed), the student in training mode inside it. Loss terms that read
  * feature taps get both models' (`features`, `referenceFeatures`), and their own variables are
- * trained with the student. `batch-end` carries `labels`, `logits` (student) and `teacherLogits`.
+ * trained with the student; terms get each row's training-set index. `batch-end` carries `labels`, `logits` (student) and `teacherLogits`.
  */
 export function distillationStep(options: Pick<DistillationTrainerOptions, 'student' | 'teacher' | 'losses' | 'teacherLogits'>): TrainStep {
   const { student, teacher, losses } = options;
@@ -55,6 +55,7 @@ export function distillationStep(options: Pick<DistillationTrainerOptions, 'stud
         logits,
         reference: teacherLogits,
         ...(usesFeatures ? { features, referenceFeatures: teacherFeatures(prepared) } : {}),
+        ...(batch.indices ? { indices: batch.indices } : {}),
         epoch: ctx.epoch,
         step: ctx.step,
       });
@@ -87,6 +88,7 @@ export const distillationTrainer = defineTrainer({
   outputs: ['labels', 'logits', 'teacherLogits'],
   providesReference: true,
   providesFeatures: true,
+  providesIndices: true,
   teacher: 'required',
   requiresLosses: true,
   modelRole: 'student',

@@ -54,6 +54,8 @@ export interface TrainerDefinition<S extends z.ZodType = z.ZodType> {
   readonly providesReference: boolean;
   /** Whether loss terms get both models' feature taps (feature-based distillers need them). */
   readonly providesFeatures?: boolean;
+  /** Whether loss terms get each row's training-set index (`context.indices`, from `Batch.indices`). */
+  readonly providesIndices?: boolean;
   /** Whether `models.teacher` is required, optional or not allowed. */
   readonly teacher: 'required' | 'optional' | 'none';
   /** Whether `trainer.losses` must name at least one term. */
