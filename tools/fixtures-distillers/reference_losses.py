@@ -5,7 +5,7 @@ Usage: reference_losses.py IN.json OUT.json
 IN.json holds cases {loss, options, student: [tensor], teacher: [tensor], conv?: {...}} where a
 tensor is {shape, data} in dkl's layout (NHWC for maps, [B, D] for vectors). For each case this
 writes {loss, grads: [per student tensor, dkl layout], convGrads?} computed in float64 with the
-definitions of mdistiller's distillers (AT.py, PKT.py, SP.py, RKD.py, NST.py, FitNet.py, VID.py, ReviewKD.py, CRD.py and
+definitions of mdistiller's distillers (AT.py, PKT.py, SP.py, RKD.py, NST.py, FitNet.py, VID.py, ReviewKD.py, CRD.py, KDSVD.py and
 _common.py's ConvReg), written out here independently of dkl's TypeScript. `convGrads` holds the gradients of the
 trainable modules (FitNet's conv weight and bias; VID's regressor weights as `<stage>.<layer>`; ReviewKD's ABF weights and CRD's embeddings by index); `state` CRD's memory banks and Z after the step.
 """
@@ -241,6 +241,45 @@ def crd(fs, ft, case):
     return loss, params, state
 
 
+def kdsvd(fs, ft, k):
+    """mdistiller's KDSVD.py (svd, removenan, align_rsv, kdsvd_loss). torch.svd's singular-vector
+    signs are LAPACK's choice; dkl fixes each vector's largest-magnitude component positive, so the
+    reference applies the same convention to torch.svd's V before anything else reads it."""
+
+    def fixed_signs(v):
+        big = v.abs().argmax(dim=1, keepdim=True)
+        return v * torch.sign(torch.gather(v, 1, big))
+
+    def svd(feat, n):
+        size = feat.shape
+        x = feat.reshape(size[0], size[1] * size[2], size[3])
+        u, s, v = torch.svd(x)
+        v = fixed_signs(torch.where(torch.isfinite(v), v, torch.zeros_like(v)))
+        s = torch.where(torch.isfinite(s), s, torch.zeros_like(s))
+        return F.normalize(s[:, :n], dim=1), F.normalize(v[:, :, :n], dim=1)
+
+    def align(a, b):
+        cosine = torch.matmul(a.transpose(-2, -1), b)
+        best, _ = torch.max(torch.abs(cosine), 1, keepdim=True)
+        mask = torch.where(torch.eq(best, torch.abs(cosine)), torch.sign(cosine), torch.zeros_like(cosine))
+        return torch.matmul(a, mask)
+
+    losses, vsb, vtb = [], None, None
+    for i, (f_s, f_t) in enumerate(zip(fs, ft)):
+        s_t, v_t = svd(f_t, k)
+        _, v_s = svd(f_s, k + 3)
+        v_s = align(v_s, v_t)
+        s_t = s_t.unsqueeze(1)
+        v_t, v_s = v_t * s_t, v_s * s_t
+        if i > 0:
+            s_rbf = torch.exp(-(v_s.unsqueeze(2) - vsb.unsqueeze(1)).pow(2) / 8)
+            t_rbf = torch.exp(-(v_t.unsqueeze(2) - vtb.unsqueeze(1)).pow(2) / 8)
+            l2 = (s_rbf - t_rbf.detach()).pow(2)
+            losses.append(torch.where(torch.isfinite(l2), l2, torch.zeros_like(l2)).sum())
+        vtb, vsb = v_t, v_s
+    return sum(l / fs[0].shape[0] for l in losses)
+
+
 def main():
     cases = json.load(open(sys.argv[1]))
     out = []
@@ -266,6 +305,8 @@ def main():
             loss, extra = vid(fs, ft, case)
         elif name == "reviewkd":
             loss, extra = reviewkd(fs, ft, case)
+        elif name == "kdsvd":
+            loss = kdsvd(fs, ft, o.get("k", 1))
         elif name == "crd":
             loss, extra, state = crd(fs, ft, case)
         else:

@@ -137,6 +137,7 @@ describe('parseMdistillerConfig: feature distillers (@dkl/distillers)', () => {
     ['sp', { ceWeight: 1, weight: 3000 }],
     ['vid', { initPredVar: 5, eps: 1e-5, ceWeight: 1, weight: 1 }],
     ['nst', { ceWeight: 1, weight: 50 }],
+    ['kdsvd', { k: 1, ceWeight: 1, weight: 1 }],
   ])('%s: the section of cfg.py with its defaults, weight decay 5e-4 from the file', (name, options) => {
     const c = load(`${name}_res32x4_res8x4.yaml`);
     expect(c.trainer.type).toBe('distillation');
@@ -185,7 +186,7 @@ describe('parseMdistillerConfig: errors', () => {
     expect(configError(() => parseMdistillerConfig('DATASET:\n  TEST:\n    BATCH: 3\n', 'a.yaml')).keyPath).toBe('DATASET.TEST.BATCH');
     const top = configError(() => parseMdistillerConfig('SOLVERS:\n  LR: 1\n', 'a.yaml'));
     expect(top.keyPath).toBe('SOLVERS');
-    expect(top.message).toMatch(/allowed keys of the top level: EXPERIMENT, DATASET, DISTILLER, SOLVER, LOG, KD, AT, RKD, FITNET, NST, PKT, SP, VID, CRD, REVIEWKD, DKD, IKL_KD, GKL_KD/);
+    expect(top.message).toMatch(/allowed keys of the top level: EXPERIMENT, DATASET, DISTILLER, SOLVER, LOG, KD, AT, RKD, FITNET, NST, PKT, SP, VID, KDSVD, CRD, REVIEWKD, DKD, IKL_KD, GKL_KD/);
     const dot = configError(() => parseMdistillerConfig('DOT:\n  DELTA: 0.075\n', 'a.yaml'));
     expect(dot.keyPath).toBe('DOT');
     expect(dot.message).toMatch(/does not implement/);

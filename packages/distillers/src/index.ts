@@ -5,8 +5,8 @@
  * optimises with the student and saves in run snapshots, and adds mdistiller's hard-label CE.
  *
  * - Pure functions: {@link atLoss}, {@link pktLoss}, {@link spLoss}, {@link rkdLoss},
- *   {@link nstLoss}, {@link fitnetLoss}, {@link vidLoss}, {@link hclLoss}, {@link contrastLoss}.
- * - {@link distillersModule}: binds the `fitnet`, `at`, `rkd`, `pkt`, `sp`, `vid`, `nst`, `reviewkd` and `crd` losses.
+ *   {@link nstLoss}, {@link fitnetLoss}, {@link vidLoss}, {@link hclLoss}, {@link contrastLoss}, {@link kdsvdLoss}.
+ * - {@link distillersModule}: binds the `fitnet`, `at`, `rkd`, `pkt`, `sp`, `vid`, `nst`, `reviewkd`, `crd` and `kdsvd` losses.
  *
  * @packageDocumentation
  */
@@ -18,6 +18,7 @@ export { nstLoss, singleStageNstLoss, nstDefinition } from './nst.js';
 export { fitnetLoss, fitnetDefinition } from './fitnet.js';
 export { vidLoss, vidDefinition, type VidRegressor } from './vid.js';
 export { hclLoss, Abf, reviewkdDefinition } from './reviewkd.js';
+export { kdsvdLoss, kdsvdDefinition } from './kdsvd.js';
 export { contrastLoss, ContrastMemory, crdDefinition } from './crd.js';
 export { ContrastSampler, type ContrastMode } from './common/contrast-sampler.js';
 export { ConvReg } from './common/conv-reg.js';

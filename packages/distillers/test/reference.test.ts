@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createContainer, LossRegistry, SeededRng, suiteBackends, useSuiteBackend, type LossTerm } from '@dkl/core';
-import { atLoss, ContrastSampler, ConvReg, distillersModule, fitnetLoss, nstLoss, pktLoss, rkdLoss, spLoss, vidLoss, type VidRegressor } from '../src/index.js';
+import { atLoss, ContrastSampler, ConvReg, distillersModule, fitnetLoss, kdsvdLoss, nstLoss, pktLoss, rkdLoss, spLoss, vidLoss, type VidRegressor } from '../src/index.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = path.resolve(import.meta.dirname, '../../../tools/fixtures-distillers/reference_losses.py');
@@ -136,6 +136,9 @@ const CASES: Case[] = [
   },
   reviewkdCase(),
   crdCase(),
+  // Paired stages of equal width (5, then 4) and unequal heights and channels; the student keeps k + 3 = 4 vectors.
+  { title: 'kdsvd k=1', loss: 'kdsvd', options: { k: 1 }, student: [draw([3, 6, 5, 3]), draw([3, 4, 4, 2])], teacher: [draw([3, 5, 5, 4]), draw([3, 3, 4, 6])] },
+  { title: 'kdsvd k=2', loss: 'kdsvd', options: { k: 2 }, student: [draw([3, 6, 5, 3]), draw([3, 4, 4, 2])], teacher: [draw([3, 5, 5, 4]), draw([3, 3, 4, 6])] },
 ];
 
 function reference(): Expected[] {
@@ -178,6 +181,8 @@ function compute(c: Case, xs: tf.Tensor[], ts: tf.Tensor[], reg?: ConvReg, vid?:
     }
     case 'at':
       return atLoss(xs as tf.Tensor4D[], ts as tf.Tensor4D[], c.options!['p'] as number);
+    case 'kdsvd':
+      return kdsvdLoss(xs as tf.Tensor4D[], ts as tf.Tensor4D[], c.options!['k'] as number);
     case 'nst':
       return nstLoss(xs as tf.Tensor4D[], ts as tf.Tensor4D[]);
     case 'pkt':

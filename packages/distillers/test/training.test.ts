@@ -51,8 +51,8 @@ class StopAfter implements TrainingPlugin {
 }
 
 function run(loss: string, options: Record<string, unknown>, settings: { epochs: number; size: number; plugins: TrainingPlugin[]; batchSize?: number }) {
-  // ReviewKD pairs every student stage with a teacher stage: give it a student with the teacher's three.
-  const student = createModel(loss === 'reviewkd' ? 'resnet8' : 'tiny_cnn', { numClasses: C, inputShape: SHAPE, seed: 1 });
+  // ReviewKD pairs every student stage with a teacher stage, KDSVD needs paired stages of equal width: a student shaped like the teacher.
+  const student = createModel(loss === 'reviewkd' || loss === 'kdsvd' ? 'resnet8' : 'tiny_cnn', { numClasses: C, inputShape: SHAPE, seed: 1 });
   const teacher = createModel('resnet8', { numClasses: C, inputShape: SHAPE, seed: 2 });
   const data = makeSyntheticDataset({ shape: SHAPE, numClasses: C, size: settings.size, seed: 3 });
   const term = registry.create(loss, options, 'trainer.losses[0]', { featureShapes: { model: featureShapesOf(student), reference: featureShapesOf(teacher) }, trainingLabels: labelsOf(data), seed: 'connector' });
@@ -82,6 +82,7 @@ describe('feature distillers in the training engine', () => {
     ['nst', {}],
     ['reviewkd', { warmup: 1 }],
     ['crd', { k: 16 }],
+    ['kdsvd', {}],
   ])('%s: 50 steps with finite losses and flat tensor memory', async (loss, options) => {
     let term: { variables?: { trainable: readonly tf.Variable[] } } = {};
     const counter = new TensorCounter(() => term.variables?.trainable ?? []);
