@@ -48,6 +48,44 @@ export function kdConfig(method, seed, scale = 1, dataset = { name: 'fashion-mni
   };
 }
 
+/**
+ * Feature distillers (@dkl/distillers) next to CE, KD, DKD and IKL on the KD suite's data and
+ * teachers, with a resnet8 student: it has the teacher's three stages (ReviewKD's layout), the
+ * same stage widths (KDSVD) and pre-activation taps (OFD), which tiny_cnn lacks. mdistiller's
+ * cfg.py defaults, except warm-ups shortened to this 5-epoch budget and CRD's negatives
+ * (k = 1024: the 3,000 training images have 2,700 of another class, mdistiller's 16,384 assumes
+ * CIFAR's 50,000).
+ */
+export const DISTILL_EPOCHS = 5;
+export const DISTILL_METHODS = {
+  ce: KD_METHODS.ce,
+  kd: KD_METHODS.kd,
+  dkd: [{ name: 'dkd', options: { warmup: 1 } }],
+  ikl: [{ name: 'ikl', options: { warmup: 1, classPrior: true, weightTemperature: 4 } }],
+  fitnet: [{ name: 'fitnet', options: {} }],
+  at: [{ name: 'at', options: {} }],
+  rkd: [{ name: 'rkd', options: {} }],
+  pkt: [{ name: 'pkt', options: {} }],
+  sp: [{ name: 'sp', options: {} }],
+  vid: [{ name: 'vid', options: {} }],
+  nst: [{ name: 'nst', options: {} }],
+  reviewkd: [{ name: 'reviewkd', options: { warmup: 1 } }],
+  crd: [{ name: 'crd', options: { k: 1024 } }],
+  ofd: [{ name: 'ofd', options: {} }],
+  kdsvd: [{ name: 'kdsvd', options: {} }],
+};
+
+export function distillConfig(method, seed, scale = 1) {
+  const base = kdConfig('ce', seed, scale);
+  return {
+    ...base,
+    name: `distill-${method}-seed${seed}`,
+    description: `feature-distiller study: resnet8 student with ${method}, resnet14 teacher`,
+    models: { ...base.models, student: { name: 'resnet8' } },
+    trainer: { type: 'distillation', epochs: Math.max(1, Math.round(DISTILL_EPOCHS * Math.min(1, scale * 4))), losses: DISTILL_METHODS[method] },
+  };
+}
+
 /** The DKL = KL check: the same student and seed trained with KL (T = 1) and with DKL. */
 export function dklVsKlConfig(method, seed, scale = 1) {
   const base = kdConfig('kd', seed, scale);

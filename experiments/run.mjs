@@ -4,7 +4,7 @@
 // `dkl sweep run`; this script is a thin wrapper that scales the sweep, runs it, evaluates the AT
 // trials under attack and writes results/<suite>.json for results.mjs.
 //   node experiments/run.mjs sweeps                  write experiments/sweeps/<suite>.yaml (+ base) from configs.mjs
-//   node experiments/run.mjs kd|dkl-vs-kl|at|all [--seeds 3] [--scale 1] [--smoke] [--out DIR] [--workers 1]
+//   node experiments/run.mjs kd|dkl-vs-kl|distill|at|all [--seeds 3] [--scale 1] [--smoke] [--out DIR] [--workers 1]
 //     [--pgd-limit 1000] [--aa-limit 100]   test images attacked by PGD-20 / AutoAttack
 //     [--dataset cifar10|cifar100 --data-dir DIR]   the KD suite on downloaded CIFAR binaries
 // --smoke: one seed, tiny data and epochs, PGD only (what CI runs). The full suites are also just
@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { AT_METHODS, atConfig, dklVsKlConfig, KD_METHODS, kdConfig } from './configs.mjs';
+import { AT_METHODS, atConfig, DISTILL_METHODS, distillConfig, dklVsKlConfig, KD_METHODS, kdConfig } from './configs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DKL = resolve(here, '../packages/cli/bin/dkl.mjs');
@@ -37,6 +37,7 @@ const limits = { pgd: Number(flag('pgd-limit', smoke ? 20 : 1000)), autoattack: 
 export const SUITES = {
   kd: { methods: Object.keys(KD_METHODS), make: (m, s, sc) => (dataset ? kdConfig(m, s, sc, dataset) : kdConfig(m, s, sc)), key: 'trainer.losses' },
   'dkl-vs-kl': { methods: ['kl', 'dkl'], make: dklVsKlConfig, key: 'trainer.losses' },
+  distill: { methods: Object.keys(DISTILL_METHODS), make: distillConfig, key: 'trainer.losses' },
   // The AT methods differ in the robust loss and in what PGD attacks (attackLoss): the whole trainer.
   at: { methods: Object.keys(AT_METHODS), make: atConfig, key: 'trainer' },
 };

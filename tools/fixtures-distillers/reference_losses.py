@@ -5,7 +5,7 @@ Usage: reference_losses.py IN.json OUT.json
 IN.json holds cases {loss, options, student: [tensor], teacher: [tensor], conv?: {...}} where a
 tensor is {shape, data} in dkl's layout (NHWC for maps, [B, D] for vectors). For each case this
 writes {loss, grads: [per student tensor, dkl layout], convGrads?} computed in float64 with the
-definitions of mdistiller's distillers (AT.py, PKT.py, SP.py, RKD.py, NST.py, FitNet.py, VID.py, ReviewKD.py, CRD.py, KDSVD.py and
+definitions of mdistiller's distillers (AT.py, PKT.py, SP.py, RKD.py, NST.py, FitNet.py, VID.py, ReviewKD.py, CRD.py, KDSVD.py, OFD.py and
 _common.py's ConvReg), written out here independently of dkl's TypeScript. `convGrads` holds the gradients of the
 trainable modules (FitNet's conv weight and bias; VID's regressor weights as `<stage>.<layer>`; ReviewKD's ABF weights and CRD's embeddings by index); `state` CRD's memory banks and Z after the step.
 """
@@ -280,6 +280,46 @@ def kdsvd(fs, ft, k):
     return sum(l / fs[0].shape[0] for l in losses)
 
 
+def ofd(fs, ft, case):
+    """mdistiller's OFD.py: margins from the teacher BatchNorm (scipy's norm.cdf in the reference;
+    here the same CDF from libm's erfc, as Debian's python3 has no scipy), ConnectorConvBN (conv without bias + BatchNorm in training mode), feat_loss with
+    the teacher pooled to the student's size, stage i weighted 1 / 2^(n - i - 1)."""
+    import math
+
+    def cdf(x):
+        return 0.5 * math.erfc(-x / math.sqrt(2))
+
+    o, c = case.get("options", {}), case["ofd"]
+    params = {}
+    total = 0
+    n = len(fs)
+    for i, (f_s, f_t) in enumerate(zip(fs, ft)):
+        margin = []
+        for g, b in zip(c["gamma"][i], c["beta"][i]):
+            s, m = abs(g), b
+            if cdf(-m / s) > 0.001:
+                margin.append(-s * math.exp(-((m / s) ** 2) / 2) / math.sqrt(2 * math.pi) / cdf(-m / s) + m)
+            else:
+                margin.append(-3 * s)
+        margin = torch.tensor(margin).view(1, -1, 1, 1)
+        # Leaves in dkl's variable order and layout: filter [kh, kw, in, out], BatchNorm gamma, beta.
+        wd = torch.tensor(c["conv"][i]["data"]).reshape(c["conv"][i]["shape"]).requires_grad_()
+        out_c = wd.shape[3]
+        gamma, beta = torch.ones(out_c, requires_grad=True), torch.zeros(out_c, requires_grad=True)
+        params.update({str(3 * i): wd, str(3 * i + 1): gamma, str(3 * i + 2): beta})
+        k = wd.shape[0]
+        y = F.conv2d(f_s, wd.permute(3, 2, 0, 1), padding=(k - 1) // 2)
+        y = F.batch_norm(y, None, None, gamma, beta, training=True, eps=1e-5)
+        t = F.adaptive_avg_pool2d(f_t, y.shape[-2:])
+        loss = (
+            (y - margin) ** 2 * ((y > margin) & (t <= margin)).double()
+            + (y - t) ** 2 * ((y > t) & (t > margin) & (t <= 0)).double()
+            + (y - t) ** 2 * (t > 0).double()
+        )
+        total = total + torch.abs(loss).mean(dim=0).sum() / 2 ** (n - i - 1)
+    return total, params
+
+
 def main():
     cases = json.load(open(sys.argv[1]))
     out = []
@@ -305,6 +345,8 @@ def main():
             loss, extra = vid(fs, ft, case)
         elif name == "reviewkd":
             loss, extra = reviewkd(fs, ft, case)
+        elif name == "ofd":
+            loss, extra = ofd(fs, ft, case)
         elif name == "kdsvd":
             loss = kdsvd(fs, ft, o.get("k", 1))
         elif name == "crd":

@@ -138,6 +138,7 @@ describe('parseMdistillerConfig: feature distillers (@dkl/distillers)', () => {
     ['vid', { initPredVar: 5, eps: 1e-5, ceWeight: 1, weight: 1 }],
     ['nst', { ceWeight: 1, weight: 50 }],
     ['kdsvd', { k: 1, ceWeight: 1, weight: 1 }],
+    ['ofd', { kernelSize: 1, ceWeight: 1, weight: 0.001 }],
   ])('%s: the section of cfg.py with its defaults, weight decay 5e-4 from the file', (name, options) => {
     const c = load(`${name}_res32x4_res8x4.yaml`);
     expect(c.trainer.type).toBe('distillation');
@@ -167,6 +168,12 @@ describe('parseMdistillerConfig: feature distillers (@dkl/distillers)', () => {
     expect(lossOf(load('crd_imagenet_r50_mv1.yaml')).options).toMatchObject({ studentDim: 1024, teacherDim: 2048 });
   });
 
+  it("OFD ImageNet r50 -> mv1: the authors' FEAT_WEIGHT 1e-4 and batch 128", () => {
+    const c = load('ofd_imagenet_r50_mv1.yaml');
+    expect(lossOf(c)).toEqual({ name: 'ofd', options: { kernelSize: 1, ceWeight: 1, weight: 0.0001 } });
+    expect(c.models.student).toMatchObject({ name: 'MobileNetV1' });
+  });
+
   it('ImageNet AT (r34 -> r18)', () => {
     const c = load('at_imagenet_r34_r18.yaml');
     expect(lossOf(c)).toEqual({ name: 'at', options: { p: 2, ceWeight: 1, weight: 1000 } });
@@ -186,7 +193,7 @@ describe('parseMdistillerConfig: errors', () => {
     expect(configError(() => parseMdistillerConfig('DATASET:\n  TEST:\n    BATCH: 3\n', 'a.yaml')).keyPath).toBe('DATASET.TEST.BATCH');
     const top = configError(() => parseMdistillerConfig('SOLVERS:\n  LR: 1\n', 'a.yaml'));
     expect(top.keyPath).toBe('SOLVERS');
-    expect(top.message).toMatch(/allowed keys of the top level: EXPERIMENT, DATASET, DISTILLER, SOLVER, LOG, KD, AT, RKD, FITNET, NST, PKT, SP, VID, KDSVD, CRD, REVIEWKD, DKD, IKL_KD, GKL_KD/);
+    expect(top.message).toMatch(/allowed keys of the top level: EXPERIMENT, DATASET, DISTILLER, SOLVER, LOG, KD, AT, RKD, FITNET, NST, PKT, SP, VID, KDSVD, OFD, CRD, REVIEWKD, DKD, IKL_KD, GKL_KD/);
     const dot = configError(() => parseMdistillerConfig('DOT:\n  DELTA: 0.075\n', 'a.yaml'));
     expect(dot.keyPath).toBe('DOT');
     expect(dot.message).toMatch(/does not implement/);

@@ -5,8 +5,8 @@
  * optimises with the student and saves in run snapshots, and adds mdistiller's hard-label CE.
  *
  * - Pure functions: {@link atLoss}, {@link pktLoss}, {@link spLoss}, {@link rkdLoss},
- *   {@link nstLoss}, {@link fitnetLoss}, {@link vidLoss}, {@link hclLoss}, {@link contrastLoss}, {@link kdsvdLoss}.
- * - {@link distillersModule}: binds the `fitnet`, `at`, `rkd`, `pkt`, `sp`, `vid`, `nst`, `reviewkd`, `crd` and `kdsvd` losses.
+ *   {@link nstLoss}, {@link fitnetLoss}, {@link vidLoss}, {@link hclLoss}, {@link contrastLoss}, {@link kdsvdLoss}, {@link ofdFeatureLoss}, {@link ofdMargins}.
+ * - {@link distillersModule}: binds the `fitnet`, `at`, `rkd`, `pkt`, `sp`, `vid`, `nst`, `reviewkd`, `crd`, `kdsvd` and `ofd` losses.
  *
  * @packageDocumentation
  */
@@ -19,6 +19,7 @@ export { fitnetLoss, fitnetDefinition } from './fitnet.js';
 export { vidLoss, vidDefinition, type VidRegressor } from './vid.js';
 export { hclLoss, Abf, reviewkdDefinition } from './reviewkd.js';
 export { kdsvdLoss, kdsvdDefinition } from './kdsvd.js';
+export { ofdFeatureLoss, ofdMargins, ofdDefinition } from './ofd.js';
 export { contrastLoss, ContrastMemory, crdDefinition } from './crd.js';
 export { ContrastSampler, type ContrastMode } from './common/contrast-sampler.js';
 export { ConvReg } from './common/conv-reg.js';

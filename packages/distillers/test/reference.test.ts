@@ -32,6 +32,8 @@ interface Case {
   /** ReviewKD: every ABF variable's value, in the term's variable order, and the layout. */
   readonly abfWeights?: Tensor[];
   readonly layout?: { shapes: number[]; outShapes: number[] };
+  /** OFD: per stage the connector filter [k, k, in, out] and the teacher BatchNorm's gamma and beta. */
+  readonly ofd?: { conv: Tensor[]; gamma: number[][]; beta: number[][] };
   /** CRD: training labels, embedding weights ([in, out] and [out], student then teacher), banks, rows and contrastive indices. */
   readonly crd?: { labels: number[]; embed: Tensor[]; memoryV1: Tensor; memoryV2: Tensor; rows: number[]; contrast: number[] };
 }
@@ -107,6 +109,33 @@ function crdTerm(c: Case): LossTerm {
   return term;
 }
 
+const OFD_SHAPES = {
+  model: { 'preact/stage1': [4, 4, 3], 'preact/stage2': [2, 2, 4] },
+  reference: { 'preact/stage1': [6, 6, 5], 'preact/stage2': [2, 2, 6] },
+};
+
+/** Teacher BatchNorm parameters with both margin branches (a small tail below zero gives -3 gamma). */
+function ofdCase(kernel: number): Case {
+  const gamma = [draw([5], 0.2, 1.5).data, draw([6], 0.2, 1.5).data];
+  const beta = [draw([5], -1, 1).data, [...draw([5], -1, 1).data, 6]]; // 6 > 3.1 gamma: the -3 gamma branch
+  return {
+    title: `ofd ${kernel}x${kernel} connector (teacher pooled 6 -> 4, both margin branches)`,
+    loss: 'ofd',
+    options: { ceWeight: 0, weight: 1, kernelSize: kernel },
+    student: [draw([4, 4, 4, 3]), draw([4, 2, 2, 4])],
+    teacher: [draw([4, 6, 6, 5], -1.5, 1), draw([4, 2, 2, 6], -1.5, 1)],
+    ofd: { conv: [draw([kernel, kernel, 3, 5], -0.5, 0.5), draw([kernel, kernel, 4, 6], -0.5, 0.5)], gamma, beta },
+  };
+}
+
+/** An `ofd` term with the case's connector filters and teacher BatchNorm parameters. */
+function ofdTerm(c: Case): LossTerm {
+  const norms = Object.fromEntries(['preact/stage1', 'preact/stage2'].map((tap, i) => [tap, { gamma: Float32Array.from(c.ofd!.gamma[i]!), beta: Float32Array.from(c.ofd!.beta[i]!) }]));
+  const term = registry.create('ofd', c.options, 'ofd', { featureShapes: OFD_SHAPES, referencePreactNorms: norms, seed: 1 });
+  tf.tidy(() => c.ofd!.conv.forEach((w, i) => term.variables!.trainable[3 * i]!.assign(tf.tensor(w.data, w.shape))));
+  return term;
+}
+
 const rkdOptions = { distanceWeight: 25, angleWeight: 50, eps: 1e-12, squared: false };
 // Stage pairs exercising both pooling directions, a non-integer pooling ratio (6 -> 4) and unequal channels.
 const stagesS = () => [draw([2, 6, 6, 3]), draw([2, 2, 2, 5])];
@@ -136,6 +165,8 @@ const CASES: Case[] = [
   },
   reviewkdCase(),
   crdCase(),
+  ofdCase(1),
+  ofdCase(3),
   // Paired stages of equal width (5, then 4) and unequal heights and channels; the student keeps k + 3 = 4 vectors.
   { title: 'kdsvd k=1', loss: 'kdsvd', options: { k: 1 }, student: [draw([3, 6, 5, 3]), draw([3, 4, 4, 2])], teacher: [draw([3, 5, 5, 4]), draw([3, 3, 4, 6])] },
   { title: 'kdsvd k=2', loss: 'kdsvd', options: { k: 2 }, student: [draw([3, 6, 5, 3]), draw([3, 4, 4, 2])], teacher: [draw([3, 5, 5, 4]), draw([3, 3, 4, 6])] },
@@ -157,6 +188,15 @@ const BACKENDS = await suiteBackends('@dkl/distillers float64 reference suite');
 
 function compute(c: Case, xs: tf.Tensor[], ts: tf.Tensor[], reg?: ConvReg, vid?: VidRegressor[], term?: LossTerm): tf.Scalar {
   switch (c.loss) {
+    case 'ofd':
+      return term!.compute({
+        logits: tf.zeros([4, 3]),
+        labels: tf.tensor1d([0, 1, 2, 0], 'int32'),
+        features: { 'preact/stage1': xs[0]!, 'preact/stage2': xs[1]! },
+        referenceFeatures: { 'preact/stage1': ts[0]!, 'preact/stage2': ts[1]! },
+        epoch: 1,
+        step: 0,
+      });
     case 'crd':
       return term!.compute({
         logits: tf.zeros([4, 3]),
@@ -227,6 +267,7 @@ describe.each(BACKENDS)('distillers vs float64 PyTorch on %s', (backend) => {
     // A term with state (CRD's memory bank and Z) is fresh for each of the two differentiations.
     const makeTerm = (): LossTerm | undefined => {
       if (c.crd) return crdTerm(c);
+      if (c.ofd) return ofdTerm(c);
       if (!c.abfWeights) return undefined;
       const created = reviewkdTerm();
       tf.tidy(() => created.variables!.trainable.forEach((v, k) => v.assign(tf.tensor(c.abfWeights![k]!.data, c.abfWeights![k]!.shape))));

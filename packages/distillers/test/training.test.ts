@@ -51,11 +51,12 @@ class StopAfter implements TrainingPlugin {
 }
 
 function run(loss: string, options: Record<string, unknown>, settings: { epochs: number; size: number; plugins: TrainingPlugin[]; batchSize?: number }) {
-  // ReviewKD pairs every student stage with a teacher stage, KDSVD needs paired stages of equal width: a student shaped like the teacher.
-  const student = createModel(loss === 'reviewkd' || loss === 'kdsvd' ? 'resnet8' : 'tiny_cnn', { numClasses: C, inputShape: SHAPE, seed: 1 });
+  // ReviewKD pairs every student stage with a teacher stage, KDSVD needs paired stages of equal width, OFD pre-activation taps: a student shaped like the teacher.
+  const student = createModel(['reviewkd', 'kdsvd', 'ofd'].includes(loss) ? 'resnet8' : 'tiny_cnn', { numClasses: C, inputShape: SHAPE, seed: 1 });
   const teacher = createModel('resnet8', { numClasses: C, inputShape: SHAPE, seed: 2 });
   const data = makeSyntheticDataset({ shape: SHAPE, numClasses: C, size: settings.size, seed: 3 });
-  const term = registry.create(loss, options, 'trainer.losses[0]', { featureShapes: { model: featureShapesOf(student), reference: featureShapesOf(teacher) }, trainingLabels: labelsOf(data), seed: 'connector' });
+  const referencePreactNorms = Object.fromEntries(Object.entries(teacher.preactBatchNorms()).map(([tap, n]) => [tap, { gamma: Float32Array.from(n.gamma.dataSync()), beta: Float32Array.from(n.beta.dataSync()) }]));
+  const term = registry.create(loss, options, 'trainer.losses[0]', { featureShapes: { model: featureShapesOf(student), reference: featureShapesOf(teacher) }, trainingLabels: labelsOf(data), referencePreactNorms, seed: 'connector' });
   const train = new Loader(data, { batchSize: settings.batchSize ?? 8, seed: 'train' });
   const trainer = new DistillationTrainer({
     student,
@@ -83,6 +84,7 @@ describe('feature distillers in the training engine', () => {
     ['reviewkd', { warmup: 1 }],
     ['crd', { k: 16 }],
     ['kdsvd', {}],
+    ['ofd', {}],
   ])('%s: 50 steps with finite losses and flat tensor memory', async (loss, options) => {
     let term: { variables?: { trainable: readonly tf.Variable[] } } = {};
     const counter = new TensorCounter(() => term.variables?.trainable ?? []);
@@ -137,6 +139,20 @@ describe('feature distillers in the training engine', () => {
     expect(resumed.counter.watchedValues).toEqual(full.counter.watchedValues);
     tf.dispose(Object.values(file.tensors));
   }, 300_000);
+
+  it("OFD runs the teacher in training mode (its BatchNorm running statistics move, as in mdistiller); FitNet does not", async () => {
+    const runningStats = (r: ReturnType<typeof run>) => r.teacher.nonTrainableVariables.map((v) => Array.from(v.dataSync()));
+    for (const [loss, moves] of [['ofd', true], ['fitnet', false]] as const) {
+      const r = run(loss, loss === 'fitnet' ? { hintLayer: 1 } : {}, { epochs: 1, size: 16, plugins: [] });
+      const before = runningStats(r);
+      expect((await r.trainer.run()).status).toBe('completed');
+      if (moves) expect(runningStats(r)).not.toEqual(before);
+      else expect(runningStats(r)).toEqual(before);
+      r.student.dispose();
+      r.teacher.dispose();
+      await r.train.close();
+    }
+  }, 120_000);
 
   it('refuses to resume a snapshot whose connector does not fit the configured one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dkl-fitnet-'));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createContainer, ModelDefinition } from '@dkl/core';
-import { ARCHITECTURE_NAMES, createModel, modelsModule } from '../src/index.js';
+import { ARCHITECTURE_NAMES, createModel, modelsModule, type DklModel } from '../src/index.js';
 import { randomImages, useCpu } from './helpers.js';
 
 beforeAll(useCpu);
@@ -46,7 +46,7 @@ describe('output shapes', () => {
     model.dispose();
   });
 
-  it.each(['resnet8', 'ResNet18'])("%s exposes each stage's pre-activation (mdistiller's preact_feats): relu(preact/stageK) = stageK", (name) => {
+  it.each(['resnet8', 'ResNet18', 'MobileNetV1'])("%s exposes each stage's pre-activation (mdistiller's preact_feats): relu(preact/stageK) = stageK", (name) => {
     const model = createModel(name, { numClasses: 5, inputShape: [16, 16, 3] });
     const x = randomImages(2, 16, 16);
     const out = model.forward(x, { training: false });
@@ -59,6 +59,38 @@ describe('output shapes', () => {
       expect(Array.from(tf.relu(preact).dataSync())).toEqual(Array.from(out.features[stage]!.dataSync()));
     }
     tf.dispose([x, out.logits, ...Object.values(out.features)]);
+    model.dispose();
+  });
+
+  it.each([
+    ['resnet8', ['preact/stage1', 'preact/stage2', 'preact/stage3']],
+    ['ResNet18', ['preact/stage1', 'preact/stage2', 'preact/stage3', 'preact/stage4']],
+    ['imagenet_resnet18', ['preact/stage2', 'preact/stage3', 'preact/stage4']], // mdistiller's ImageNet ResNet leaves out stage 1
+    ['MobileNetV1', ['preact/stage1', 'preact/stage2', 'preact/stage3', 'preact/stage4']],
+  ])("%s names the BatchNorm before each pre-activation's ReLU (get_bn_before_relu): its beta shifts that tap and no other", (name, taps) => {
+    const model = createModel(name, { numClasses: 5, ...(name.startsWith('imagenet') || name === 'MobileNetV1' ? { inputShape: [32, 32, 3] as const } : { inputShape: [16, 16, 3] as const }) }) as DklModel;
+    const norms = model.preactBatchNorms();
+    expect(Object.keys(norms)).toEqual(taps);
+    const x = randomImages(2, model.inputShape[0], model.inputShape[1]);
+    const preacts = () => {
+      const out = model.forward(x, { training: false });
+      const values = taps.map((t) => Array.from(out.features[t]!.dataSync()));
+      tf.dispose([out.logits, ...Object.values(out.features)]);
+      return values;
+    };
+    for (const [i, tap] of taps.entries()) {
+      const before = preacts();
+      const beta = norms[tap]!.beta as tf.Variable;
+      const saved = beta.clone();
+      tf.tidy(() => beta.assign(tf.add(beta, 1)));
+      const after = preacts();
+      // Eval-mode BatchNorm adds beta last; the residual (if any) is added after it, so the tap moves by exactly 1.
+      after[i]!.forEach((v, k) => expect(v - before[i]![k]!).toBeCloseTo(1, 4));
+      for (let j = 0; j < i; j++) expect(after[j]).toEqual(before[j]);
+      beta.assign(saved);
+      saved.dispose();
+    }
+    x.dispose();
     model.dispose();
   });
 

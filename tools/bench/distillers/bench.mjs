@@ -24,18 +24,24 @@ const registry = createContainer([lossesModule, distillersModule]).get(LossRegis
 const student = createModel('resnet8x4', { numClasses: C });
 const teacher = createModel('resnet32x4', { numClasses: C });
 const featureShapes = { model: featureShapesOf(student), reference: featureShapesOf(teacher) };
+// CRD's memory bank spans CIFAR-100's 50,000 training images; the batch carries their indices.
+const trainingLabels = Int32Array.from({ length: 50_000 }, (_, i) => i % C);
+const indices = Int32Array.from({ length: batch }, (_, i) => (i * 7919) % 50_000);
+const referencePreactNorms = Object.fromEntries(
+  Object.entries(teacher.preactBatchNorms()).map(([tap, n]) => [tap, { gamma: Float32Array.from(n.gamma.dataSync()), beta: Float32Array.from(n.beta.dataSync()) }]),
+);
 
 /** Median wall time of one full step (teacher pass, student pass, loss, gradients, update). */
 function timeSteps(name, options) {
-  const term = registry.create(name, options, name, { featureShapes, seed: 0 });
+  const term = registry.create(name, options, name, { featureShapes, trainingLabels, referencePreactNorms, seed: 0 });
   const step = distillationStep({ student, teacher, losses: [term] });
   const variables = [...student.trainableVariables, ...(step.trainableVariables ?? [])];
   const optimizer = new Sgd({ momentum: 0.9, weightDecay: 5e-4 });
   const run = (i) => {
     const ctx = { epoch: 1, epochs: 1, step: i, batchIndex: i, rng: null };
-    const prepared = step.prepare({ x, y }, ctx);
+    const prepared = step.prepare({ x, y, indices }, ctx);
     const { value, grads } = tf.variableGrads(() => {
-      const r = step.compute({ x, y }, prepared, ctx);
+      const r = step.compute({ x, y, indices }, prepared, ctx);
       tf.dispose([...Object.values(r.outputs), ...Object.values(r.terms).filter((t) => t !== r.loss)]);
       return r.loss;
     }, variables);
@@ -63,6 +69,10 @@ const DISTILLERS = [
   ['sp', {}],
   ['vid', {}],
   ['nst', {}],
+  ['reviewkd', {}],
+  ['crd', {}],
+  ['ofd', {}],
+  ['kdsvd', {}],
 ].filter(([name]) => !only || only.split(',').includes(name));
 
 const kdBefore = timeSteps('kd', {});

@@ -6,11 +6,11 @@
 import { bool, int, intList, num, str, type Resolved } from './yacs-tree.js';
 
 /** `DISTILLER.TYPE` values dkl can run. */
-export const SUPPORTED_DISTILLERS = ['NONE', 'KD', 'DKD', 'IKL_KD', 'GKL_KD', 'FITNET', 'AT', 'RKD', 'PKT', 'SP', 'VID', 'NST', 'REVIEWKD', 'CRD', 'KDSVD'] as const;
+export const SUPPORTED_DISTILLERS = ['NONE', 'KD', 'DKD', 'IKL_KD', 'GKL_KD', 'FITNET', 'AT', 'RKD', 'PKT', 'SP', 'VID', 'NST', 'REVIEWKD', 'CRD', 'KDSVD', 'OFD'] as const;
 export type MdistillerDistiller = (typeof SUPPORTED_DISTILLERS)[number];
 
 /** mdistiller sections of distillers dkl does not implement (refused with a specific message). */
-export const UNSUPPORTED_SECTIONS = ['OFD', 'DOT'] as const;
+export const UNSUPPORTED_SECTIONS = ['DOT'] as const;
 
 /** `LOSS: { CE_WEIGHT, FEAT_WEIGHT }` of a feature distiller. */
 function featLoss(featWeight: number) {
@@ -58,6 +58,7 @@ export const MDISTILLER_TREE = {
   SP: { LOSS: featLoss(3000) },
   VID: { LOSS: featLoss(1), EPS: num(1e-5, { min: 0, exclusive: true }), INIT_PRED_VAR: num(5, { min: 0, exclusive: true }), INPUT_SIZE: intList([32, 32], { min: 1 }) },
   KDSVD: { K: int(1, { min: 1 }), LOSS: featLoss(1) },
+  OFD: { LOSS: featLoss(0.001), CONNECTOR: { KERNEL_SIZE: int(1, { min: 1 }) } },
   CRD: {
     MODE: str('exact', ['exact', 'relax']),
     FEAT: { DIM: int(128, { min: 1 }), STUDENT_DIM: int(256, { min: 1 }), TEACHER_DIM: int(256, { min: 1 }) },

@@ -121,6 +121,8 @@ function distillerLoss(cfg: MdistillerConfig): { loss: LossRef; plugins: PluginR
       const layout = { inChannels: [...r.IN_CHANNELS], outChannels: [...r.OUT_CHANNELS], shapes: [...r.SHAPES], outShapes: [...r.OUT_SHAPES] };
       return feature('reviewkd', { CE_WEIGHT: r.CE_WEIGHT, FEAT_WEIGHT: r.REVIEWKD_WEIGHT }, { warmup: r.WARMUP_EPOCHS, stuPreact: r.STU_PREACT, ...layout });
     }
+    case 'OFD':
+      return feature('ofd', cfg.OFD.LOSS, { kernelSize: cfg.OFD.CONNECTOR.KERNEL_SIZE });
     case 'KDSVD':
       return feature('kdsvd', cfg.KDSVD.LOSS, { k: cfg.KDSVD.K });
     case 'CRD': {

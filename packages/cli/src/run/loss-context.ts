@@ -7,7 +7,8 @@ import type { Application } from './application.js';
  * What the run's loss terms are created with: the class count and, when a term reads feature
  * taps, the per-example feature shapes of the student and the teacher (one inference-mode probe
  * of each; feature-based distillers size their connectors from them); when a term keys state by
- * example, the label of every training example.
+ * example, the label of every training example; the teacher's BatchNorm parameters before its
+ * pre-activation taps when it has them.
  */
 export function lossCreationContext(app: Application, config: RunConfig, student: ClassifierModel, teacher: ClassifierModel | undefined, train: Dataset): LossCreationContext {
   const needs = config.trainer.losses.map((ref, i) => {
@@ -17,6 +18,11 @@ export function lossCreationContext(app: Application, config: RunConfig, student
   return {
     numClasses: student.numClasses,
     ...(needs.some((n) => n.features) ? { featureShapes: { model: featureShapesOf(student), ...(teacher ? { reference: featureShapesOf(teacher) } : {}) } } : {}),
+    ...(needs.some((n) => n.features) && teacher?.preactBatchNorms ? { referencePreactNorms: hostNorms(teacher.preactBatchNorms()) } : {}),
     ...(needs.some((n) => n.exampleIndices) ? { trainingLabels: labelsOf(train) } : {}),
   };
+}
+
+function hostNorms(norms: ReturnType<NonNullable<ClassifierModel['preactBatchNorms']>>): NonNullable<LossCreationContext['referencePreactNorms']> {
+  return Object.fromEntries(Object.entries(norms).map(([tap, { gamma, beta }]) => [tap, { gamma: Float32Array.from(gamma.dataSync()), beta: Float32Array.from(beta.dataSync()) }]));
 }

@@ -39,6 +39,12 @@ export function checkRunRequirements(app: Application, config: RunConfig, traine
         `loss '${ref.name}' keys state by training example (it reads each row's dataset index), which trainer.type '${type}' does not pass to its losses: use trainer.type 'distillation' with models.teacher`,
       );
     }
+    if (needs.referenceTrainingMode && !trainer.referenceTrainingMode) {
+      throw new ConfigError(
+        key,
+        `loss '${ref.name}' runs the teacher in training mode (batch statistics), which trainer.type '${type}' does not do: use trainer.type 'distillation' with models.teacher`,
+      );
+    }
     if (needs.hardLabels && config.data.train.mix) {
       throw new ConfigError(
         key,

@@ -20,6 +20,12 @@ export interface ClassifierModel {
   /** Non-trainable state such as BatchNorm running statistics. */
   readonly nonTrainableVariables: readonly Variable[];
   countParams(options?: { trainableOnly?: boolean }): number;
+  /**
+   * Optional: the affine parameters of the BatchNorm that feeds each `preact/stageK` tap, by tap
+   * name (mdistiller's `get_bn_before_relu`; OFD derives its margins from them). Architectures
+   * list the stages mdistiller lists.
+   */
+  preactBatchNorms?(): Readonly<Record<string, { readonly gamma: Tensor; readonly beta: Tensor }>>;
   dispose(): void;
 }
 

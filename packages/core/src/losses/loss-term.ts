@@ -64,6 +64,11 @@ export interface LossTerm {
   readonly variables?: LossVariables;
   /** True when `compute` reads `context.features` / `referenceFeatures`: the trainer then passes them. */
   readonly usesFeatures?: boolean;
+  /**
+   * True when the term wants the reference model run in training mode (BatchNorm on batch
+   * statistics), as mdistiller's OFD runs its teacher; the trainer then does so for every term.
+   */
+  readonly referenceTrainingMode?: boolean;
   /** Frees the term's variables; the trainer calls it once, when the run ends. */
   dispose?(): void;
 }
@@ -87,6 +92,12 @@ export interface LossCreationContext {
    * (its length is the training-set size); given when a loss declares `exampleIndices`.
    */
   readonly trainingLabels?: Int32Array;
+  /**
+   * The reference model's BatchNorm affine parameters before each pre-activation tap
+   * (`ClassifierModel.preactBatchNorms`, read to the host), given with `featureShapes` when the
+   * reference model has them.
+   */
+  readonly referencePreactNorms?: Readonly<Record<string, { readonly gamma: Float32Array; readonly beta: Float32Array }>>;
   /** Seed for the initial values of the term's variables. */
   readonly seed?: number | string;
   /** Config key of the term (`trainer.losses[0]`), for errors. */
@@ -134,6 +145,8 @@ export interface LossRequirements {
    * training example (`trainingLabels`): the trainer must pass the loader's indices.
    */
   readonly exampleIndices?: boolean;
+  /** The reference model run in training mode (batch statistics): the trainer must support it. */
+  readonly referenceTrainingMode?: boolean;
 }
 
 /** The requirements of `definition` configured with `options` (parsed by its schema). */

@@ -20,6 +20,8 @@ export interface FeatureTermSpec {
   /** The unweighted feature loss; runs inside the trainer's tidy. */
   featureLoss(context: LossContext): tf.Scalar;
   readonly variables?: LossVariables;
+  /** The term wants the teacher run in training mode (see `LossTerm.referenceTrainingMode`). */
+  readonly referenceTrainingMode?: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export function featureTerm(spec: FeatureTermSpec): LossTerm {
   return {
     name: spec.name,
     usesFeatures: true,
+    ...(spec.referenceTrainingMode ? { referenceTrainingMode: true } : {}),
     computeParts,
     compute: (context) => tf.tidy(() => computeParts(context).total),
     ...(spec.variables ? { variables: spec.variables, dispose: () => tf.dispose([...spec.variables!.trainable, ...spec.variables!.state]) } : {}),

@@ -4,6 +4,7 @@
  * BN + ReLU, average pool, `fc`. No re-init: PyTorch default init throughout.
  */
 import * as tf from '@tensorflow/tfjs';
+import { PREACT_PREFIX } from '@dkl/core';
 import { ConvBn, globalAvgPool, join, Linear, type ForwardContext } from '../nn/layers.js';
 import type { ParamStore } from '../nn/param.js';
 import type { BuildOptions, Network, NetworkOutput } from './network.js';
@@ -23,6 +24,11 @@ class DepthwiseSeparable {
   forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
     return this.pw.forward(this.dw.forward(x, ctx, true), ctx, true);
   }
+  /** The output and its pre-activation (the pointwise BatchNorm's output, mdistiller's `preact_feats`). */
+  forwardWithPreact(x: tf.Tensor4D, ctx: ForwardContext): [tf.Tensor4D, tf.Tensor4D] {
+    const preact = this.pw.forward(this.dw.forward(x, ctx, true), ctx, false);
+    return [tf.relu(preact) as tf.Tensor4D, preact];
+  }
 }
 
 export function buildMobileNetV1() {
@@ -33,14 +39,22 @@ export function buildMobileNetV1() {
     // Upstream feature taps: after model[3], model[5], model[11], model[13].
     const taps: Record<number, string> = { 3: 'stage1', 5: 'stage2', 11: 'stage3', 13: 'stage4' };
     return {
+      // get_bn_before_relu: each tapped block's pointwise BatchNorm (`model.3.4`, ...).
+      preactNorms: Object.fromEntries(Object.entries(taps).map(([k, tap]) => [`${PREACT_PREFIX}${tap}`, join('model', k, 4)])),
       forward(x, ctx): NetworkOutput {
         const features: Record<string, tf.Tensor> = {};
         let h = stem.forward(x, ctx, true);
         features['stem'] = h;
         layers.forEach((layer, k) => {
-          h = layer.forward(h, ctx);
           const tap = taps[k + 1];
-          if (tap) features[tap] = h;
+          if (!tap) {
+            h = layer.forward(h, ctx);
+            return;
+          }
+          let preact: tf.Tensor4D;
+          [h, preact] = layer.forwardWithPreact(h, ctx);
+          features[tap] = h;
+          features[`${PREACT_PREFIX}${tap}`] = preact;
         });
         const embedding = globalAvgPool(h);
         features['embedding'] = embedding;

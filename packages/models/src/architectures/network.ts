@@ -16,6 +16,11 @@ export interface NetworkOutput {
 /** A built architecture: parameters live in the ParamStore it was built with. */
 export interface Network {
   forward(x: tf.Tensor4D, ctx: ForwardContext): NetworkOutput;
+  /**
+   * The BatchNorm (its parameter-name prefix, `layer1.2.bn2`) feeding each `preact/stageK` tap,
+   * for the stages mdistiller's `get_bn_before_relu` lists.
+   */
+  readonly preactNorms?: Readonly<Record<string, string>>;
 }
 
 export interface BuildOptions {

@@ -53,6 +53,8 @@ export function buildCifarResNet(depth: number, widths: readonly [number, number
     }
     const fc = new Linear(store, 'fc', widths[3], options.numClasses);
     return {
+      // The last block's second BatchNorm of every stage.
+      preactNorms: Object.fromEntries(stages.map((_, s) => [`${PREACT_PREFIX}stage${s + 1}`, join(`layer${s + 1}`, n - 1, 'bn2')])),
       forward(x, ctx): NetworkOutput {
         const features: Record<string, tf.Tensor> = {};
         let h = stem.forward(x, ctx, true);

@@ -67,7 +67,12 @@ export function buildFourStageResNet(kind: BlockKind, numBlocks: readonly number
       }),
     );
     const fc = new Linear(store, stem === 'cifar' ? 'linear' : 'fc', 512 * expansion, options.numClasses);
+    const lastNorm = kind === 'basic' ? 'bn2' : 'bn3';
     return {
+      // The last block's last BatchNorm of every stage; mdistiller's ImageNet ResNet leaves out stage 1.
+      preactNorms: Object.fromEntries(
+        stages.map((blocks, s) => [`${PREACT_PREFIX}stage${s + 1}`, join(`layer${s + 1}`, blocks.length - 1, lastNorm)] as const).filter((_, s) => stem === 'cifar' || s > 0),
+      ),
       forward(x, ctx): NetworkOutput {
         const features: Record<string, tf.Tensor> = {};
         let h = stemConv.forward(x, ctx, true);

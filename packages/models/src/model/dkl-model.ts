@@ -57,6 +57,12 @@ export class DklModel implements ClassifierModel {
     return new Map(this.store.params.map((p) => [p.spec.name, p.value]));
   }
 
+  /** The affine parameters of the BatchNorm before each pre-activation tap, where the architecture names them. */
+  preactBatchNorms(): Readonly<Record<string, { gamma: tf.Tensor; beta: tf.Tensor }>> {
+    const named = this.namedVariables();
+    return Object.fromEntries(Object.entries(this.network.preactNorms ?? {}).map(([tap, bn]) => [tap, { gamma: named.get(`${bn}.weight`)!, beta: named.get(`${bn}.bias`)! }]));
+  }
+
   /** Counts elements; `trainableOnly` (default true) counts what PyTorch's `parameters()` holds. */
   countParams(options: { trainableOnly?: boolean } = {}): number {
     return this.store.count(options.trainableOnly ?? true);

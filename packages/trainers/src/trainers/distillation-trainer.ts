@@ -34,6 +34,8 @@ export function distillationStep(options: Pick<DistillationTrainerOptions, 'stud
     throw new ConfigError('teacher', `has ${teacher.numClasses} classes, the student ${student.numClasses}`);
   }
   const usesFeatures = losses.some((l) => l.usesFeatures);
+  // mdistiller's OFD puts the teacher in training mode: batch statistics (its running ones move, unread).
+  const teacherMode = { training: losses.some((l) => l.referenceTrainingMode) };
   if (usesFeatures && options.teacherLogits) {
     throw new ConfigError('models.teacher.cache', "is on, but a loss reads the teacher's features, which need its forward pass every step: turn the cache off");
   }
@@ -41,7 +43,7 @@ export function distillationStep(options: Pick<DistillationTrainerOptions, 'stud
     prepare(batch) {
       if (!usesFeatures) return { teacherLogits: teacherLogits(batch) };
       return tf.tidy(() => {
-        const out = teacher.forward(batch.x, { training: false });
+        const out = teacher.forward(batch.x, teacherMode);
         return { teacherLogits: out.logits, ...Object.fromEntries(Object.entries(out.features).map(([name, t]) => [`${TEACHER_FEATURE}${name}`, t])) };
       });
     },
@@ -89,6 +91,7 @@ export const distillationTrainer = defineTrainer({
   providesReference: true,
   providesFeatures: true,
   providesIndices: true,
+  referenceTrainingMode: true,
   teacher: 'required',
   requiresLosses: true,
   modelRole: 'student',

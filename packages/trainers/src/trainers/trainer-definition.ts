@@ -56,6 +56,8 @@ export interface TrainerDefinition<S extends z.ZodType = z.ZodType> {
   readonly providesFeatures?: boolean;
   /** Whether loss terms get each row's training-set index (`context.indices`, from `Batch.indices`). */
   readonly providesIndices?: boolean;
+  /** Whether the step runs the reference model in training mode when a term asks (`LossTerm.referenceTrainingMode`). */
+  readonly referenceTrainingMode?: boolean;
   /** Whether `models.teacher` is required, optional or not allowed. */
   readonly teacher: 'required' | 'optional' | 'none';
   /** Whether `trainer.losses` must name at least one term. */
