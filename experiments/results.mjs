@@ -55,6 +55,23 @@ if (kd) {
   writeFileSync(join(img, 'kd-test-top1.svg'), curvesSvg(kd.results, 'KD: test top-1 by epoch (mean over seeds)', (h) => 100 * h.eval.test.top1, 'top-1 %'));
 }
 
+const distill = load('distill');
+if (distill) {
+  print(`### Feature distillers (Fashion-MNIST, resnet14 teacher -> resnet8 student, ${distill.seeds} seeds)`);
+  print();
+  const ce = byMethod(distill.results).get('ce');
+  const ceMean = ce ? mean(ce.map((r) => 100 * lastEval(r).top1)) : NaN;
+  print('| student objective | test top-1 % | vs ce | test top-5 % | train time s |');
+  print('|---|---|---|---|---|');
+  for (const [method, runs] of byMethod(distill.results)) {
+    const top1 = runs.map((r) => 100 * lastEval(r).top1);
+    const delta = mean(top1) - ceMean;
+    print(`| ${method} | ${pm(top1)} | ${method === 'ce' ? '' : `${delta >= 0 ? '+' : ''}${delta.toFixed(2)}`} | ${pm(runs.map((r) => 100 * lastEval(r).top5))} | ${pm(runs.map(trainSeconds), 1)} |`);
+  }
+  print();
+  writeFileSync(join(img, 'distill-test-top1.svg'), curvesSvg(distill.results, 'Feature distillers: test top-1 by epoch (mean over seeds)', (h) => 100 * h.eval.test.top1, 'top-1 %'));
+}
+
 const dvk = load('dkl-vs-kl');
 if (dvk) {
   print(`### DKL vs KL (Theorem 1): the same seed trained with each, ${dvk.seeds} seeds`);

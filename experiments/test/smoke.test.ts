@@ -9,9 +9,10 @@ const here = resolve(__dirname, '..');
 describe('experiments (smoke: one seed, a few batches)', () => {
   it('every suite runs through the CLI and the results script turns it into tables and plots', () => {
     const out = mkdtempSync(join(tmpdir(), 'dkl-exp-'));
-    const run = spawnSync(process.execPath, [join(here, 'run.mjs'), 'all', '--smoke', '--out', out], { encoding: 'utf8', env: { ...process.env }, timeout: 900_000 });
+    // Two sweep workers: the smoke trials are mostly process start-up, which one core does alone.
+    const run = spawnSync(process.execPath, [join(here, 'run.mjs'), 'all', '--smoke', '--workers', '2', '--out', out], { encoding: 'utf8', env: { ...process.env }, timeout: 1_500_000 });
     expect(run.status, run.stderr).toBe(0);
-    for (const suite of ['kd', 'dkl-vs-kl', 'at']) {
+    for (const suite of ['kd', 'dkl-vs-kl', 'distill', 'at']) {
       const results = JSON.parse(readFileSync(join(out, `${suite}.json`), 'utf8'));
       expect(results.results.every((r: { status: string }) => r.status === 'completed')).toBe(true);
     }
@@ -31,6 +32,7 @@ describe('experiments (smoke: one seed, a few batches)', () => {
     expect(tables.status, tables.stderr).toBe(0);
     expect(tables.stdout).toMatch(/\| ikl \| \d+\.\d\d ± 0\.00/);
     expect(tables.stdout).toMatch(/Largest test-loss difference/);
+    expect(tables.stdout).toMatch(/\| kdsvd \| \d+\.\d\d ± 0\.00/);
     expect(existsSync(join(out, 'img', 'at-test-top1.svg'))).toBe(true);
   });
 });

@@ -6,19 +6,7 @@ import { z } from 'zod';
 import { TrainingBatchNorm } from './common/batch-norm.js';
 import { FEATURE_REQUIREMENTS, featureTerm, weightFields } from './common/feature-term.js';
 import { torchUniformVariable } from './common/init.js';
-import { adaptiveAvgPool2d } from './common/tensor-ops.js';
-
-/**
- * `F.interpolate(x, (size, size), mode='nearest')`: output pixel `i` reads input `floor(i * in / size)`.
- * Written as two gathers, whose gradient (a segment sum) is exact on every backend.
- */
-function nearest(x: tf.Tensor4D, size: number): tf.Tensor4D {
-  const [, h, w] = x.shape;
-  if (h === size && w === size) return x;
-  const rows = tf.tensor1d(Array.from({ length: size }, (_, i) => Math.floor((i * h) / size)), 'int32');
-  const cols = tf.tensor1d(Array.from({ length: size }, (_, i) => Math.floor((i * w) / size)), 'int32');
-  return tf.gather(tf.gather(x, rows, 1), cols, 2) as tf.Tensor4D;
-}
+import { adaptiveAvgPool2d, nearestInterpolate } from './common/tensor-ops.js';
 
 /** One level of the hierarchical context loss: MSE at full size plus pooled 4x4, 2x2, 1x1 MSEs at halving weights. */
 function hclLevel(fs: tf.Tensor4D, ft: tf.Tensor4D): tf.Scalar {
@@ -69,12 +57,19 @@ export class Abf {
   forward(x: tf.Tensor4D, residual: tf.Tensor4D | undefined, shape: number, outShape: number): [tf.Tensor4D, tf.Tensor4D] {
     let h = this.bn1.forward(tf.conv2d(x, this.conv1 as tf.Tensor4D, 1, 'valid'));
     if (this.att && residual) {
-      const y = nearest(residual, shape);
-      const z = tf.sigmoid(tf.add(tf.conv2d(tf.concat([h, y], 3), this.att.weight as tf.Tensor4D, 1, 'valid'), this.att.bias));
-      const [zx, zy] = tf.split(z, 2, 3);
-      h = tf.add(tf.mul(h, zx!), tf.mul(y, zy!)) as tf.Tensor4D;
+      const y = nearestInterpolate(residual, shape, shape);
+      // The 1x1 attention conv over concat([h, y]), one output channel at a time, with the
+      // filter split by input half: the same sums, without channel slices of the large maps
+      // (whose gradients take the cpu backend's per-element slice path).
+      const mid = h.shape[3];
+      const attention = (out: number) => {
+        const filter = (from: number) => tf.slice(this.att!.weight, [0, 0, from, out], [1, 1, mid, 1]) as tf.Tensor4D;
+        const logits = tf.add(tf.conv2d(h, filter(0), 1, 'valid'), tf.conv2d(y, filter(mid), 1, 'valid'));
+        return tf.sigmoid(tf.add(logits, tf.slice(this.att!.bias, [out], [1])));
+      };
+      h = tf.add(tf.mul(h, attention(0)), tf.mul(y, attention(1))) as tf.Tensor4D;
     }
-    h = nearest(h, outShape);
+    h = nearestInterpolate(h, outShape, outShape);
     return [this.bn2.forward(tf.conv2d(h, this.conv2 as tf.Tensor4D, 1, 'same')), h];
   }
 }

@@ -24,17 +24,47 @@ function poolingMatrix(n: number, out: number): tf.Tensor2D {
   return tf.tensor2d(m, [out, n]);
 }
 
-/** `F.adaptive_avg_pool2d` on an NHWC tensor, for any input and output size. */
-export function adaptiveAvgPool2d(x: tf.Tensor4D, outH: number, outW: number): tf.Tensor4D {
+/**
+ * `out[b, i, j, c] = sum_{p, q} mh[i, p] * mw[j, q] * x[b, p, q, c]`: a separable resampling of
+ * an NHWC tensor by two small matrices, as batched matrix products (whose gradients are matrix
+ * products too, fast on every backend).
+ */
+function resample2d(x: tf.Tensor4D, mh: tf.Tensor2D, mw: tf.Tensor2D): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
-  if (h === outH && w === outW) return x;
+  const [outH, outW] = [mh.shape[0], mw.shape[0]];
   return tf.tidy(() => {
-    const ph = tf.tile(poolingMatrix(h, outH).expandDims(0), [b, 1, 1]) as tf.Tensor3D;
-    const pw = tf.tile(poolingMatrix(w, outW).expandDims(0), [b, 1, 1]) as tf.Tensor3D;
+    const ph = tf.tile(mh.expandDims(0), [b, 1, 1]) as tf.Tensor3D;
+    const pw = tf.tile(mw.expandDims(0), [b, 1, 1]) as tf.Tensor3D;
     const rows = tf.matMul(ph, x.reshape([b, h, w * c])).reshape([b, outH, w, c]);
     const cols = tf.matMul(pw, rows.transpose([0, 2, 1, 3]).reshape([b, w, outH * c])).reshape([b, outW, outH, c]);
     return cols.transpose([0, 2, 1, 3]) as tf.Tensor4D;
   });
+}
+
+/** `F.adaptive_avg_pool2d` on an NHWC tensor, for any input and output size. */
+export function adaptiveAvgPool2d(x: tf.Tensor4D, outH: number, outW: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  if (h === outH && w === outW) return x;
+  return tf.tidy(() => resample2d(x, poolingMatrix(h, outH), poolingMatrix(w, outW)));
+}
+
+/** The 0/1 matrix of nearest-neighbour resampling along one axis: row `i` picks input `floor(i * n / out)`. */
+function nearestMatrix(n: number, out: number): tf.Tensor2D {
+  const m = new Float32Array(out * n);
+  for (let i = 0; i < out; i++) m[i * n + Math.floor((i * n) / out)] = 1;
+  return tf.tensor2d(m, [out, n]);
+}
+
+/**
+ * `F.interpolate(x, (outH, outW), mode='nearest')` on an NHWC tensor: output pixel `i` reads input
+ * `floor(i * in / out)`; its gradient sums the copies, as PyTorch's. (tfjs's
+ * `resizeNearestNeighbor` gradient does not match PyTorch's, and gathers or tiles differentiate
+ * through slow per-element kernels on the cpu backend.)
+ */
+export function nearestInterpolate(x: tf.Tensor4D, outH: number, outW: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  if (h === outH && w === outW) return x;
+  return tf.tidy(() => resample2d(x, nearestMatrix(h, outH), nearestMatrix(w, outW)));
 }
 
 /**
