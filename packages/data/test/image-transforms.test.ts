@@ -51,6 +51,52 @@ describe('resizeBox (antialiased bilinear, PIL / torchvision antialias=True)', (
     // A 1x1 output of the box (1,1,2,2) averages exactly its 4 pixels.
     expect(values(resizeBox(src, 1, 1, 2, 2, 1, 1))).toEqual([7]);
   });
+
+  /** The filter written out directly: normalised triangle taps; row sums in float64 stored as float32; column taps added in float64, rounded to float32. */
+  const reference = (src: ImageBuffer, top: number, left: number, bh: number, bw: number, oh: number, ow: number): Float32Array => {
+    const weights = (start: number, size: number, out: number, i: number): [number, number[]] => {
+      const scale = size / out;
+      const fs = Math.max(scale, 1);
+      const centre = start + (i + 0.5) * scale;
+      const lo = Math.max(start, Math.trunc(centre - fs + 0.5));
+      const hi = Math.min(start + size, Math.trunc(centre + fs + 0.5));
+      const w = Array.from({ length: hi - lo }, (_, k) => Math.max(0, 1 - Math.abs((lo + k + 0.5 - centre) / fs)));
+      const sum = w.reduce((a, b) => a + b, 0);
+      return [lo, w.map((v) => v / sum)];
+    };
+    const c = src.channels;
+    const mid = new Float32Array(bh * ow * c);
+    for (let y = 0; y < bh; y++)
+      for (let x = 0; x < ow; x++) {
+        const [lo, w] = weights(left, bw, ow, x);
+        for (let k = 0; k < c; k++) mid[(y * ow + x) * c + k] = w.reduce((a, wj, j) => a + wj * src.data[((top + y) * src.width + lo + j) * c + k]!, 0);
+      }
+    const out = new Float32Array(oh * ow * c);
+    for (let y = 0; y < oh; y++) {
+      const [lo, w] = weights(top, bh, oh, y);
+      for (let i = 0; i < ow * c; i++) out[y * ow * c + i] = w.reduce((a, wj, j) => Math.fround(a + wj * mid[(lo - top + j) * ow * c + i]!), 0);
+    }
+    return out;
+  };
+
+  it('matches the filter written out, bit for bit, for 1 to 7 vertical taps, bytes or floats, into a reused array', () => {
+    const rng = new SeededRng(3);
+    const bytes = Uint8Array.from({ length: 40 * 31 * 3 }, () => rng.int(256));
+    const src = { data: Float32Array.from(bytes), height: 40, width: 31, channels: 3 };
+    const fromBytes = { ...src, data: bytes as unknown as Float32Array };
+    const into = new Float32Array(40 * 40 * 3);
+    // box heights over output heights: upscale, 1x, 1.3x, 1.9x, 2.6x, 3x downscale
+    for (const [bh, oh] of [[7, 20], [12, 12], [26, 20], [38, 20], [39, 15], [36, 12]] as const) {
+      const want = reference(src, 2, 3, bh, 25, oh, 11);
+      expect(Array.from(resizeBox(src, 2, 3, bh, 25, oh, 11).data), `${bh} -> ${oh}`).toEqual(Array.from(want));
+      into.fill(Number.NaN); // stale contents must not leak into the result
+      const reused = resizeBox(fromBytes, 2, 3, bh, 25, oh, 11, into);
+      expect(reused.data.buffer).toBe(into.buffer);
+      expect(Array.from(reused.data), `${bh} -> ${oh} from bytes`).toEqual(Array.from(want));
+    }
+    const grey = { data: Float32Array.from({ length: 9 * 13 }, () => rng.int(256)), height: 9, width: 13, channels: 1 };
+    expect(Array.from(resizeBox(grey, 1, 0, 8, 13, 3, 5).data)).toEqual(Array.from(reference(grey, 1, 0, 8, 13, 3, 5)));
+  });
 });
 
 describe('random-resized-crop, resize, center-crop', () => {

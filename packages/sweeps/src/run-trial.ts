@@ -1,9 +1,9 @@
 /** Runs one trial in a child process with its thread count, watching its progress and classifying its end. */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { readJsonFile, trialFiles, workerName, writeJsonFile, type TrialSpec, type TrialState } from './trial-files.js';
+import { TRIAL_PROCESS, type TrialMessage, type TrialSpawner } from './trial-spawner.js';
 
 /** What a running trial has reached: its last finished epoch and that epoch's metrics. */
 export interface TrialProgress {
@@ -36,9 +36,14 @@ export interface RunTrialOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Called with the child's pid once it runs. */
   readonly onSpawn?: (pid: number) => void;
+  /**
+   * Where the trial process comes from: a spawner's process loaded ahead of need (its `env`, not
+   * this one's, applies), or a new process when not given.
+   */
+  readonly spawner?: TrialSpawner;
+  /** With a spawner: another trial follows this one, so load its process now (default true). */
+  readonly ahead?: boolean;
 }
-
-const TRIAL_PROCESS = fileURLToPath(new URL('./trial-process.js', import.meta.url));
 
 /** The last epoch-end record of metrics.jsonl and the evaluations of that epoch. */
 export function readProgress(metricsFile: string): TrialProgress | undefined {
@@ -92,12 +97,23 @@ export async function runTrial(runDir: string, options: RunTrialOptions): Promis
   await writeState(files.state, { status: 'running', attempts });
   const started = performance.now();
   const logStream = createWriteStream(files.log, { flags: 'a' });
-  const child = fork(TRIAL_PROCESS, [runDir, options.cacheDir], {
-    env: { ...process.env, ...options.env, OMP_NUM_THREADS: String(spec.threads) },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  options.onSpawn?.(child.pid!);
+  let child: ChildProcess;
   let tail = '';
+  if (options.spawner) {
+    const spawned = options.spawner.take(spec.threads, options.ahead ?? true);
+    child = spawned.child;
+    for (const d of spawned.early) {
+      logStream.write(d);
+      tail = (tail + d.toString()).slice(-4000);
+    }
+    void spawned.ready.then(() => child.connected && child.send({ type: 'trial-start', runDir, cacheDir: options.cacheDir } satisfies TrialMessage));
+  } else {
+    child = fork(TRIAL_PROCESS, [runDir, options.cacheDir], {
+      env: { ...process.env, ...options.env, OMP_NUM_THREADS: String(spec.threads) },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+  }
+  options.onSpawn?.(child.pid!);
   child.stdout!.pipe(logStream, { end: false });
   child.stderr!.on('data', (d: Buffer) => {
     if (!logStream.writableEnded) logStream.write(d);
@@ -115,10 +131,11 @@ export async function runTrial(runDir: string, options: RunTrialOptions): Promis
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
     child.on('error', () => done({ code: null, signal: null }));
     // The trial reports its exit code over IPC before exiting; whichever comes first settles it.
-    child.on('message', (message: { type?: string; code?: number }) => {
+    child.on('message', (message: TrialMessage) => {
       if (message?.type === 'trial-done' && typeof message.code === 'number') done({ code: message.code, signal: null });
     });
     child.on('exit', (code, signal) => done({ code, signal }));
+    if (child.exitCode !== null || child.signalCode !== null) done({ code: child.exitCode, signal: child.signalCode }); // a waiting process that died before it was taken
   });
   clearInterval(poll);
   // The epochs the last poll missed (a short trial may end between two polls).

@@ -1,7 +1,9 @@
 /**
  * The process one trial runs in (started by `runTrial` with an IPC channel): trains the trial's
  * run directory from scratch, or resumes it from its newest snapshot (the `dkl resume` logic),
- * or, if it already completed, does nothing. It exits when its parent dies, so a killed worker
+ * or, if it already completed, does nothing. The run directory and cache come as arguments, or,
+ * for a process started ahead of need (trial-spawner.ts), in a `trial-start` message once its
+ * modules are loaded (it says `ready` then). It exits when its parent dies, so a killed worker
  * leaves no trial running behind. Exit codes as `dkl`: 0 completed, 1 run failed, 2 bad config.
  */
 import 'reflect-metadata';
@@ -9,8 +11,8 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeFailure, executeRun, resolveConfig } from '@dkl/cli';
 import { readJsonFile, trialFiles, type TrialSpec } from './trial-files.js';
+import type { TrialMessage } from './trial-spawner.js';
 
-const [runDir, cacheDir] = process.argv.slice(2);
 const orphaned = () => process.exit(137);
 process.on('disconnect', orphaned);
 
@@ -21,12 +23,12 @@ process.on('disconnect', orphaned);
  */
 function finish(code: number): void {
   process.off('disconnect', orphaned);
-  if (process.send) process.send({ type: 'trial-done', code }, () => process.exit(code));
+  if (process.send) process.send({ type: 'trial-done', code } satisfies TrialMessage, () => process.exit(code));
   else process.exit(code);
 }
 
-async function main(): Promise<number> {
-  if (!runDir || !cacheDir) throw new Error('usage: trial-process <run-dir> <cache-dir>');
+async function main(runDir: string | undefined, cacheDir: string | undefined): Promise<number> {
+  if (!runDir || !cacheDir) throw new Error('usage: trial-process <run-dir> <cache-dir> (or a trial-start message)');
   const files = trialFiles(runDir);
   const spec = readJsonFile<TrialSpec>(files.spec);
   if (!spec) throw new Error(`${files.spec} is missing or unreadable`);
@@ -45,8 +47,22 @@ async function main(): Promise<number> {
   return run.result.status === 'completed' ? 0 : 1;
 }
 
-main().then(finish, (error: unknown) => {
-  const { code, message } = describeFailure(error);
-  process.stderr.write(`${message}\n`);
-  finish(code);
-});
+function runAndExit(runDir: string | undefined, cacheDir: string | undefined): void {
+  main(runDir, cacheDir).then(finish, (error: unknown) => {
+    const { code, message } = describeFailure(error);
+    process.stderr.write(`${message}\n`);
+    finish(code);
+  });
+}
+
+const args = process.argv.slice(2);
+if (args.length > 0 || !process.send) runAndExit(args[0], args[1]);
+else {
+  const onMessage = (m: TrialMessage) => {
+    if (m?.type !== 'trial-start') return;
+    process.off('message', onMessage);
+    runAndExit(m.runDir, m.cacheDir);
+  };
+  process.on('message', onMessage);
+  process.send({ type: 'ready' } satisfies TrialMessage);
+}

@@ -71,8 +71,12 @@ describe('sweeps on BullMQ with a real redis-server', () => {
     await redis.kill();
     await new Promise((r) => setTimeout(r, 1500));
     await redis.restart();
-    await waitFor(async () => (await report(file)).every((t) => t.status === 'done'), 180_000, 'every trial done');
+    // Polled in Redis directly (a `dkl sweep report` process per poll would slow the trials down); the report is checked below.
+    const queue = new Queue('dkl-sweep-grid', { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
+    await waitFor(async () => (await queue.getJobCounts('completed')).completed === 12, 180_000, 'every trial done');
+    await queue.close();
     const trials = await report(file);
+    expect(trials.map((t) => t.status)).toEqual(Array(12).fill('done'));
     expect(trials.map((t) => t.id).sort()).toEqual(plan.trials.map((t) => t.id).sort());
     for (const t of trials) {
       const planned = plan.trials.find((p) => p.id === t.id)!;
@@ -150,6 +154,23 @@ describe('sweeps on BullMQ with a real redis-server', () => {
     expect(job!.progress).toMatchObject({ worker: expect.stringMatching(new RegExp(`:${b.child.pid}$`)), epoch: 3, metrics: { 'test.top1': trials[0]!.metrics['test.top1'] } });
     expect(job!.returnvalue).toMatchObject({ epoch: 3, metrics: trials[0]!.metrics });
     await stopWorker(b);
+  });
+
+  it('an idle worker serves a sweep as soon as it is submitted (announced on Redis), not at its next scan', async () => {
+    // The built package: the worker forks dist/trial-process.js next to itself.
+    const { startSweepWorker } = (await import(join(__dirname, '../dist/index.js'))) as typeof import('../src/index.js');
+    const logs: string[] = [];
+    const w = await startSweepWorker({ redis: redis.url, rescanMs: 3_600_000, log: (l) => logs.push(l), env: TEST_ENV });
+    try {
+      const file = writeSweep(join(root, 'announced'), { name: 'announced', parameters: { 'schedule.lr': { grid: [0.1] } }, seeds: [0, 1] }, tinyBase({ epochs: 1 }));
+      expect((await dkl(['sweep', 'submit', file, '--redis', redis.url])).code).toBe(0);
+      const queue = new Queue('dkl-sweep-announced', { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
+      await waitFor(async () => (await queue.getJobCounts('completed')).completed === 2, 120_000, 'both trials done');
+      await queue.close();
+      expect(logs.some((l) => l.includes("serving sweep 'announced'"))).toBe(true);
+    } finally {
+      await w.close();
+    }
   });
 
   it('an unreachable Redis is a clear error within seconds; a worker that cannot see a sweep directory refuses to start naming it', async () => {

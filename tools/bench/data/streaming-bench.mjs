@@ -10,7 +10,10 @@
  *   npx nx run @dkl/data:build && node tools/bench/data/streaming-bench.mjs [--files 2000] [--images 1024] [--batch 64] [--dir /tmp/dkl-bench-jpegs] [--python /usr/bin/python3]
  *
  * CPU milliseconds per image (all threads / worker processes) are printed too: on a machine shared
- * with other jobs, images/s mostly measures the share of the cores each run got.
+ * with other jobs, images/s mostly measures the share of the cores each run got. Both loaders
+ * allocate a fresh 38.5 MB batch per batch; where first touches of fresh memory are expensive
+ * (VMs), GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=536870912 in front of
+ * the command takes that cost out of both (README.md here: numbers and the breakdown).
  *
  * The JPEG folder is generated once (photo-like: smooth gradients, edges and noise, quality 90)
  * and reused. Peak memory is the process's max RSS (`ps`/getrusage): dkl's worker threads live in

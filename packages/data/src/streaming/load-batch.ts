@@ -25,6 +25,13 @@ export interface LoadedBatch {
 /** Files decoded at once per batch (sharp decodes on libuv's thread pool). */
 const DECODE_CONCURRENCY = 4;
 
+/**
+ * The resized crop, reused for every image: resize and the rest of the pipeline run synchronously
+ * one image at a time, and a fresh 600 KB array per image costs more than the resize (fresh pages
+ * fault in, and the garbage collector frees them again).
+ */
+let resizedBuffer = new Float32Array(0);
+
 /** Decodes `files` as `channels`-channel images and runs `pipeline` with row i's parameters at `params[i * paramsPerSample]`. */
 export async function loadAndAugment(pipeline: CompiledPipeline, files: readonly string[], channels: 1 | 3, params: Int32Array, scratch: KernelScratch[] = []): Promise<LoadedBatch> {
   const [h, w, c] = pipeline.outShape;
@@ -45,7 +52,8 @@ export async function loadAndAugment(pipeline: CompiledPipeline, files: readonly
         const u = (i: number) => uniformParam(params[p + crop.paramOffset + i]!);
         const box = await decodeCrop(file, channels, (h, w) => randomResizedCropBox(h, w, crop.spec.scale, crop.spec.ratio, u));
         // The box's bytes are read as they are (resizeBox only reads its input).
-        const resized = resizeBox({ data: box.data as unknown as Float32Array, height: box.height, width: box.width, channels }, 0, 0, box.height, box.width, oh, ow);
+        if (resizedBuffer.length < oh * ow * channels) resizedBuffer = new Float32Array(oh * ow * channels);
+        const resized = resizeBox({ data: box.data as unknown as Float32Array, height: box.height, width: box.width, channels }, 0, 0, box.height, box.width, oh, ow, resizedBuffer);
         // Float pixels in 0-255 units, as the rest of the pipeline expects them (runImage copies them).
         img = { data: resized.data as unknown as Uint8Array, height: oh, width: ow, channels };
       } else img = await decodeImageFile(file, channels);

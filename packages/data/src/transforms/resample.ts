@@ -3,6 +3,9 @@
  * `resize(..., antialias=True)`: a triangle filter whose support widens by the downscale
  * factor, applied separably, weights normalised inside the source box. Upscaling is plain
  * bilinear with half-pixel centres. The source box (crop) bounds the pixels used.
+ *
+ * Arithmetic (fixed so results are the same bits on every path): each horizontal tap sum runs in
+ * float64 and is stored as float32; each vertical tap is added in float64 and rounded to float32.
  */
 import type { ImageBuffer } from './image-buffer.js';
 
@@ -42,63 +45,151 @@ function taps(boxStart: number, boxSize: number, outSize: number): Taps {
 /** The horizontal pass's intermediate rows, reused across calls (resizing is synchronous). */
 let midBuffer = new Float32Array(0);
 
-/**
- * Resizes the box (`top`, `left`, `boxHeight`, `boxWidth`) of `src` to `outHeight` x `outWidth`.
- * A box equal to the output size copies pixels exactly.
+/*
+ * The horizontal pass exists twice, for uint8 and for float32 sources: one loop body fed both
+ * array types runs polymorphic element loads in its hottest loop (decoded bytes come straight
+ * from the decoder; later steps pass floats).
  */
-export function resizeBox(src: ImageBuffer, top: number, left: number, boxHeight: number, boxWidth: number, outHeight: number, outWidth: number): ImageBuffer {
-  const c = src.channels;
-  const tx = taps(left, boxWidth, outWidth);
-  const ty = taps(top, boxHeight, outHeight);
-  // Horizontal pass over the rows of the box, then vertical; RGB gets its own loop (3 accumulators, no channel loop).
-  const midLen = boxHeight * outWidth * c;
-  if (midBuffer.length < midLen) midBuffer = new Float32Array(midLen);
-  const mid = midBuffer; // every element read below is written first
-  const data = src.data;
-  const { start: xs, count: xn, weights: xw, stride: xStride } = tx;
-  for (let y = 0; y < boxHeight; y++) {
-    const row = (top + y) * src.width * c;
+
+/** Horizontal pass of `rows` rows from `row0` (source row index) into `mid`, RGB, uint8 source. */
+function horizontalRgbBytes(data: Uint8Array, srcWidth: number, row0: number, rows: number, tx: Taps, outWidth: number, mid: Float32Array): void {
+  const { start: xs, count: xn, weights: xw, stride } = tx;
+  for (let y = 0; y < rows; y++) {
+    const row = (row0 + y) * srcWidth * 3;
+    let m = y * outWidth * 3;
+    for (let x = 0; x < outWidth; x++, m += 3) {
+      const n = xn[x]!;
+      let wi = x * stride;
+      let si = row + xs[x]! * 3;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let j = 0; j < n; j++, si += 3, wi++) {
+        const w = xw[wi]!;
+        r += w * data[si]!;
+        g += w * data[si + 1]!;
+        b += w * data[si + 2]!;
+      }
+      mid[m] = r;
+      mid[m + 1] = g;
+      mid[m + 2] = b;
+    }
+  }
+}
+
+/** {@link horizontalRgbBytes} for a float32 source. */
+function horizontalRgbFloats(data: Float32Array, srcWidth: number, row0: number, rows: number, tx: Taps, outWidth: number, mid: Float32Array): void {
+  const { start: xs, count: xn, weights: xw, stride } = tx;
+  for (let y = 0; y < rows; y++) {
+    const row = (row0 + y) * srcWidth * 3;
+    let m = y * outWidth * 3;
+    for (let x = 0; x < outWidth; x++, m += 3) {
+      const n = xn[x]!;
+      let wi = x * stride;
+      let si = row + xs[x]! * 3;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let j = 0; j < n; j++, si += 3, wi++) {
+        const w = xw[wi]!;
+        r += w * data[si]!;
+        g += w * data[si + 1]!;
+        b += w * data[si + 2]!;
+      }
+      mid[m] = r;
+      mid[m + 1] = g;
+      mid[m + 2] = b;
+    }
+  }
+}
+
+/** Horizontal pass for any channel count (grey, RGBA); either source type. */
+function horizontalAny(data: Float32Array | Uint8Array, srcWidth: number, c: number, row0: number, rows: number, tx: Taps, outWidth: number, mid: Float32Array): void {
+  const { start: xs, count: xn, weights: xw, stride } = tx;
+  for (let y = 0; y < rows; y++) {
+    const row = (row0 + y) * srcWidth * c;
     const midRow = y * outWidth * c;
     for (let x = 0; x < outWidth; x++) {
       const n = xn[x]!;
-      const wo = x * xStride;
-      let si = row + xs[x]! * c;
-      if (c === 3) {
-        let r = 0;
-        let g = 0;
-        let b = 0;
-        for (let j = 0; j < n; j++, si += 3) {
-          const w = xw[wo + j]!;
-          r += w * data[si]!;
-          g += w * data[si + 1]!;
-          b += w * data[si + 2]!;
-        }
-        mid[midRow + x * 3] = r;
-        mid[midRow + x * 3 + 1] = g;
-        mid[midRow + x * 3 + 2] = b;
-      } else {
-        for (let k = 0; k < c; k++) {
-          let acc = 0;
-          for (let j = 0; j < n; j++) acc += xw[wo + j]! * data[si + j * c + k]!;
-          mid[midRow + x * c + k] = acc;
-        }
+      const wo = x * stride;
+      const si = row + xs[x]! * c;
+      for (let k = 0; k < c; k++) {
+        let acc = 0;
+        for (let j = 0; j < n; j++) acc += xw[wo + j]! * data[si + j * c + k]!;
+        mid[midRow + x * c + k] = acc;
       }
     }
   }
-  const out = new Float32Array(outHeight * outWidth * c);
-  const rowLen = outWidth * c;
-  const { start: ys, count: yn, weights: yw, stride: yStride } = ty;
+}
+
+/**
+ * Vertical pass: output row y is the weighted sum of its source rows of `mid`, each tap added in
+ * float64 and rounded to float32, in tap order. Short filters (up to 4 taps: every upscale and
+ * downscales below 1.5x) keep the sum in a register; longer ones accumulate whole rows
+ * (contiguous reads, one weight per source row).
+ */
+function vertical(mid: Float32Array, ty: Taps, top: number, rowLen: number, outHeight: number, out: Float32Array): void {
+  const { start: ys, count: yn, weights: yw, stride } = ty;
+  const f = Math.fround;
   for (let y = 0; y < outHeight; y++) {
-    const first = (ys[y]! - top) * rowLen;
     const n = yn[y]!;
-    const wo = y * yStride;
+    const wo = y * stride;
     const o = y * rowLen;
-    // Accumulate whole rows: contiguous reads, one weight per source row.
-    for (let j = 0; j < n; j++) {
-      const w = yw[wo + j]!;
-      const m = first + j * rowLen;
-      for (let i = 0; i < rowLen; i++) out[o + i] = out[o + i]! + w * mid[m + i]!;
+    const m0 = (ys[y]! - top) * rowLen;
+    if (n === 0) out.fill(0, o, o + rowLen);
+    else if (n === 2) {
+      const w0 = yw[wo]!;
+      const w1 = yw[wo + 1]!;
+      const m1 = m0 + rowLen;
+      for (let i = 0; i < rowLen; i++) out[o + i] = f(f(0 + w0 * mid[m0 + i]!) + w1 * mid[m1 + i]!);
+    } else if (n === 3) {
+      const w0 = yw[wo]!;
+      const w1 = yw[wo + 1]!;
+      const w2 = yw[wo + 2]!;
+      const m1 = m0 + rowLen;
+      const m2 = m1 + rowLen;
+      for (let i = 0; i < rowLen; i++) out[o + i] = f(f(f(0 + w0 * mid[m0 + i]!) + w1 * mid[m1 + i]!) + w2 * mid[m2 + i]!);
+    } else if (n === 4) {
+      const w0 = yw[wo]!;
+      const w1 = yw[wo + 1]!;
+      const w2 = yw[wo + 2]!;
+      const w3 = yw[wo + 3]!;
+      const m1 = m0 + rowLen;
+      const m2 = m1 + rowLen;
+      const m3 = m2 + rowLen;
+      for (let i = 0; i < rowLen; i++) out[o + i] = f(f(f(f(0 + w0 * mid[m0 + i]!) + w1 * mid[m1 + i]!) + w2 * mid[m2 + i]!) + w3 * mid[m3 + i]!);
+    } else {
+      const w0 = yw[wo]!;
+      for (let i = 0; i < rowLen; i++) out[o + i] = 0 + w0 * mid[m0 + i]!; // 0 + : -0 becomes +0 as in a running sum
+      for (let j = 1; j < n; j++) {
+        const w = yw[wo + j]!;
+        const m = m0 + j * rowLen;
+        for (let i = 0; i < rowLen; i++) out[o + i] = out[o + i]! + w * mid[m + i]!;
+      }
     }
   }
+}
+
+/**
+ * Resizes the box (`top`, `left`, `boxHeight`, `boxWidth`) of `src` to `outHeight` x `outWidth`.
+ * A box equal to the output size copies pixels exactly. `src.data` may hold the decoder's bytes
+ * (a Uint8Array) instead of floats: only values are read. The result is written into `into`
+ * when it is given (at least `outHeight * outWidth * channels` long; a view of that length is
+ * returned), else into a new array.
+ */
+export function resizeBox(src: ImageBuffer, top: number, left: number, boxHeight: number, boxWidth: number, outHeight: number, outWidth: number, into?: Float32Array): ImageBuffer {
+  const c = src.channels;
+  const tx = taps(left, boxWidth, outWidth);
+  const ty = taps(top, boxHeight, outHeight);
+  const midLen = boxHeight * outWidth * c;
+  if (midBuffer.length < midLen) midBuffer = new Float32Array(midLen);
+  const mid = midBuffer; // every element read below is written first
+  const data = src.data as Float32Array | Uint8Array;
+  if (c !== 3) horizontalAny(data, src.width, c, top, boxHeight, tx, outWidth, mid);
+  else if (data instanceof Uint8Array) horizontalRgbBytes(data, src.width, top, boxHeight, tx, outWidth, mid);
+  else horizontalRgbFloats(data, src.width, top, boxHeight, tx, outWidth, mid);
+  const outLen = outHeight * outWidth * c;
+  const out = into ? (into.length === outLen ? into : into.subarray(0, outLen)) : new Float32Array(outLen);
+  vertical(mid, ty, top, outWidth * c, outHeight, out);
   return { data: out, height: outHeight, width: outWidth, channels: c };
 }

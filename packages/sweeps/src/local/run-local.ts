@@ -4,6 +4,7 @@ import { trialDir, type PlannedTrial, type SweepPlan } from '../plan.js';
 import { runTrial, type TrialOutcome } from '../run-trial.js';
 import { prepareSweepDir, sweepFiles } from '../sweep-dir.js';
 import { readJsonFile, trialFiles } from '../trial-files.js';
+import { TrialSpawner } from '../trial-spawner.js';
 
 export interface LocalRunOptions {
   /** Trial processes at a time (default 1). */
@@ -36,11 +37,14 @@ export async function runSweepLocally(plan: SweepPlan, options: LocalRunOptions 
   const pending = plan.trials.filter((t) => !completed(trialDir(plan.dir, t.id)));
   const outcomes = new Map<string, TrialOutcome>();
   let next = 0;
+  // The next trial's process loads its modules while the current ones run.
+  const spawner = new TrialSpawner(options.env);
   const runOne = async (trial: PlannedTrial): Promise<void> => {
     const dir = trialDir(plan.dir, trial.id);
     for (let attempt = 1; ; attempt++) {
       log(`[sweep] trial ${trial.id} (${trial.cellLabel}, seed ${trial.seed}) started${attempt > 1 ? `, attempt ${attempt}` : ''}`);
-      const outcome = await runTrial(dir, { cacheDir: sweepFiles(plan.dir).cache, attempt, log, ...(options.env ? { env: options.env } : {}) });
+      // Load a process ahead only while some trial is still to start.
+      const outcome = await runTrial(dir, { cacheDir: sweepFiles(plan.dir).cache, attempt, log, spawner, ahead: next < pending.length });
       outcomes.set(trial.id, outcome);
       const top1 = Object.entries(outcome.metrics).find(([k]) => k.endsWith('.top1'));
       log(`[sweep] trial ${trial.id} ${outcome.status}${outcome.error ? `: ${outcome.error}` : top1 ? `: ${top1[0]} ${(top1[1] * 100).toFixed(2)}%` : ''}`);
@@ -50,6 +54,10 @@ export async function runSweepLocally(plan: SweepPlan, options: LocalRunOptions 
   const lane = async (): Promise<void> => {
     while (next < pending.length) await runOne(pending[next++]!);
   };
-  await Promise.all(Array.from({ length: Math.min(workers, pending.length) }, lane));
+  try {
+    await Promise.all(Array.from({ length: Math.min(workers, pending.length) }, lane));
+  } finally {
+    spawner.close();
+  }
   return { ran: pending.length, skipped: plan.trials.length - pending.length, outcomes };
 }

@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import type { RedisConnection } from './redis.js';
 
 export const SWEEPS_KEY = 'dkl:sweeps';
+/** Pub/sub channel announcing each registration: workers serve a new sweep at once instead of at their next scan. */
+export const SWEEPS_CHANNEL = 'dkl:sweeps:registered';
 
 export interface RegisteredSweep {
   readonly name: string;
@@ -26,6 +28,7 @@ export async function withRedis<T>(connection: RedisConnection, use: (redis: Red
 
 export async function registerSweep(redis: Redis, sweep: RegisteredSweep): Promise<void> {
   await redis.hset(SWEEPS_KEY, sweep.name, JSON.stringify(sweep));
+  await redis.publish(SWEEPS_CHANNEL, JSON.stringify(sweep));
 }
 
 export async function registeredSweeps(redis: Redis): Promise<RegisteredSweep[]> {

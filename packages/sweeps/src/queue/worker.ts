@@ -6,12 +6,14 @@
 import { existsSync } from 'node:fs';
 import { ArgumentError } from '@dkl/core';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import { trialDir } from '../plan.js';
 import { runTrial, type TrialProgress } from '../run-trial.js';
 import { sweepFiles } from '../sweep-dir.js';
 import { trialFiles, workerName } from '../trial-files.js';
+import { TrialSpawner } from '../trial-spawner.js';
 import { assertRedisReachable, parseRedisUrl } from './redis.js';
-import { registeredSweeps, withRedis, type RegisteredSweep } from './registry.js';
+import { registeredSweeps, SWEEPS_CHANNEL, withRedis, type RegisteredSweep } from './registry.js';
 import type { TrialJobData } from './submit.js';
 
 /** A running trial's job progress. */
@@ -33,7 +35,7 @@ export interface SweepWorkerOptions {
   readonly concurrency?: number;
   /** BullMQ job lock: a worker silent this long has stalled and loses its trial (default 30 s). */
   readonly lockDurationMs?: number;
-  /** How often to look for newly submitted sweeps (default 2 s). */
+  /** How often to look for newly submitted sweeps (default 2 s; submissions are also announced, and served at once). */
   readonly rescanMs?: number;
   readonly log?: (line: string) => void;
   /** Extra environment of the trial processes. */
@@ -68,6 +70,8 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
   if (hidden) throw notVisible(hidden);
   const workers = new Map<string, Worker<TrialJobData, TrialResult>>();
   const skipped = new Set<string>();
+  // The next trial's process loads its modules while the current trial runs.
+  const spawner = new TrialSpawner(options.env);
 
   const processTrial = async (job: Job<TrialJobData, TrialResult>): Promise<TrialResult> => {
     const runDir = trialDir(job.data.sweepDir, job.data.trialId);
@@ -79,7 +83,7 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
       attempt: job.attemptsStarted,
       takeOverForeignLock: handedOver,
       log,
-      ...(options.env ? { env: options.env } : {}),
+      spawner,
       onProgress: (p) => void job.updateProgress({ worker: me, ...p }).catch(() => undefined),
     });
     log(`[worker] ${job.data.sweep}: trial ${job.data.trialId} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`);
@@ -111,6 +115,17 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
 
   initial.forEach(serve);
   if (initial.length === 0) log(`[worker] ${me}: no sweep submitted yet; waiting for one`);
+  // A submission announces its sweep; the periodic scan below covers announcements missed while Redis was away.
+  const announcements = new Redis({ ...connection });
+  announcements.on('error', () => undefined); // reconnects and resubscribes by itself
+  announcements.on('message', (_channel: string, message: string) => {
+    try {
+      serve(JSON.parse(message) as RegisteredSweep);
+    } catch {
+      // not a sweep: ignore
+    }
+  });
+  await announcements.subscribe(SWEEPS_CHANNEL);
   let scanning = false;
   const rescan = setInterval(() => {
     if (scanning) return;
@@ -125,6 +140,8 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
     sweeps: () => [...workers.keys()],
     async close(force = false) {
       clearInterval(rescan);
+      announcements.disconnect();
+      spawner.close();
       await Promise.all([...workers.values()].map((w) => w.close(force)));
     },
   };
