@@ -19,7 +19,7 @@ const SHAPES: readonly [string, number, Record<string, [number, number, number]>
   ['ShuffleV2', 16, { stem: [16, 16, 24], stage1: [8, 8, 116], stage2: [4, 4, 232], stage3: [2, 2, 464] }],
   ['ResNet18', 8, { stage1: [8, 8, 64], stage4: [1, 1, 512] }],
   ['imagenet_resnet18', 32, { stem: [16, 16, 64], stage1: [8, 8, 64], stage4: [1, 1, 512] }],
-  ['MobileNetV1', 32, { stem: [16, 16, 32], stage1: [8, 8, 128], stage2: [4, 4, 256], stage3: [2, 2, 512], stage4: [1, 1, 1024] }],
+  ['MobileNetV1', 32, { stage1: [8, 8, 128], stage2: [4, 4, 256], stage3: [2, 2, 512], stage4: [1, 1, 1024] }],
   ['tiny_cnn', 8, { stem: [8, 8, 16], stage1: [4, 4, 32], stage2: [2, 2, 64] }],
 ];
 
@@ -91,6 +91,15 @@ describe('output shapes', () => {
       saved.dispose();
     }
     x.dispose();
+    model.dispose();
+  });
+
+  it("MobileNetV1's feats are its four tapped blocks without a stem, as mdistiller's (so feats[1:] pairs as there)", () => {
+    const model = createModel('MobileNetV1', { numClasses: 3, inputShape: [32, 32, 3] });
+    const x = randomImages(1, 32, 32);
+    const out = model.forward(x, { training: false });
+    expect(Object.keys(out.features).filter((k) => !k.includes('/')).sort()).toEqual(['embedding', 'stage1', 'stage2', 'stage3', 'stage4']);
+    tf.dispose([x, out.logits, ...Object.values(out.features)]);
     model.dispose();
   });
 

@@ -43,8 +43,9 @@ export function buildMobileNetV1() {
       preactNorms: Object.fromEntries(Object.entries(taps).map(([k, tap]) => [`${PREACT_PREFIX}${tap}`, join('model', k, 4)])),
       forward(x, ctx): NetworkOutput {
         const features: Record<string, tf.Tensor> = {};
+        // No `stem` tap: mdistiller's MobileNetV1 lists only the four tapped blocks in `feats`, so
+        // `feats[1:]` (AT, NST, VID, KDSVD, ...) starts at the second, as there.
         let h = stem.forward(x, ctx, true);
-        features['stem'] = h;
         layers.forEach((layer, k) => {
           const tap = taps[k + 1];
           if (!tap) {
