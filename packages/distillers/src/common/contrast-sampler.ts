@@ -25,7 +25,17 @@ export class ContrastSampler {
     const members: number[][] = Array.from({ length: classes }, () => []);
     labels.forEach((label, i) => members[label]!.push(i));
     this.positives = members.map((m) => Int32Array.from(m));
-    this.negatives = members.map((_, c) => Int32Array.from(labels.keys()).filter((i) => labels[i] !== c));
+    // mdistiller's cls_negative[c]: the examples of every other class, class by class.
+    this.negatives = this.positives.map((_, c) => {
+      const out = new Int32Array(labels.length - this.positives[c]!.length);
+      let at = 0;
+      this.positives.forEach((own, other) => {
+        if (other === c) return;
+        out.set(own, at);
+        at += own.length;
+      });
+      return out;
+    });
     const emptyClass = this.negatives.findIndex((n, c) => n.length === 0 && this.positives[c]!.length > 0);
     if (emptyClass >= 0) throw new ConfigError(where, `needs examples of at least two classes to draw negatives, but every training example is of class ${emptyClass}`);
     this.scratch = new Int32Array(Math.max(...this.negatives.map((n) => n.length)));
