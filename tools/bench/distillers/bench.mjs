@@ -12,6 +12,7 @@ import { lossesModule } from '@dkl/losses';
 import { createModel } from '@dkl/models';
 import { distillationStep, Sgd } from '@dkl/trainers';
 import { arg, numArg } from '../args.mjs';
+import { medianMs, trainOnce } from '../timing.mjs';
 
 const batch = numArg('batch', 64);
 const iters = numArg('iters', 5);
@@ -31,28 +32,10 @@ function timeSteps(name, options) {
   const step = distillationStep({ student, teacher, losses: [term] });
   const variables = [...student.trainableVariables, ...(step.trainableVariables ?? [])];
   const optimizer = new Sgd({ momentum: 0.9, weightDecay: 5e-4 });
-  const run = (i) => {
-    const ctx = { epoch: 1, epochs: 1, step: i, batchIndex: i, rng: null };
-    const prepared = step.prepare({ x, y }, ctx);
-    const { value, grads } = tf.variableGrads(() => {
-      const r = step.compute({ x, y }, prepared, ctx);
-      tf.dispose([...Object.values(r.outputs), ...Object.values(r.terms).filter((t) => t !== r.loss)]);
-      return r.loss;
-    }, variables);
-    optimizer.apply(variables, variables.map((v) => grads[v.name]), 0.05);
-    value.dataSync();
-    tf.dispose([value, ...Object.values(grads), ...Object.values(prepared)]);
-  };
-  run(0); // warm-up
-  const times = [];
-  for (let i = 1; i <= iters; i++) {
-    const t = performance.now();
-    run(i);
-    times.push(performance.now() - t);
-  }
+  const ms = medianMs(iters, (i) => trainOnce(step, { x, y }, variables, optimizer, i));
   optimizer.dispose();
   step.dispose?.();
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return ms;
 }
 
 const DISTILLERS = [
