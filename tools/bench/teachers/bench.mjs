@@ -11,25 +11,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ClassPriorStore, createContainer, initBackend, LossRegistry } from '@dkl/core';
-import { lossesModule } from '@dkl/losses';
+import { initBackend } from '@dkl/core';
 import { createModel, exportModel, ONNX_FILE, openOnnxClassifier } from '@dkl/models';
 import { distillationStep, Sgd, TeacherLogitsCache } from '@dkl/trainers';
 import { numArg as arg } from '../args.mjs';
+import { CLASSES, cifar100Batch, iklWithUniformPrior } from '../kd-fixture.mjs';
 import { medianMs, trainOnce } from '../timing.mjs';
 
 const batch = arg('batch', 64);
 const iters = arg('iters', 5);
 const info = await initBackend();
-const C = 100;
-const x = tf.randomUniform([batch, 32, 32, 3], 0, 1, 'float32', 1);
-const y = tf.randomUniform([batch], 0, C, 'int32', 2);
+const C = CLASSES;
+const { x, y } = cifar100Batch(batch);
 const indices = Int32Array.from({ length: batch }, (_, i) => i);
-const container = createContainer([lossesModule]);
-const ikl = container.get(LossRegistry).create('ikl', { classPrior: true, warmup: 1 });
-const priorStore = container.get(ClassPriorStore);
-priorStore.attachWriter('bench'); // the uniform epoch-1 prior, as the class-prior plugin provides it
-priorStore.getOrUniform(C);
+const ikl = iklWithUniformPrior();
 
 function timeSteps(student, step) {
   const optimizer = new Sgd({ momentum: 0.9, weightDecay: 5e-4 });
