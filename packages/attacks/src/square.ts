@@ -4,7 +4,7 @@ import type { ForwardFn } from './forward.js';
 import { rowMargins } from './losses.js';
 import type { Norm } from './project.js';
 import { squareL2Run } from './square-l2.js';
-import { asInt32, checkBatch, checkEps, checkNorm, checkPositiveInt } from './validate.js';
+import { asInt32, checkBatch, checkEps, normOption, positiveIntOption } from './validate.js';
 
 /** Options of {@link square}. */
 export interface SquareOptions {
@@ -41,13 +41,10 @@ export function squareP(pInit: number, iteration: number, queries: number, resca
  */
 export function square(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: SquareOptions): tf.Tensor {
   checkEps(options.eps);
-  const queries = options.queries ?? 5000;
-  checkPositiveInt(queries, 'queries');
-  const restarts = options.restarts ?? 1;
-  checkPositiveInt(restarts, 'restarts');
+  const queries = positiveIntOption(options.queries, 5000, 'queries');
+  const restarts = positiveIntOption(options.restarts, 1, 'restarts');
   const pInit = options.pInit ?? 0.8;
-  const norm = options.norm ?? 'linf';
-  checkNorm(norm);
+  const norm = normOption(options.norm);
   checkBatch(x, y);
   const rng = new SeededRng(options.seed ?? 0);
   const eps = options.eps;
