@@ -12,6 +12,7 @@ import {
   runPipeline,
   TransformRegistry,
   TransformStepError,
+  type ImageBuffer,
   type TransformSpec,
 } from '../src/index.js';
 import { planParams } from '../src/transforms/plan.js';
@@ -40,7 +41,7 @@ describe('the fixed-shape kinds are ImageTransformDefinitions like every other k
     const pipeline = compilePipeline(shape, specs);
     const params = planParams(pipeline, 1, new SeededRng('direct'));
     const viaRunner = runPipeline(pipeline, image, 1, params, new Float32Array(image.length));
-    let current = { data: Float32Array.from(image), height: 6, width: 5, channels: 3 };
+    let current: ImageBuffer = { data: Float32Array.from(image), height: 6, width: 5, channels: 3 };
     pipeline.steps.forEach((step, i) => {
       current = fixedShapeTransformDefinitions.find((d) => d.kind === step.spec.kind)!.apply(step.spec, current, params, step.paramOffset);
       expect([current.height, current.width, current.channels], specs[i]!.kind).toEqual([...step.outShape]);
