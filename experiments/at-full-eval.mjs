@@ -7,19 +7,11 @@
 //     [--out DIR (default experiments/results/at-full)] [--smoke]
 // --smoke: one seed, tiny data, 20 examples and small attack budgets (checks the pipeline only).
 // Writes <out>/at-full.json and prints a table of clean_acc / autoattack_acc per method and weights.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { AT_EPSILON, AT_METHODS, atConfig } from './configs.mjs';
+import { args, flag, here, meanSd, spawnDkl } from './script-args.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const DKL = resolve(here, '../packages/cli/bin/dkl.mjs');
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const smoke = args.includes('--smoke');
 const seeds = Number(flag('seeds', smoke ? 1 : 3));
 const scale = Number(flag('scale', smoke ? 0.01 : 1));
@@ -28,7 +20,7 @@ const out = resolve(flag('out', join(here, 'results', smoke ? 'at-full-smoke' : 
 const budgets = smoke ? ['apgdSteps=5', 'nTargetClasses=2', 'fabSteps=5', 'squareQueries=20'].flatMap((o) => ['--attack-option', o]) : [];
 
 function dkl(argv) {
-  const result = spawnSync(process.execPath, [DKL, '--no-progress', '--runs-dir', join(out, 'runs'), ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  const result = spawnDkl(['--runs-dir', join(out, 'runs'), ...argv]);
   if (result.status !== 0) throw new Error(`dkl ${argv.join(' ')} exited with ${result.status}`);
   return result.stdout;
 }
@@ -87,16 +79,11 @@ for (const method of Object.keys(AT_METHODS)) {
 }
 writeFileSync(join(out, 'at-full.json'), `${JSON.stringify({ seeds, scale, results }, null, 2)}\n`);
 
-const stats = (xs) => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return `${mean.toFixed(2)} ± ${sd.toFixed(2)}`;
-};
 console.log('| objective | weights | clean_acc % | autoattack_acc % | n_ex |');
 console.log('|---|---|---|---|---|');
 for (const method of Object.keys(AT_METHODS)) {
   for (const weights of ['last', 'averaged']) {
     const rows = results.filter((r) => r.method === method && r.weights === weights);
-    console.log(`| ${method} | ${weights} | ${stats(rows.map((r) => r.clean_acc))} | ${stats(rows.map((r) => r.autoattack_acc))} | ${rows[0].n_ex} |`);
+    console.log(`| ${method} | ${weights} | ${meanSd(rows.map((r) => r.clean_acc))} | ${meanSd(rows.map((r) => r.autoattack_acc))} | ${rows[0].n_ex} |`);
   }
 }

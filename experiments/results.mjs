@@ -2,16 +2,10 @@
 // Turns experiments/results/*.json into markdown tables (stdout) and SVG plots (docs/img/).
 //   node experiments/results.mjs [--in experiments/results] [--img docs/img]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { lineChartSvg } from '@dkl/cli';
+import { flag, here } from './script-args.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const input = resolve(flag('in', join(here, 'results')));
 const img = resolve(flag('img', join(here, '../docs/img')));
 const load = (suite) => (existsSync(join(input, `${suite}.json`)) ? JSON.parse(readFileSync(join(input, `${suite}.json`), 'utf8')) : undefined);

@@ -9,20 +9,12 @@
 //     [--dataset cifar10|cifar100 --data-dir DIR]   the KD suite on downloaded CIFAR binaries
 // --smoke: one seed, tiny data and epochs, PGD only (what CI runs). The full suites are also just
 // `npx dkl sweep run experiments/sweeps/<suite>.yaml` (then `dkl sweep report` for the table).
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { AT_METHODS, atConfig, DISTILL_METHODS, distillConfig, dklVsKlConfig, KD_METHODS, kdConfig } from './configs.mjs';
+import { args, flag, here, spawnDkl } from './script-args.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const DKL = resolve(here, '../packages/cli/bin/dkl.mjs');
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const smoke = args.includes('--smoke');
 const seeds = Number(flag('seeds', smoke ? 1 : 3));
 const scale = Number(flag('scale', smoke ? 0.01 : 1));
@@ -71,7 +63,7 @@ function writeSweep(suite, dir, seedCount, sc) {
 
 function dkl(argv) {
   const started = Date.now();
-  const result = spawnSync(process.execPath, [DKL, '--no-progress', ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  const result = spawnDkl(argv);
   return { status: result.status, stdout: result.stdout, ms: Date.now() - started };
 }
 

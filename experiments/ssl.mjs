@@ -6,20 +6,12 @@
 // trainers, run by `dkl sweep run` (resumable: a finished trial is skipped); then the table.
 //   node experiments/ssl.mjs [--seeds 3] [--out DIR] [--workers 1] [--only fixmatch-10,...]
 //   node experiments/ssl.mjs table [--out DIR]     the markdown table from finished runs
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { SSL_METHODS, sslConfig, sslTrainer } from './configs.mjs';
+import { args, flag, here, meanSd, spawnDkl } from './script-args.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const DKL = resolve(here, '../packages/cli/bin/dkl.mjs');
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const seeds = Number(flag('seeds', 3));
 const workers = Number(flag('workers', 1));
 const out = resolve(flag('out', join(here, 'results', 'ssl')));
@@ -29,7 +21,7 @@ const methodsOf = (algorithm) => (algorithm === 'supervised' ? SSL_METHODS.slice
 const only = flag('only', undefined)?.split(',');
 
 function dkl(argv) {
-  const result = spawnSync(process.execPath, [DKL, '--no-progress', ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  const result = spawnDkl(argv);
   return { status: result.status, stdout: result.stdout };
 }
 
@@ -70,12 +62,7 @@ function collect(study) {
   return byMethod;
 }
 
-const meanStd = (xs) => {
-  if (xs.length === 0) return 'n/a';
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return `${mean.toFixed(2)} ± ${std.toFixed(2)} (n=${xs.length})`;
-};
+const meanStd = (xs) => (xs.length === 0 ? 'n/a' : `${meanSd(xs)} (n=${xs.length})`);
 
 function table() {
   const rows = ['| algorithm | labels per class | own consistency | IKL consistency | per seed (own / IKL) |', '|---|---|---|---|---|'];

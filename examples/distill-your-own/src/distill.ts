@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { executeRun, exportCommand, resolveConfig, type ExecutedRun, type RunConfigInput } from '@dkl/cli';
 import { fileSystemIOHandler } from '@dkl/models';
+import { imageFolderData } from './folder-data.js';
 import { buildStudent } from './student.js';
 
 export interface DistillOptions {
@@ -35,16 +36,10 @@ export interface DistillResult {
 
 /** The run config of the example (what a YAML file would hold). */
 export function distillConfig(options: DistillOptions, studentPath: string): RunConfigInput {
-  const size = options.size ?? 32;
-  const transforms = [{ kind: 'resize', size: size + 4 }, { kind: 'center-crop', size }, { kind: 'to-float' }];
   return {
     name: 'distill-your-own',
     seed: 7,
-    data: {
-      dataset: { name: 'image-folder', options: { root: options.imageRoot } },
-      train: { split: 'train', batchSize: 8, transforms },
-      eval: { val: { split: 'val', batchSize: 8, transforms } },
-    },
+    data: imageFolderData(options.imageRoot, options.size ?? 32),
     models: {
       student: { source: 'tfjs', path: studentPath, features: { stage1: 'stage1' } },
       teacher: {

@@ -6,19 +6,14 @@
 import { join } from 'node:path';
 import { executeRun, exportCommand, resolveConfig } from '@dkl/cli';
 import { ONNX_FILE } from '@dkl/models';
+import { imageFolderData } from './folder-data.js';
 
 export async function trainOnnxTeacher(options: { imageRoot: string; workDir: string; size?: number; epochs?: number; log?: (line: string) => void }): Promise<string> {
-  const size = options.size ?? 32;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const transforms = [{ kind: 'resize', size: size + 4 }, { kind: 'center-crop', size }, { kind: 'to-float' }];
   const config = resolveConfig({
     name: 'teacher',
     seed: 1,
-    data: {
-      dataset: { name: 'image-folder', options: { root: options.imageRoot } },
-      train: { split: 'train', batchSize: 8, transforms },
-      eval: { val: { split: 'val', batchSize: 8, transforms } },
-    },
+    data: imageFolderData(options.imageRoot, options.size ?? 32),
     models: { student: { name: 'resnet8' } },
     trainer: { type: 'supervised', epochs: options.epochs ?? 6 },
     optimizer: { name: 'sgd', momentum: 0.9, weightDecay: 5e-4 },

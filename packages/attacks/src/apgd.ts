@@ -5,7 +5,7 @@ import { disposeLossAndGrad, lossAndGrad, readFloats, selectRows, type LossAndGr
 import { crossEntropyPerExample, dlrLoss, dlrTargetedLoss } from './losses.js';
 import { perExampleL2, projectToThreatModel, type Norm } from './project.js';
 import { randomStart } from './random-start.js';
-import { asInt32, checkBatch, checkEps, checkNorm, checkPositiveInt } from './validate.js';
+import { asInt32, checkBatch, checkEps, checkPositiveInt, normOption, positiveIntOption } from './validate.js';
 
 /** Options of {@link apgd}. */
 export interface ApgdOptions {
@@ -57,18 +57,14 @@ const MOMENTUM = 0.75;
  * already misclassified are returned unchanged.
  */
 export function apgd(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: ApgdOptions): tf.Tensor {
-  const norm = options.norm ?? 'linf';
-  checkNorm(norm);
+  const norm = normOption(options.norm);
   checkEps(options.eps);
-  const steps = options.steps ?? 100;
-  checkPositiveInt(steps, 'steps');
-  const restarts = options.restarts ?? 1;
-  checkPositiveInt(restarts, 'restarts');
+  const steps = positiveIntOption(options.steps, 100, 'steps');
+  const restarts = positiveIntOption(options.restarts, 1, 'restarts');
   const lossName = options.loss ?? 'ce';
   if (lossName !== 'ce' && lossName !== 'dlr') throw new ArgumentError('loss', `must be 'ce' or 'dlr', got ${String(lossName)}`);
   const rho = options.rho ?? 0.75;
-  const eotIter = options.eotIter ?? 1;
-  checkPositiveInt(eotIter, 'eotIter');
+  const eotIter = positiveIntOption(options.eotIter, 1, 'eotIter');
   checkBatch(x, y);
   const rng = new SeededRng(options.seed ?? 0);
   const labels = asInt32(y);

@@ -31,35 +31,38 @@ export interface AttackPlan {
   readonly checks?: (forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, warn: WarningHandler) => void;
 }
 
-/** Options of {@link runAttackPlan}. */
-export interface RunAttackPlanOptions {
+/** How an evaluation of attacks runs, for {@link runAttackPlan} and AutoAttack alike; `Name` names its attacks. */
+export interface AttackRunOptions<Name extends string = string> {
   readonly norm: Norm;
   readonly eps: number;
   /** Seed of every random choice (default 0). */
   readonly seed?: number | string;
   /** Examples per attack call (default 256); part of the settings, since batches carry the seeds. */
   readonly batchSize?: number;
-  /** Resumable JSON state, rewritten after every batch (temp file + rename). */
+  /** Resumable JSON state, rewritten after every batch (temp file + rename): a killed evaluation continues where it stopped. */
   readonly statePath?: string;
-  /** Run the plan's sanity checks (default true). */
+  /** Run the sanity checks (default true). */
   readonly checks?: boolean;
   /** Where sanity-check warnings go (default console.warn). */
   readonly onWarning?: WarningHandler;
   /** Told after each attack (also for attacks restored from the state file). */
-  readonly onAttackEnd?: (attack: string, robustAccuracy: number, resumed: boolean) => void;
+  readonly onAttackEnd?: (attack: Name, robustAccuracy: number, resumed: boolean) => void;
   /** Told after each attacked batch (after the state file is written). */
-  readonly onBatchEnd?: (attack: string, batch: number, batches: number) => void;
+  readonly onBatchEnd?: (attack: Name, batch: number, batches: number) => void;
 }
 
-/** Result of a plan; accuracies are fractions in [0, 1]. */
-export interface AttackPlanResult {
+/** Options of {@link runAttackPlan}. */
+export type RunAttackPlanOptions = AttackRunOptions;
+
+/** Result of an evaluation of attacks; accuracies are fractions in [0, 1]. */
+export interface AttackPlanResult<Name extends string = string> {
   readonly cleanAccuracy: number;
   /** After the last attack. */
   readonly robustAccuracy: number;
-  /** Robust accuracy after each attack, in the order run (cumulative). */
+  /** Robust accuracy after each attack, in the order run (cumulative: each attack only sees the points still robust). */
   readonly perAttack: Readonly<Record<string, number>>;
   /** Attacks skipped because the state file says they finished. */
-  readonly resumed: readonly string[];
+  readonly resumed: readonly Name[];
   /** Batches of the attack under way that the state file said were done. */
   readonly resumedBatches: number;
   /** Per example: robust after every attack. */

@@ -1,15 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError } from '@dkl/core';
-import { checkedFlags, runAttackPlan, type AttackPlan } from './attack-plan.js';
+import { checkedFlags, runAttackPlan, type AttackPlan, type AttackPlanResult, type AttackRunOptions } from './attack-plan.js';
 import { checkRandomized, checkSoftmaxOutput, checkSquareStronger, checkZeroGradients, type WarningHandler } from './checks.js';
 import { asForward, type AttackModel, type ForwardFn } from './forward.js';
 import type { Norm } from './project.js';
 import { AUTO_ATTACK_VERSIONS, checkAttackName, runSuiteAttack, type AutoAttackName, type AutoAttackVersion, type SuiteBudget } from './suite.js';
 
-/** Options of {@link autoAttack}. */
-export interface AutoAttackOptions extends SuiteBudget {
-  readonly norm: Norm;
-  readonly eps: number;
+/** Options of {@link autoAttack} (the reference's sanity checks run unless `checks: false`). */
+export interface AutoAttackOptions extends SuiteBudget, AttackRunOptions<AutoAttackName> {
   /**
    * `'standard'` (APGD-CE, APGD-T, FAB-T, Square; default), `'plus'` (APGD-CE, APGD-DLR, FAB,
    * Square, APGD-T, FAB-T with the reference's restarts), `'rand'` (APGD-CE and APGD-DLR with EOT
@@ -18,36 +16,10 @@ export interface AutoAttackOptions extends SuiteBudget {
   readonly version?: AutoAttackVersion | 'custom';
   /** Attacks for the custom version, in order; ignored by the others (as in the reference). */
   readonly attacks?: readonly AutoAttackName[];
-  /** Examples per attack call (default 256). */
-  readonly batchSize?: number;
-  /** Resumable JSON state, written after every batch: a killed evaluation continues where it stopped. */
-  readonly statePath?: string;
-  /** Seed of every random choice (default 0). */
-  readonly seed?: number | string;
-  /** Where sanity-check warnings go (default console.warn). */
-  readonly onWarning?: WarningHandler;
-  /** Run the reference's sanity checks (default true). */
-  readonly checks?: boolean;
-  /** Told after each attack (also for attacks restored from the state file). */
-  readonly onAttackEnd?: (attack: AutoAttackName, robustAccuracy: number, resumed: boolean) => void;
-  /** Told after each attacked batch. */
-  readonly onBatchEnd?: (attack: AutoAttackName, batch: number, batches: number) => void;
 }
 
-/** Result of {@link autoAttack}; accuracies are fractions in [0, 1]. */
-export interface AutoAttackResult {
-  readonly cleanAccuracy: number;
-  /** After the last attack (the AutoAttack robust accuracy). */
-  readonly robustAccuracy: number;
-  /** Robust accuracy after each attack, in the order run (cumulative: each attack only sees the points still robust). */
-  readonly perAttack: Readonly<Record<string, number>>;
-  /** Attacks skipped because the state file says they finished. */
-  readonly resumed: readonly AutoAttackName[];
-  /** Batches of the attack under way that the state file said were done. */
-  readonly resumedBatches: number;
-  /** Per example: robust after every attack. */
-  readonly robustFlags: readonly boolean[];
-}
+/** Result of {@link autoAttack}; `robustAccuracy` is the AutoAttack robust accuracy. */
+export type AutoAttackResult = AttackPlanResult<AutoAttackName>;
 
 /**
  * AutoAttack (Croce & Hein 2020; fra31/auto-attack `run_standard_evaluation`) robust evaluation.

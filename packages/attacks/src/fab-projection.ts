@@ -9,13 +9,18 @@
  * walking the rooms in ascending order; then d_i = sign(w_i) · min(λ, room_i). When even the
  * whole box cannot reach the plane (g(∞) < r) every coordinate moves to its face.
  */
+/** Which side of the hyperplane w·z = c the point t lies on (`s`: the sign of c - w·t) and how far in w·z (`r` = |c - w·t|). */
+function planeGap(t: Float32Array, w: Float32Array, c: number): { s: number; r: number } {
+  let wt = 0;
+  for (let i = 0; i < t.length; i++) wt += w[i]! * t[i]!;
+  const gap = c - wt;
+  const s = gap >= 0 ? 1 : -1;
+  return { s, r: gap * s };
+}
+
 export function projectOntoHyperplaneLinf(t: Float32Array, w: Float32Array, c: number): Float32Array {
   const d = t.length;
-  let wt = 0;
-  for (let i = 0; i < d; i++) wt += w[i]! * t[i]!;
-  let r = c - wt;
-  const s = r >= 0 ? 1 : -1;
-  r *= s;
+  const { s, r } = planeGap(t, w, c);
   const out = new Float32Array(d);
   if (r === 0) return out;
 
@@ -69,11 +74,7 @@ const ZERO_WEIGHT = 1e-8;
  */
 export function projectOntoHyperplaneL2(t: Float32Array, w: Float32Array, c: number): Float32Array {
   const d = t.length;
-  let wt = 0;
-  for (let i = 0; i < d; i++) wt += w[i]! * t[i]!;
-  let r = c - wt;
-  const s = r >= 0 ? 1 : -1;
-  r *= s;
+  const { s, r } = planeGap(t, w, c);
   const out = new Float32Array(d);
   if (r === 0) return out;
 

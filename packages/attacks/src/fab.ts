@@ -4,7 +4,7 @@ import { projectOntoHyperplaneL2, projectOntoHyperplaneLinf } from './fab-projec
 import type { ForwardFn } from './forward.js';
 import { disposeLossAndGrad, lossAndGrad, predict, readFloats } from './gradient.js';
 import type { Norm } from './project.js';
-import { asInt32, checkBatch, checkEps, checkNorm, checkPositiveInt } from './validate.js';
+import { asInt32, checkBatch, checkEps, checkPositiveInt, normOption, positiveIntOption } from './validate.js';
 
 /** Options of {@link fab}. */
 export interface FabOptions {
@@ -44,12 +44,9 @@ export interface FabOptions {
  */
 export function fab(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: FabOptions): tf.Tensor {
   checkEps(options.eps);
-  const steps = options.steps ?? 100;
-  checkPositiveInt(steps, 'steps');
-  const restarts = options.restarts ?? 1;
-  checkPositiveInt(restarts, 'restarts');
-  const norm = options.norm ?? 'linf';
-  checkNorm(norm);
+  const steps = positiveIntOption(options.steps, 100, 'steps');
+  const restarts = positiveIntOption(options.restarts, 1, 'restarts');
+  const norm = normOption(options.norm);
   checkBatch(x, y);
   const cfg: FabConfig = { steps, alphaMax: options.alphaMax ?? 0.1, eta: options.eta ?? 1.05, beta: options.beta ?? 0.9, eps: options.eps, norm };
   const rng = new SeededRng(options.seed ?? 0);

@@ -25,7 +25,7 @@ export { checkRandomized, checkSoftmaxOutput, checkZeroGradients, checkSquareStr
 export { autoAttack, autoAttackPlan, type AutoAttackOptions, type AutoAttackResult } from './auto-attack.js';
 export { AUTO_ATTACK_NAMES, AUTO_ATTACK_VERSIONS, STANDARD_ATTACKS, runSuiteAttack, type AutoAttackName, type AutoAttackVersion, type SuiteBudget, type SuiteSettings } from './suite.js';
 export { readState, writeState, type AutoAttackState } from './state-file.js';
-export { runAttackPlan, checkedFlags, type AttackPlan, type AttackStage, type AttackPlanResult, type RunAttackPlanOptions } from './attack-plan.js';
+export { runAttackPlan, checkedFlags, type AttackPlan, type AttackStage, type AttackPlanResult, type AttackRunOptions, type RunAttackPlanOptions } from './attack-plan.js';
 export {
   RobustEvalPlugin,
   resolveAttack,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError } from '@dkl/core';
+import type { ForwardFn } from './forward.js';
 
 /**
  * An attack objective: `(logits [B, C], labels int32 [B]) => loss`, per example `[B]` or a
@@ -31,6 +32,24 @@ export function margin(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor {
     const [correct, other] = trueAndBestOther(logits, labels);
     return correct.sub(other);
   });
+}
+
+/**
+ * The margins of chosen rows as plain numbers: the returned `(data, rows)` runs `forward` on `data`
+ * (those `rows.length` examples, HWC of `imageShape`, packed) and returns their margins against
+ * `labels[rows[j]]` (what the Square attack reads after every proposal).
+ */
+export function rowMargins(forward: ForwardFn, labels: Int32Array, imageShape: readonly [number, number, number]) {
+  return (data: Float32Array, rows: readonly number[]): Float32Array => {
+    const m = tf.tidy(() => {
+      const xs = tf.tensor4d(data, [rows.length, ...imageShape]);
+      const ys = tf.tensor1d(Int32Array.from(rows, (i) => labels[i]!), 'int32');
+      return margin(forward(xs), ys);
+    });
+    const values = Float32Array.from(m.dataSync() as Float32Array);
+    m.dispose();
+    return values;
+  };
 }
 
 /**

@@ -3,10 +3,9 @@
  * (fra31/auto-attack, autoattack/square.py, `attack_single_run`, the `norm == 'L2'` branch).
  * Pure JS over NHWC pixel buffers; only forward passes.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { SeededRng } from '@dkl/core';
 import type { ForwardFn } from './forward.js';
-import { margin } from './losses.js';
+import { rowMargins } from './losses.js';
 
 /**
  * The reference's `eta_rectangles(x, y)`: nested rectangles around the centre, the k-th
@@ -88,16 +87,7 @@ export function squareL2Run(
   const [, h, w, c] = shape;
   const dim = h * w * c;
   const { eps, rng } = cfg;
-  const margins = (data: Float32Array, rows: readonly number[]): Float32Array => {
-    const m = tf.tidy(() => {
-      const xs = tf.tensor4d(data, [rows.length, h, w, c]);
-      const ys = tf.tensor1d(Int32Array.from(rows, (i) => labels[i]!), 'int32');
-      return margin(forward(xs), ys);
-    });
-    const values = Float32Array.from(m.dataSync() as Float32Array);
-    m.dispose();
-    return values;
-  };
+  const margins = rowMargins(forward, labels, [h, w, c]);
   const at = (row: number, col: number, ch: number) => (row * w + col) * c + ch;
   /** x + eps · delta / (||delta|| + 1e-12), clamped to [0, 1] (the reference's `normalize` then clamp). */
   const place = (i: number, delta: Float64Array, target: Float32Array, offset: number): void => {

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, SeededRng } from '@dkl/core';
 import type { ForwardFn } from './forward.js';
-import { margin } from './losses.js';
+import { rowMargins } from './losses.js';
 import type { Norm } from './project.js';
 import { squareL2Run } from './square-l2.js';
-import { asInt32, checkBatch, checkEps, checkNorm, checkPositiveInt } from './validate.js';
+import { asInt32, checkBatch, checkEps, normOption, positiveIntOption } from './validate.js';
 
 /** Options of {@link square}. */
 export interface SquareOptions {
@@ -41,13 +41,10 @@ export function squareP(pInit: number, iteration: number, queries: number, resca
  */
 export function square(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: SquareOptions): tf.Tensor {
   checkEps(options.eps);
-  const queries = options.queries ?? 5000;
-  checkPositiveInt(queries, 'queries');
-  const restarts = options.restarts ?? 1;
-  checkPositiveInt(restarts, 'restarts');
+  const queries = positiveIntOption(options.queries, 5000, 'queries');
+  const restarts = positiveIntOption(options.restarts, 1, 'restarts');
   const pInit = options.pInit ?? 0.8;
-  const norm = options.norm ?? 'linf';
-  checkNorm(norm);
+  const norm = normOption(options.norm);
   checkBatch(x, y);
   const rng = new SeededRng(options.seed ?? 0);
   const eps = options.eps;
@@ -59,16 +56,7 @@ export function square(forward: ForwardFn, x: tf.Tensor, y: tf.Tensor, options: 
   const x0 = Float32Array.from(x.dataSync() as Float32Array);
   const out = Float32Array.from(x0);
 
-  const margins = (data: Float32Array, rows: number[]): Float32Array => {
-    const m = tf.tidy(() => {
-      const xs = tf.tensor4d(data, [rows.length, h, w, c]);
-      const ys = tf.tensor1d(Int32Array.from(rows, (i) => labels[i]!), 'int32');
-      return margin(forward(xs), ys);
-    });
-    const values = Float32Array.from(m.dataSync() as Float32Array);
-    m.dispose();
-    return values;
-  };
+  const margins = rowMargins(forward, labels, [h, w, c]);
   const rowsOf = (src: Float32Array, rows: number[]): Float32Array => {
     const buf = new Float32Array(rows.length * dim);
     rows.forEach((i, j) => buf.set(src.subarray(i * dim, (i + 1) * dim), j * dim));

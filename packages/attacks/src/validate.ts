@@ -32,6 +32,20 @@ export function checkPositiveInt(value: number, name: string, min = 1): void {
   if (!Number.isInteger(value) || value < min) throw new ArgumentError(name, `must be an integer >= ${min}, got ${value}`);
 }
 
+/** `value`, or `fallback` when it is undefined, checked to be an integer >= 1 (errors name `name`). */
+export function positiveIntOption(value: number | undefined, fallback: number, name: string): number {
+  const v = value ?? fallback;
+  checkPositiveInt(v, name);
+  return v;
+}
+
+/** `norm`, `'linf'` when undefined, checked. */
+export function normOption(norm: unknown): Norm {
+  const n = norm ?? 'linf';
+  checkNorm(n);
+  return n;
+}
+
 /** Labels as int32 (a float label vector is cast; the caller disposes the result). */
 export function asInt32(y: tf.Tensor): tf.Tensor {
   return y.dtype === 'int32' ? y.clone() : tf.tidy(() => y.toInt());

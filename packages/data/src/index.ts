@@ -43,11 +43,11 @@ export {
 export { runPipeline, runImage, createScratch, type KernelScratch } from './transforms/kernels.js';
 export { isVaryingShape, type ImageTransformSpec } from './transforms/spec.js';
 export { transformSpecSchema, builtinTransformSchemas, type TransformSpecInput } from './transforms/schema.js';
-export { imageTransformDefinitions, imageTransformDefinition } from './transforms/registry.js';
+export { imageTransformDefinitions, fixedShapeTransformDefinitions, builtinTransformDefinitions, imageTransformDefinition } from './transforms/registry.js';
 export { TransformRegistry } from './transforms/transform-registry.js';
 export { mixBatch, betaSample, type MixedBatch, type MixRecord } from './mixing/mix-batch.js';
 export { mixSpecSchema, type MixSpec, type MixSpecInput } from './mixing/mix-spec.js';
-export { defineImageTransform, ImageTransformDefinition, type ParamRng, type DynamicShape } from './transforms/definition.js';
+export { defineImageTransform, ImageTransformDefinition, TransformStepError, type ParamRng, type DynamicShape, type SpareBuffer } from './transforms/definition.js';
 export { type ImageBuffer, pyRound } from './transforms/image-buffer.js';
 export { resizeBox } from './transforms/resample.js';
 export {

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isDklError } from '@dkl/core';
 import { CIFAR100_COARSE_CLASSES, CIFAR100_FINE_CLASSES, CIFAR10_CLASSES, CIFAR_URL, loadCifar } from '../src/index.js';
 import { fixtureBytes, tempDir } from './helpers/tmp.js';
+import { errorOf } from './helpers/error-of.js';
 
 const { dir, cleanup } = tempDir('cifar');
 afterAll(cleanup);
@@ -24,15 +25,6 @@ function writeBatch(file: string, labels: number[][], seed: number): Uint8Array[
   });
   writeFileSync(file, bytes);
   return hwc;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('CIFAR-10 binary reader', () => {

@@ -22,6 +22,7 @@ import { fixtureBytes } from './helpers/tmp.js';
 import { downloadChildScript } from './helpers/download-child-bundle.js';
 import { serveFiles } from './helpers/file-server.js';
 import { tempDir } from './helpers/tmp.js';
+import { errorOf } from './helpers/error-of.js';
 
 const { dir, cleanup } = tempDir('download');
 afterAll(cleanup);
@@ -38,15 +39,6 @@ beforeAll(async () => {
   ({ archive, trainFine } = await cifar100Archive(join(dir, 'gen'), 40, 10));
   spec = { ...CIFAR100_DOWNLOAD, files: [{ name: 'cifar-100-binary.tar.gz', md5: md5(archive) }] };
 });
-
-async function errorOf(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Everything left in the cache root besides complete dataset directories. */
 const leftovers = (root: string): string[] => [

@@ -2,14 +2,15 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { CheckpointPlugin, ClassPriorUpdater, MetricsLog } from '@dkl/callbacks';
-import { ClassPriorStore, createContainer, LossRegistry, readSnapshotFile, type TrainingControl, type TrainingEvent, type TrainingPlugin, type TrainingSnapshot } from '@dkl/core';
+import { CheckpointPlugin, MetricsLog } from '@dkl/callbacks';
+import { ClassPriorStore, createContainer, readSnapshotFile, type TrainingControl, type TrainingEvent, type TrainingPlugin, type TrainingSnapshot } from '@dkl/core';
 import { lossesModule } from '@dkl/losses';
 import { readFileSync } from 'node:fs';
 import type { Observable } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { constantSchedule, DistillationTrainer, Sgd, SupervisedTrainer, type EpochRecord, type RunSnapshotMeta } from '../src/index.js';
+import { DistillationTrainer, type EpochRecord, type RunSnapshotMeta } from '../src/index.js';
 import { ArrayLoader, blobs, TinyModel } from './helpers.js';
+import { kdPriorUpdater, kdResumeOptions, trainKdTeacher } from './kd-resume-helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -42,10 +43,7 @@ class Recorder implements TrainingPlugin {
 
 let teacherModel: TinyModel | undefined;
 async function teacher(): Promise<TinyModel> {
-  if (teacherModel) return teacherModel;
-  const t = new TinyModel(C, 11, [6, 6, 2], 16);
-  await new SupervisedTrainer({ model: t, epochs: 2, seed: 1, optimizer: new Sgd({ momentum: 0.9 }), schedule: constantSchedule(0.5), train: new ArrayLoader(blobs(1, 64, C), 16, 'train') }).run();
-  return (teacherModel = t);
+  return (teacherModel ??= await trainKdTeacher(C));
 }
 
 /** KD with IKL's class prior, 3 epochs of 4 steps, evaluation, snapshots every 5 steps, a metrics log. */
@@ -55,19 +53,12 @@ async function kdRun(dir: string, extra: TrainingPlugin[], studentSeed = 4) {
   const student = new TinyModel(C, studentSeed);
   const trainer = new DistillationTrainer({
     runId: 'kd',
-    student,
-    teacher: await teacher(),
-    losses: [container.get(LossRegistry).create('ikl', { classPrior: true, warmup: 2 })],
-    epochs: 3,
-    seed: 9,
-    optimizer: new Sgd({ momentum: 0.9, weightDecay: 5e-4 }),
-    schedule: (e) => 0.2 / e,
-    train: new ArrayLoader(blobs(3, 64, C), 16, 'kd-train'),
+    ...kdResumeOptions(container, student, await teacher(), C),
     evaluation: { loaders: { test: new ArrayLoader(blobs(5, 32, C), 16, 'test', false) } },
     plugins: [
       new MetricsLog({ dir, batchInterval: 1 }),
       recorder,
-      new ClassPriorUpdater(container.get(ClassPriorStore), { numClasses: C, temperature: 4 }),
+      kdPriorUpdater(container, C),
       new CheckpointPlugin({ dir: join(dir, 'checkpoints'), every: { steps: 5 }, keep: 2 }),
       ...extra,
     ],

@@ -2,11 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { CheckpointPlugin, ClassPriorUpdater } from '@dkl/callbacks';
+import { CheckpointPlugin } from '@dkl/callbacks';
 import {
   ClassPriorStore,
   createContainer,
-  LossRegistry,
   PluginError,
   readSnapshotFile,
   type TrainingControl,
@@ -19,6 +18,7 @@ import { filter, type Observable } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { constantSchedule, DistillationTrainer, Sgd, SupervisedTrainer } from '../src/index.js';
 import { ArrayLoader, blobs, TinyModel } from './helpers.js';
+import { kdPriorUpdater, kdResumeOptions, trainKdTeacher } from './kd-resume-helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -56,28 +56,15 @@ class ThrowAt implements TrainingPlugin {
   }
 }
 
-async function teacher(): Promise<TinyModel> {
-  const t = new TinyModel(C, 11, [6, 6, 2], 16);
-  await new SupervisedTrainer({ model: t, epochs: 2, seed: 1, optimizer: new Sgd({ momentum: 0.9 }), schedule: constantSchedule(0.5), train: new ArrayLoader(blobs(1, 64, C), 16, 'train') }).run();
-  return t;
-}
-
 /** A KD run with IKL + class prior + checkpoints; every stateful piece is fresh per call. */
 async function kdRun(dir: string, extra: TrainingPlugin[], studentSeed = 4) {
   const container = createContainer([lossesModule]);
   const recorder = new BatchLosses();
   const trainer = new DistillationTrainer({
-    student: new TinyModel(C, studentSeed),
-    teacher: await teacher(),
-    losses: [container.get(LossRegistry).create('ikl', { classPrior: true, warmup: 2 })],
-    epochs: 3,
-    seed: 9,
-    optimizer: new Sgd({ momentum: 0.9, weightDecay: 5e-4 }),
-    schedule: (e) => 0.2 / e,
-    train: new ArrayLoader(blobs(3, 64, C), 16, 'kd-train'),
+    ...kdResumeOptions(container, new TinyModel(C, studentSeed), await trainKdTeacher(C), C),
     plugins: [
       recorder,
-      new ClassPriorUpdater(container.get(ClassPriorStore), { numClasses: C, temperature: 4 }),
+      kdPriorUpdater(container, C),
       new CheckpointPlugin({ dir }),
       ...extra,
     ],

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, registerCpuFallbackKernels, registerWasmConvGradKernels } from '@dkl/core';
 import { createModel } from '@dkl/models';
+import { medianMs } from '../timing.mjs';
 
 const flag = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,20 +25,10 @@ const step = () =>
     value.dataSync();
     return Object.keys(grads).length;
   });
-const median = () => {
-  step();
-  const times = [];
-  for (let i = 0; i < iters; i++) {
-    const t = performance.now();
-    step();
-    times.push(performance.now() - t);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-};
-const ours = median();
+const ours = medianMs(iters, step);
 for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput']) tf.unregisterKernel(name, 'wasm');
 registerCpuFallbackKernels('wasm'); // borrows the cpu backend's kernels for the two just removed
-const borrowed = median();
+const borrowed = medianMs(iters, step);
 console.log(`${modelName}, batch ${batch}, wasm forward+backward, median of ${iters}:`);
 console.log(`  dkl conv-gradient kernels (XNNPACK): ${ours.toFixed(0)} ms  ${((batch * 1000) / ours).toFixed(1)} img/s`);
 console.log(`  cpu-backend conv-gradient kernels:   ${borrowed.toFixed(0)} ms  ${((batch * 1000) / borrowed).toFixed(1)} img/s`);

@@ -5,21 +5,21 @@
 // initBackend picks (DKL_BACKEND to force). KD is timed before and after the distillers and the
 // ratio uses the mean of both, so drift on a noisy machine shows up in the two KD lines.
 // Usage: node tools/bench/distillers/bench.mjs [--batch 64] [--iters 5] [--only at,rkd]
-import * as tf from '@tensorflow/tfjs';
 import { createContainer, featureShapesOf, initBackend, LossRegistry } from '@dkl/core';
 import { distillersModule } from '@dkl/distillers';
 import { lossesModule } from '@dkl/losses';
 import { createModel } from '@dkl/models';
 import { distillationStep, Sgd } from '@dkl/trainers';
 import { arg, numArg } from '../args.mjs';
+import { CLASSES, cifar100Batch } from '../kd-fixture.mjs';
+import { medianMs, trainOnce } from '../timing.mjs';
 
 const batch = numArg('batch', 64);
 const iters = numArg('iters', 5);
 const only = arg('only', '');
 const info = await initBackend();
-const C = 100;
-const x = tf.randomUniform([batch, 32, 32, 3], 0, 1, 'float32', 1);
-const y = tf.randomUniform([batch], 0, C, 'int32', 2);
+const C = CLASSES;
+const { x, y } = cifar100Batch(batch);
 const registry = createContainer([lossesModule, distillersModule]).get(LossRegistry);
 const student = createModel('resnet8x4', { numClasses: C });
 const teacher = createModel('resnet32x4', { numClasses: C });
@@ -37,28 +37,10 @@ function timeSteps(name, options) {
   const step = distillationStep({ student, teacher, losses: [term] });
   const variables = [...student.trainableVariables, ...(step.trainableVariables ?? [])];
   const optimizer = new Sgd({ momentum: 0.9, weightDecay: 5e-4 });
-  const run = (i) => {
-    const ctx = { epoch: 1, epochs: 1, step: i, batchIndex: i, rng: null };
-    const prepared = step.prepare({ x, y, indices }, ctx);
-    const { value, grads } = tf.variableGrads(() => {
-      const r = step.compute({ x, y, indices }, prepared, ctx);
-      tf.dispose([...Object.values(r.outputs), ...Object.values(r.terms).filter((t) => t !== r.loss)]);
-      return r.loss;
-    }, variables);
-    optimizer.apply(variables, variables.map((v) => grads[v.name]), 0.05);
-    value.dataSync();
-    tf.dispose([value, ...Object.values(grads), ...Object.values(prepared)]);
-  };
-  run(0); // warm-up
-  const times = [];
-  for (let i = 1; i <= iters; i++) {
-    const t = performance.now();
-    run(i);
-    times.push(performance.now() - t);
-  }
+  const ms = medianMs(iters, (i) => trainOnce(step, { x, y, indices }, variables, optimizer, i));
   optimizer.dispose();
   step.dispose?.();
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return ms;
 }
 
 const DISTILLERS = [

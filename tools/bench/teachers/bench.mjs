@@ -11,62 +11,31 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ClassPriorStore, createContainer, initBackend, LossRegistry } from '@dkl/core';
-import { lossesModule } from '@dkl/losses';
+import { initBackend } from '@dkl/core';
 import { createModel, exportModel, ONNX_FILE, openOnnxClassifier } from '@dkl/models';
 import { distillationStep, Sgd, TeacherLogitsCache } from '@dkl/trainers';
 import { numArg as arg } from '../args.mjs';
+import { CLASSES, cifar100Batch, iklWithUniformPrior } from '../kd-fixture.mjs';
+import { medianMs, trainOnce } from '../timing.mjs';
 
 const batch = arg('batch', 64);
 const iters = arg('iters', 5);
 const info = await initBackend();
-const C = 100;
-const x = tf.randomUniform([batch, 32, 32, 3], 0, 1, 'float32', 1);
-const y = tf.randomUniform([batch], 0, C, 'int32', 2);
+const C = CLASSES;
+const { x, y } = cifar100Batch(batch);
 const indices = Int32Array.from({ length: batch }, (_, i) => i);
-const container = createContainer([lossesModule]);
-const ikl = container.get(LossRegistry).create('ikl', { classPrior: true, warmup: 1 });
-const priorStore = container.get(ClassPriorStore);
-priorStore.attachWriter('bench'); // the uniform epoch-1 prior, as the class-prior plugin provides it
-priorStore.getOrUniform(C);
-
-const median = (times) => times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+const ikl = iklWithUniformPrior();
 
 function timeSteps(student, step) {
   const optimizer = new Sgd({ momentum: 0.9, weightDecay: 5e-4 });
-  const run = (i) => {
-    const ctx = { epoch: 1, epochs: 1, step: i, batchIndex: i, rng: null };
-    const prepared = step.prepare?.({ x, y, indices }, ctx) ?? {};
-    const { value, grads } = tf.variableGrads(() => {
-      const r = step.compute({ x, y, indices }, prepared, ctx);
-      tf.dispose(Object.values(r.outputs).filter((t) => t !== r.loss));
-      return r.loss;
-    }, student.trainableVariables);
-    optimizer.apply(student.trainableVariables, student.trainableVariables.map((v) => grads[v.name]), 0.05);
-    value.dataSync();
-    tf.dispose([value, ...Object.values(grads), ...Object.values(prepared)]);
-  };
-  run(0); // warm-up (and, for the cache, the epoch-1 pass that fills it)
-  const times = [];
-  for (let i = 1; i <= iters; i++) {
-    const t = performance.now();
-    run(i);
-    times.push(performance.now() - t);
-  }
+  // The warm-up is, for the cache, also the epoch-1 pass that fills it.
+  const ms = medianMs(iters, (i) => trainOnce(step, { x, y, indices }, student.trainableVariables, optimizer, i));
   optimizer.dispose();
-  return median(times);
+  return ms;
 }
 
 function timeForward(model) {
-  const once = () => tf.tidy(() => model.forward(x, { training: false }).logits.dataSync());
-  once();
-  const times = [];
-  for (let i = 0; i < iters; i++) {
-    const t = performance.now();
-    once();
-    times.push(performance.now() - t);
-  }
-  return median(times);
+  return medianMs(iters, () => tf.tidy(() => model.forward(x, { training: false }).logits.dataSync()));
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'dkl-bench-teachers-'));

@@ -5,45 +5,25 @@
 // KD step spent in the loss (value + gradient of IKL alone, measured in the same process).
 // Usage: node tools/bench/train-step/bench.mjs [--batch 64] [--iters 3]
 import * as tf from '@tensorflow/tfjs';
-import { ClassPriorStore, createContainer, initBackend, LossRegistry } from '@dkl/core';
-import { lossesModule } from '@dkl/losses';
+import { initBackend } from '@dkl/core';
 import { createModel } from '@dkl/models';
 import { distillationStep, supervisedStep, Sgd } from '@dkl/trainers';
 import { numArg as arg } from '../args.mjs';
+import { CLASSES, cifar100Batch, iklWithUniformPrior } from '../kd-fixture.mjs';
+import { medianMs, trainOnce } from '../timing.mjs';
 
 const batch = arg('batch', 64);
 const iters = arg('iters', 3);
 const info = await initBackend();
-const C = 100;
-const x = tf.randomUniform([batch, 32, 32, 3], 0, 1, 'float32', 1);
-const y = tf.randomUniform([batch], 0, C, 'int32', 2);
-const container = createContainer([lossesModule]);
-const ikl = container.get(LossRegistry).create('ikl', { classPrior: true, warmup: 1 });
-container.get(ClassPriorStore).getOrUniform(C);
+const C = CLASSES;
+const { x, y } = cifar100Batch(batch);
+const ikl = iklWithUniformPrior();
 
 function timeSteps(model, step) {
   const optimizer = new Sgd({ momentum: 0.9, weightDecay: 5e-4 });
-  const run = (i) => {
-    const ctx = { epoch: 1, epochs: 1, step: i, batchIndex: i, rng: null };
-    const prepared = step.prepare?.({ x, y }, ctx) ?? {};
-    const { value, grads } = tf.variableGrads(() => {
-      const r = step.compute({ x, y }, prepared, ctx);
-      tf.dispose(Object.values(r.outputs).filter((t) => t !== r.loss));
-      return r.loss;
-    }, model.trainableVariables);
-    optimizer.apply(model.trainableVariables, model.trainableVariables.map((v) => grads[v.name]), 0.05);
-    value.dataSync();
-    tf.dispose([value, ...Object.values(grads), ...Object.values(prepared)]);
-  };
-  run(0); // warm-up
-  const times = [];
-  for (let i = 1; i <= iters; i++) {
-    const t = performance.now();
-    run(i);
-    times.push(performance.now() - t);
-  }
+  const ms = medianMs(iters, (i) => trainOnce(step, { x, y }, model.trainableVariables, optimizer, i));
   optimizer.dispose();
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return ms;
 }
 
 const student = createModel('resnet8x4', { numClasses: C });

@@ -64,6 +64,16 @@ const trades = (beta: number): LossRef => ({ name: 'trades', options: { beta, ce
 const RECIPE = 'WRN-34-10, batch 128, 200 epochs, cosine lr 0.2, eps 8/255 linear, 5 PGD steps of eps/2, AWP 0.005 from epoch 10, per-epoch EMA 0.9';
 const ATTACK_NOTE = (beta: number) => `The scripts attack with plain DKL weights (ALPHA 1, BETA ${beta}); dkl's default attack objective is the training loss.`;
 
+/** The first run of the v2 GKL-AT script, the same command on both datasets: ALPHA 4, BETA 20, prior T 4, gamma 1. */
+const gklFirstRun = (dataset: Dataset): AtSetting => ({
+  name: `${dataset}/at/gkl-at-g1`,
+  dataset,
+  description: `GKL-AT on ${dataset === 'cifar10' ? 'CIFAR-10' : 'CIFAR-100'} (${RECIPE}): ALPHA 4, BETA 20, prior T 4, gamma 1 (first run of the v2 script). ${ATTACK_NOTE(dataset === 'cifar10' ? 0 : 1)}`,
+  source: `${DKL_REPO} DKLv2/Adv-training-dkl/sh/train_dkl_${dataset}.sh (first run)`,
+  loss: gkl(4, 20, 4, 1),
+  priorTemperature: 4,
+});
+
 const SETTINGS: readonly AtSetting[] = [
   {
     name: 'cifar100/at/ikl-at',
@@ -105,14 +115,7 @@ const SETTINGS: readonly AtSetting[] = [
     loss: gkl(4, 20, 1, 0.4),
     priorTemperature: 1,
   },
-  {
-    name: 'cifar100/at/gkl-at-g1',
-    dataset: 'cifar100',
-    description: `GKL-AT on CIFAR-100 (${RECIPE}): ALPHA 4, BETA 20, prior T 4, gamma 1 (first run of the v2 script). ${ATTACK_NOTE(1)}`,
-    source: `${DKL_REPO} DKLv2/Adv-training-dkl/sh/train_dkl_cifar100.sh (first run)`,
-    loss: gkl(4, 20, 4, 1),
-    priorTemperature: 4,
-  },
+  gklFirstRun('cifar100'),
   {
     name: 'cifar10/at/gkl-at',
     dataset: 'cifar10',
@@ -121,14 +124,7 @@ const SETTINGS: readonly AtSetting[] = [
     loss: gkl(4, 20, 4, 0.2),
     priorTemperature: 4,
   },
-  {
-    name: 'cifar10/at/gkl-at-g1',
-    dataset: 'cifar10',
-    description: `GKL-AT on CIFAR-10 (${RECIPE}): ALPHA 4, BETA 20, prior T 4, gamma 1 (first run of the v2 script). ${ATTACK_NOTE(0)}`,
-    source: `${DKL_REPO} DKLv2/Adv-training-dkl/sh/train_dkl_cifar10.sh (first run)`,
-    loss: gkl(4, 20, 4, 1),
-    priorTemperature: 4,
-  },
+  gklFirstRun('cifar10'),
   {
     name: 'cifar100/at/trades',
     dataset: 'cifar100',

@@ -17,7 +17,7 @@ import { readRunReportData } from '../../src/run/write-report.js';
 const BIN = resolve(__dirname, '../../dist/bin.js');
 
 export type TrainerKind = 'supervised' | 'distillation' | 'adversarial' | 'fixmatch' | 'mean-teacher';
-export type Backend = 'dkl-native' | 'cpu';
+export type Backend = 'dkl-native' | 'cpu' | 'wasm';
 
 /**
  * 2 epochs of 4 steps on 4x4 synthetic images, 2 evaluation batches, a snapshot every `steps` steps

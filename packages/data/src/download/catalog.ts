@@ -21,10 +21,21 @@ export interface DownloadSpec {
   readonly extract: 'tar.gz' | 'none';
 }
 
+/** The binary CIFAR archives' home. */
+const CIFAR_BASE_URL = 'https://www.cs.toronto.edu/~kriz/';
+
+/** MNIST's and Fashion-MNIST's four IDX files: train images, train labels, test images, test labels. */
+const IDX_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'] as const;
+
+/** The four IDX files under `baseUrl` with their published MD5s, in IDX_FILES order. */
+function idxDownload(name: string, baseUrl: string, md5s: readonly [string, string, string, string]): DownloadSpec {
+  return { name, baseUrl, files: IDX_FILES.map((file, i) => ({ name: file, md5: md5s[i]! })), extract: 'none' };
+}
+
 /** CIFAR-10, binary version (https://www.cs.toronto.edu/~kriz/cifar.html). */
 export const CIFAR10_DOWNLOAD: DownloadSpec = {
   name: 'cifar10',
-  baseUrl: 'https://www.cs.toronto.edu/~kriz/',
+  baseUrl: CIFAR_BASE_URL,
   files: [{ name: 'cifar-10-binary.tar.gz', md5: 'c32a1d4ab5d03f1284b67883e8d87530' }],
   extract: 'tar.gz',
 };
@@ -32,36 +43,26 @@ export const CIFAR10_DOWNLOAD: DownloadSpec = {
 /** CIFAR-100, binary version. */
 export const CIFAR100_DOWNLOAD: DownloadSpec = {
   name: 'cifar100',
-  baseUrl: 'https://www.cs.toronto.edu/~kriz/',
+  baseUrl: CIFAR_BASE_URL,
   files: [{ name: 'cifar-100-binary.tar.gz', md5: '03b5dce01913d631647c71ecec9e9cb8' }],
   extract: 'tar.gz',
 };
 
 /** MNIST, the official IDX files (official 60,000 / 10,000 split), from the mirror torchvision uses first. */
-export const MNIST_DOWNLOAD: DownloadSpec = {
-  name: 'mnist',
-  baseUrl: 'https://ossci-datasets.s3.amazonaws.com/mnist/',
-  files: [
-    { name: 'train-images-idx3-ubyte.gz', md5: 'f68b3c2dcbeaaa9fbdd348bbdeb94873' },
-    { name: 'train-labels-idx1-ubyte.gz', md5: 'd53e105ee54ea40749a09fcbcd1e9432' },
-    { name: 't10k-images-idx3-ubyte.gz', md5: '9fb629c4189551a2d022fa330f9573f3' },
-    { name: 't10k-labels-idx1-ubyte.gz', md5: 'ec29112dd5afa0611ce80d1b7f02629c' },
-  ],
-  extract: 'none',
-};
+export const MNIST_DOWNLOAD: DownloadSpec = idxDownload('mnist', 'https://ossci-datasets.s3.amazonaws.com/mnist/', [
+  'f68b3c2dcbeaaa9fbdd348bbdeb94873',
+  'd53e105ee54ea40749a09fcbcd1e9432',
+  '9fb629c4189551a2d022fa330f9573f3',
+  'ec29112dd5afa0611ce80d1b7f02629c',
+]);
 
 /** Fashion-MNIST, the official IDX files (official 60,000 / 10,000 split). */
-export const FASHION_MNIST_DOWNLOAD: DownloadSpec = {
-  name: 'fashion-mnist',
-  baseUrl: 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/',
-  files: [
-    { name: 'train-images-idx3-ubyte.gz', md5: '8d4fb7e6c68d591d4c3dfef9ec88bf0d' },
-    { name: 'train-labels-idx1-ubyte.gz', md5: '25c81989df183df01b3e8a0aad5dffbe' },
-    { name: 't10k-images-idx3-ubyte.gz', md5: 'bef4ecab320f06d8554ea6380940ec79' },
-    { name: 't10k-labels-idx1-ubyte.gz', md5: 'bb300cfdad3c16e7a12a480ee83fd310' },
-  ],
-  extract: 'none',
-};
+export const FASHION_MNIST_DOWNLOAD: DownloadSpec = idxDownload('fashion-mnist', 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/', [
+  '8d4fb7e6c68d591d4c3dfef9ec88bf0d',
+  '25c81989df183df01b3e8a0aad5dffbe',
+  'bef4ecab320f06d8554ea6380940ec79',
+  'bb300cfdad3c16e7a12a480ee83fd310',
+]);
 
 /** Every downloadable dataset by the name `dkl data download <name>` and `dataset.name` use. */
 export const DATASET_DOWNLOADS: Readonly<Record<string, DownloadSpec>> = {

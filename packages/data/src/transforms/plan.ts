@@ -13,36 +13,7 @@ export function planParams(pipeline: CompiledPipeline, count: number, rng: Seede
   if (per === 0) return params;
   for (let i = 0; i < count; i++) {
     const p = i * per;
-    for (const step of pipeline.steps) {
-      const spec = step.spec;
-      const o = p + step.paramOffset;
-      switch (spec.kind) {
-        case 'random-crop':
-          params[o] = rng.int(2 * spec.padding + 1);
-          params[o + 1] = rng.int(2 * spec.padding + 1);
-          break;
-        case 'random-flip':
-          params[o] = rng.bernoulli(spec.p ?? 0.5) ? 1 : 0;
-          break;
-        case 'cutout':
-          // Draw the centre even when skipped so p does not shift later samples' streams.
-          {
-            const apply = rng.bernoulli(spec.p ?? 1);
-            const cy = rng.int(step.inShape[0]);
-            const cx = rng.int(step.inShape[1]);
-            params[o] = apply ? cy : -1;
-            params[o + 1] = cx;
-          }
-          break;
-        case 'pad-resize':
-        case 'normalize':
-        case 'to-float':
-          break;
-        default:
-          transformDefinitionFor(pipeline, spec.kind)!.plan(spec, rng, params, o);
-          break;
-      }
-    }
+    for (const step of pipeline.steps) transformDefinitionFor(pipeline, step.spec.kind)!.plan(step.spec, rng, params, p + step.paramOffset, step.inShape);
   }
   return params;
 }

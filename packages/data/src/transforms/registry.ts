@@ -1,5 +1,5 @@
 /**
- * Where the planner and the pixel runner find a step's definition: the kinds this package ships,
+ * Where the compiler, the planner and the pixel runner find a step's definition: the kinds this package ships,
  * and the contributed kinds (ContainerModule bindings of ImageTransformDefinition) a pipeline was
  * compiled with, kept beside that pipeline on the compiling thread and imported from their
  * `module` in worker threads. Nothing here registers a kind: the container does.
@@ -9,24 +9,43 @@ import type { CompiledPipeline } from './spec.js';
 import { autoAugment } from './ops/auto-augment.js';
 import { centerCrop } from './ops/center-crop.js';
 import { colorJitter } from './ops/color-jitter.js';
+import { cutoutDefinition } from './ops/cutout.js';
+import { normalizeDefinition } from './ops/normalize.js';
+import { padResizeDefinition } from './ops/pad-resize.js';
 import { randAugment } from './ops/rand-augment.js';
+import { randomCropDefinition } from './ops/random-crop.js';
+import { randomFlipDefinition } from './ops/random-flip.js';
 import { randomGrayscale } from './ops/random-grayscale.js';
 import { randomResizedCrop } from './ops/random-resized-crop.js';
 import { resize } from './ops/resize.js';
+import { toFloatDefinition } from './ops/to-float.js';
 import { trivialAugment } from './ops/trivial-augment.js';
 
-/** Every built-in per-image transform definition. */
+/** The built-in kinds that keep the image size fixed or scale values (CIFAR-style pipelines). */
+export const fixedShapeTransformDefinitions: readonly ImageTransformDefinition<any>[] = [
+  padResizeDefinition,
+  randomCropDefinition,
+  randomFlipDefinition,
+  cutoutDefinition,
+  normalizeDefinition,
+  toFloatDefinition,
+];
+
+/** The built-in per-image kinds of varying-size pipelines (torchvision's ImageNet-style transforms). */
 export const imageTransformDefinitions: readonly ImageTransformDefinition<any>[] = [randomResizedCrop, resize, centerCrop, colorJitter, randomGrayscale, randAugment, trivialAugment, autoAugment];
 
-const builtin = new Map(imageTransformDefinitions.map((d) => [d.kind, d]));
+/** Every transform kind this package ships (what `dataModule` binds). */
+export const builtinTransformDefinitions: readonly ImageTransformDefinition<any>[] = [...fixedShapeTransformDefinitions, ...imageTransformDefinitions];
 
-/** The definition of `kind`, if it is a built-in per-image transform kind. */
+const builtin = new Map(builtinTransformDefinitions.map((d) => [d.kind, d]));
+
+/** The definition of `kind`, if this package ships it. */
 export function imageTransformDefinition(kind: string): ImageTransformDefinition<any> | undefined {
   return builtin.get(kind);
 }
 
 /** True for the kinds this package ships (workers know them without importing anything). */
-export function isBuiltinImageTransform(kind: string): boolean {
+export function isBuiltinTransform(kind: string): boolean {
   return builtin.has(kind);
 }
 

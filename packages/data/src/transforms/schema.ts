@@ -6,26 +6,22 @@ import { z } from 'zod';
 import { autoAugmentSchema } from './ops/auto-augment.js';
 import { centerCropSchema } from './ops/center-crop.js';
 import { colorJitterSchema } from './ops/color-jitter.js';
+import { cutoutSchema } from './ops/cutout.js';
+import { normalizeSchema } from './ops/normalize.js';
+import { padResizeSchema } from './ops/pad-resize.js';
 import { randAugmentSchema } from './ops/rand-augment.js';
+import { randomCropSchema } from './ops/random-crop.js';
+import { randomFlipSchema } from './ops/random-flip.js';
 import { randomGrayscaleSchema } from './ops/random-grayscale.js';
 import { randomResizedCropSchema } from './ops/random-resized-crop.js';
 import { resizeSchema } from './ops/resize.js';
+import { toFloatSchema } from './ops/to-float.js';
 import { trivialAugmentSchema } from './ops/trivial-augment.js';
 
-const positiveInt = z.number().int().positive();
-const probability = z.number().min(0).max(1);
+/** Schemas of the fixed-shape kinds (pad-resize, random-crop, random-flip, cutout, normalize, to-float). */
+export const builtinTransformSchemas = [padResizeSchema, randomCropSchema, randomFlipSchema, cutoutSchema, normalizeSchema, toFloatSchema] as const;
 
-/** Schemas of the fixed-shape kinds handled by the pipeline compiler itself. */
-export const builtinTransformSchemas = [
-  z.object({ kind: z.literal('pad-resize'), to: z.tuple([positiveInt, positiveInt, positiveInt]), mode: z.enum(['pad', 'bilinear']).optional() }).strict(),
-  z.object({ kind: z.literal('random-crop'), padding: z.number().int().min(0) }).strict(),
-  z.object({ kind: z.literal('random-flip'), p: probability.optional() }).strict(),
-  z.object({ kind: z.literal('cutout'), size: positiveInt, p: probability.optional() }).strict(),
-  z.object({ kind: z.literal('normalize'), mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) }).strict(),
-  z.object({ kind: z.literal('to-float') }).strict(),
-] as const;
-
-/** One step of an augmentation pipeline, any built-in kind (discriminated by `kind`; registry.ts lists the per-image kinds too). */
+/** One step of an augmentation pipeline, any built-in kind (discriminated by `kind`; registry.ts lists the definitions). */
 export const transformSpecSchema = z
   .discriminatedUnion('kind', [
     ...builtinTransformSchemas,

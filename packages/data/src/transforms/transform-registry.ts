@@ -1,19 +1,16 @@
 import { ConfigError } from '@dkl/core';
 import type { z } from 'zod';
 import type { ImageTransformDefinition } from './definition.js';
-import { builtinTransformSchemas } from './schema.js';
 
 /**
- * Every transform kind an application knows: the fixed kinds the pipeline compiler handles itself
- * (`random-crop`, `normalize`...) plus every ImageTransformDefinition bound in its container
- * (this package's and those of plugin packages). Validates config steps by kind, names the
- * offending key, and hands the definitions to loaders.
+ * Every transform kind an application knows: each ImageTransformDefinition bound in its container
+ * (this package's, `random-crop` and `normalize` included, and those of plugin packages).
+ * Validates config steps by kind, names the offending key, and hands the definitions to loaders.
  */
 export class TransformRegistry {
   private readonly schemas = new Map<string, z.ZodType>();
 
   constructor(private readonly contributed: readonly ImageTransformDefinition<any>[]) {
-    for (const schema of builtinTransformSchemas) this.schemas.set(schema.shape.kind.value, schema);
     for (const definition of contributed) {
       if (this.schemas.has(definition.kind)) throw new ConfigError('', `two transform contributions are bound under the kind '${definition.kind}'`);
       this.schemas.set(definition.kind, definition.schema);
@@ -29,7 +26,7 @@ export class TransformRegistry {
     return [...this.schemas.values()];
   }
 
-  /** The bound per-image definitions (what a Loader's `transformDefinitions` takes). */
+  /** The bound definitions (what a Loader's `transformDefinitions` takes). */
   definitions(): readonly ImageTransformDefinition<any>[] {
     return this.contributed;
   }

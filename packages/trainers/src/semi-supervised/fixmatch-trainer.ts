@@ -6,7 +6,8 @@ import { sumLossTerms } from '../engine/loss-terms.js';
 import type { TrainStep } from '../engine/step.js';
 import { defineTrainer } from '../trainers/trainer-definition.js';
 import { DistributionAlignment, type DistributionAlignmentOptions } from './distribution-alignment.js';
-import { consistencyOnRows, forwardJointly, supervisedTerms, unlabelledStream, unlabelledViews } from './unlabelled-batches.js';
+import { consistencyOnRows, forwardJointly, supervisedTerms, unlabelledViews } from './unlabelled-batches.js';
+import { semiSupervisedContract } from './semi-supervised-contract.js';
 
 export interface FixMatchStepOptions {
   readonly model: ClassifierModel;
@@ -129,12 +130,7 @@ export const fixMatchTrainer = defineTrainer({
   name: 'fixmatch',
   description: 'FixMatch semi-supervised training: trainer.losses on the labelled batch + unlabelledWeight * trainer.consistency on confident (>= threshold) strong/weak unlabelled pairs',
   schema,
-  outputs: ['labels', 'logits', 'unlabelledLogits', 'unlabelledTeacherLogits', 'pseudoLabels'],
-  providesReference: false,
-  teacher: 'none',
-  requiresLosses: false,
-  lossRefs: (o) => [{ ref: o.consistency, keyPath: 'trainer.consistency', reference: true }],
-  streams: () => FIXMATCH_VIEWS.map(unlabelledStream),
+  ...semiSupervisedContract(FIXMATCH_VIEWS),
   createStep: (o, { model, losses, createLoss }) =>
     fixMatchStep({
       model,

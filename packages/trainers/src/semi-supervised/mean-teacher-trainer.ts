@@ -7,7 +7,8 @@ import type { TrainStep } from '../engine/step.js';
 import { defineTrainer } from '../trainers/trainer-definition.js';
 import { EmaTeacher } from './ema-teacher.js';
 import { sigmoidRampUp } from './ramp-up.js';
-import { forwardJointly, supervisedTerms, unlabelledStream, unlabelledViews } from './unlabelled-batches.js';
+import { forwardJointly, supervisedTerms, unlabelledViews } from './unlabelled-batches.js';
+import { semiSupervisedContract } from './semi-supervised-contract.js';
 
 export interface MeanTeacherStepOptions {
   readonly model: ClassifierModel;
@@ -104,12 +105,7 @@ export const meanTeacherTrainer = defineTrainer({
   name: 'mean-teacher',
   description: 'Mean Teacher semi-supervised training: trainer.losses on the labelled batch + ramped-up consistencyWeight * trainer.consistency between the student and its EMA teacher on unlabelled batches',
   schema,
-  outputs: ['labels', 'logits', 'unlabelledLogits', 'unlabelledTeacherLogits', 'pseudoLabels'],
-  providesReference: false,
-  teacher: 'none',
-  requiresLosses: false,
-  lossRefs: (o) => [{ ref: o.consistency, keyPath: 'trainer.consistency', reference: true }],
-  streams: () => MEAN_TEACHER_VIEWS.map(unlabelledStream),
+  ...semiSupervisedContract(MEAN_TEACHER_VIEWS),
   createStep: (o, { model, losses, createLoss, createModelCopy }) => {
     if (!createModelCopy) throw new ConfigError('trainer.type', "'mean-teacher' keeps an EMA copy of the student, but this run cannot create a second instance of its architecture");
     const teacher = createModelCopy();

@@ -14,3 +14,9 @@ export const rangeSchema = (min: number) =>
   z
     .tuple([z.number().min(min), z.number().min(min)])
     .refine(([a, b]) => a <= b, { message: 'must be [min, max] with min <= max' });
+
+/** A positive integer (sizes, padding counts). */
+export const positiveInt = z.number().int().positive();
+
+/** A probability in [0, 1]. */
+export const probability = z.number().min(0).max(1);
