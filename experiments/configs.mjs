@@ -77,12 +77,14 @@ export const DISTILL_METHODS = {
 
 export function distillConfig(method, seed, scale = 1) {
   const base = kdConfig('ce', seed, scale);
+  const epochs = Math.max(1, Math.round(DISTILL_EPOCHS * Math.min(1, scale * 4)));
   return {
     ...base,
     name: `distill-${method}-seed${seed}`,
     description: `feature-distiller study: resnet8 student with ${method}, resnet14 teacher`,
     models: { ...base.models, student: { name: 'resnet8' } },
-    trainer: { type: 'distillation', epochs: Math.max(1, Math.round(DISTILL_EPOCHS * Math.min(1, scale * 4))), losses: DISTILL_METHODS[method] },
+    trainer: { type: 'distillation', epochs, losses: DISTILL_METHODS[method] },
+    evaluation: { every: epochs }, // the test split once, after the last epoch
   };
 }
 
