@@ -25,7 +25,10 @@ const batch = 64;
 process.env.OMP_NUM_THREADS = String(threads);
 const info = await initBackend({ prefer: ['dkl-native', 'wasm'], precision });
 const container = createContainer([lossesModule]);
-container.get(ClassPriorStore).getOrUniform(100);
+// The bench stands in for the class-prior updater: a uniform prior, as kd_torch.py uses.
+const priorStore = container.get(ClassPriorStore);
+priorStore.attachWriter('kd-step bench');
+priorStore.getOrUniform(100);
 const ikl = container.get(LossRegistry).create('ikl', { classPrior: true, warmup: 1, wmseWeight: 8, softLabelWeight: 1 });
 const teacher = createModel('resnet32x4', { numClasses: 100 });
 const student = createModel('resnet8x4', { numClasses: 100 });
