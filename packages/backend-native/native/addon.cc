@@ -17,6 +17,32 @@ dnnl::stream &stream() {
 
 namespace {
 
+const char *isaName(dnnl::cpu_isa isa) {
+  switch (isa) {
+    case dnnl::cpu_isa::sse41: return "SSE41";
+    case dnnl::cpu_isa::avx: return "AVX";
+    case dnnl::cpu_isa::avx2: return "AVX2";
+    case dnnl::cpu_isa::avx2_vnni: return "AVX2_VNNI";
+    case dnnl::cpu_isa::avx512_mic: return "AVX512_MIC";
+    case dnnl::cpu_isa::avx512_mic_4ops: return "AVX512_MIC_4OPS";
+    case dnnl::cpu_isa::avx512_core: return "AVX512_CORE";
+    case dnnl::cpu_isa::avx512_core_vnni: return "AVX512_CORE_VNNI";
+    case dnnl::cpu_isa::avx512_core_bf16: return "AVX512_CORE_BF16";
+    case dnnl::cpu_isa::avx512_core_amx: return "AVX512_CORE_AMX";
+    default: return "unknown";
+  }
+}
+
+// Whether oneDNN may use native bf16 instructions (AVX512_BF16 or AMX): the
+// effective ISA, capped by ONEDNN_MAX_CPU_ISA, contains avx512_core_bf16's
+// feature bits. Without them oneDNN would emulate bf16 (avx512_core) or run
+// reference code, both slower than fp32.
+bool bf16Native() {
+  const auto isa = static_cast<unsigned>(dnnl_get_effective_cpu_isa());
+  const auto bf16 = static_cast<unsigned>(dnnl_cpu_isa_avx512_core_bf16);
+  return (isa & bf16) == bf16;
+}
+
 Napi::Value Info(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   const dnnl_version_t *v = dnnl_version();
@@ -24,6 +50,8 @@ Napi::Value Info(const Napi::CallbackInfo &info) {
   o.Set("onednnVersion", std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch));
   o.Set("threads", omp_get_max_threads());
   o.Set("cpuRuntime", v->cpu_runtime == DNNL_RUNTIME_OMP ? "omp" : "other");
+  o.Set("isa", isaName(dnnl::get_effective_cpu_isa()));
+  o.Set("bf16", bf16Native());
   return o;
 }
 

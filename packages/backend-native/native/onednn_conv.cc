@@ -20,6 +20,16 @@ using dnnl::prop_kind;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 
+// Precision codes shared with the TS side: 0 = fp32 throughout; 1 = bf16, i.e.
+// the operands a convolution or matmul reads (activations, filters, upstream
+// gradients) are rounded to bf16 by a oneDNN reorder inside the call, while the
+// tensors it writes (outputs, input and weight gradients) and its accumulation
+// stay fp32. The JS side only ever sees fp32 buffers.
+dt operandType(int precision) {
+  if (precision != 0 && precision != 1) throw std::invalid_argument("unknown precision code " + std::to_string(precision));
+  return precision == 1 ? dt::bf16 : dt::f32;
+}
+
 // ---- convolution -----------------------------------------------------------
 
 // Layout of the Int32Array parameter block sent by the TS side.
@@ -68,9 +78,9 @@ struct ConvParams {
     }
     return -1;
   }
-  memory::desc anyWeightsMd() const {
-    if (groups == 1) return memory::desc({oc, ic, kh, kw}, dt::f32, tag::any);
-    return memory::desc({groups, oc / groups, ic / groups, kh, kw}, dt::f32, tag::any);
+  memory::desc anyWeightsMd(dt type = dt::f32) const {
+    if (groups == 1) return memory::desc({oc, ic, kh, kw}, type, tag::any);
+    return memory::desc({groups, oc / groups, ic / groups, kh, kw}, type, tag::any);
   }
 };
 
@@ -111,12 +121,13 @@ bool blockedForward() {
 }
 
 dnnl::convolution_forward::primitive_desc convFwdPd(const ConvParams &c, bool withBias,
-                                                    prop_kind prop, const dnnl::primitive_attr &attr) {
+                                                    prop_kind prop, const dnnl::primitive_attr &attr, int precision) {
   memory::desc biasMd = withBias ? memory::desc({c.oc}, dt::f32, tag::a) : memory::desc();
   const bool blocked = blockedForward();
-  memory::desc src = blocked ? memory::desc(c.srcMd().dims(), dt::f32, tag::any) : c.srcMd();
+  const dt in = operandType(precision);
+  memory::desc src = memory::desc(c.srcMd().dims(), in, blocked ? tag::any : tag::nhwc);
   memory::desc dst = blocked ? memory::desc(c.dstMd().dims(), dt::f32, tag::any) : c.dstMd();
-  dnnl::convolution_forward::desc d(prop, algorithm::convolution_direct, src, c.anyWeightsMd(),
+  dnnl::convolution_forward::desc d(prop, algorithm::convolution_direct, src, c.anyWeightsMd(in),
                                     biasMd, dst, c.strides(), c.dilates(), c.padL(), c.padR());
   return dnnl::convolution_forward::primitive_desc(d, attr, engine());
 }
@@ -202,8 +213,9 @@ dnnl::primitive_attr userScratchpad(dnnl::primitive_attr attr = dnnl::primitive_
   return attr;
 }
 
-// A view of user NHWC data in the layout `want`: the user memory itself when
-// the layouts agree, else a reorder into `scratch`.
+// A view of the caller's fp32 data (`user`) in the layout and data type `want`:
+// the caller's memory itself when they agree, else a reorder (which rounds to
+// bf16 when `want` is bf16) into `scratch`.
 memory activationIn(const memory::desc &user, const memory::desc &want, float *ptr, Scratch &scratch) {
   memory u(user, engine(), ptr);
   if (want == user) return u;
@@ -242,6 +254,17 @@ class ActivationOut {
   int block_ = 0;
 };
 
+// `md` with its data type replaced (same dims and strides; plain layouts only).
+memory::desc retyped(const memory::desc &md, dt type) {
+  const dnnl_memory_desc_t &c = md.data;
+  if (c.format_kind != dnnl_blocked || c.format_desc.blocking.inner_nblks != 0) {
+    throw std::invalid_argument("retyped: only plain strided layouts");
+  }
+  const memory::dims dims(c.dims, c.dims + c.ndims);
+  const memory::dims strides(c.format_desc.blocking.strides, c.format_desc.blocking.strides + c.ndims);
+  return memory::desc(dims, type, strides);
+}
+
 int32_t intArg(const Napi::CallbackInfo &info, size_t i, const char *name) {
   if (info.Length() <= i || !info[i].IsNumber()) throw std::invalid_argument(std::string("argument '") + name + "' must be a number");
   return info[i].As<Napi::Number>().Int32Value();
@@ -259,16 +282,41 @@ bool blockedBackward() {
   return blocked;
 }
 
-memory::desc anyLike(const memory::desc &md) {
-  return blockedBackward() ? memory::desc(md.dims(), dt::f32, tag::any) : md;
+// `md` (an NHWC activation) as a backward pass may see it, in data type `type`.
+memory::desc anyLike(const memory::desc &md, dt type = dt::f32) {
+  return memory::desc(md.dims(), type, blockedBackward() ? tag::any : tag::nhwc);
 }
 
-// Forward hint for the backward passes, with the same layout freedom they get.
-dnnl::convolution_forward::primitive_desc convFwdPdAny(const ConvParams &c) {
-  dnnl::convolution_forward::desc d(prop_kind::forward_training, algorithm::convolution_direct, anyLike(c.srcMd()),
-                                    c.anyWeightsMd(), memory::desc(), anyLike(c.dstMd()), c.strides(), c.dilates(),
+// Forward hint for the backward passes, with the same layout freedom and operand type they get.
+dnnl::convolution_forward::primitive_desc convFwdPdAny(const ConvParams &c, int precision) {
+  const dt in = operandType(precision);
+  dnnl::convolution_forward::desc d(prop_kind::forward_training, algorithm::convolution_direct, anyLike(c.srcMd(), in),
+                                    c.anyWeightsMd(in), memory::desc(), anyLike(c.dstMd(), in), c.strides(), c.dilates(),
                                     c.padL(), c.padR());
   return dnnl::convolution_forward::primitive_desc(d, engine());
+}
+
+dnnl::convolution_backward_data::primitive_desc convBwdDataPd(const ConvParams &c, int precision) {
+  const dt in = operandType(precision);
+  dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, anyLike(c.srcMd()), c.anyWeightsMd(in),
+                                          anyLike(c.dstMd(), in), c.strides(), c.dilates(), c.padL(), c.padR());
+  return dnnl::convolution_backward_data::primitive_desc(d, userScratchpad(), engine(), convFwdPdAny(c, precision));
+}
+
+dnnl::convolution_backward_weights::primitive_desc convBwdWeightsPd(const ConvParams &c, int precision) {
+  const dt in = operandType(precision);
+  dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, anyLike(c.srcMd(), in), c.anyWeightsMd(),
+                                             anyLike(c.dstMd(), in), c.strides(), c.dilates(), c.padL(), c.padR());
+  return dnnl::convolution_backward_weights::primitive_desc(d, userScratchpad(), engine(), convFwdPdAny(c, precision));
+}
+
+// The trailing optional precision argument of the conv and matmul entry points (0 when absent).
+int precisionArg(const Napi::CallbackInfo &info, size_t i) {
+  if (info.Length() <= i || info[i].IsUndefined()) return 0;
+  if (!info[i].IsNumber()) throw std::invalid_argument("argument 'precision' must be a number");
+  const int p = info[i].As<Napi::Number>().Int32Value();
+  operandType(p);
+  return p;
 }
 
 
@@ -288,10 +336,11 @@ Napi::Value ConvForward(const Napi::CallbackInfo &info) {
   const int xLayout = intArg(info, 6, "xLayout");
   const bool acceptBlocked = info[7].ToBoolean();
   const int wLayout = info.Length() > 8 ? intArg(info, 8, "wLayout") : 0;
+  const int precision = precisionArg(info, 9);
   ConvParams c(p.Data());
-  std::string key = paramsKey(withBias ? "fb" : "f", p.Data(), 19) + "," + std::to_string(alpha);
+  std::string key = paramsKey(withBias ? "fb" : "f", p.Data(), 19) + "," + std::to_string(alpha) + ",p" + std::to_string(precision);
   auto &e = cached(convFwdCache, key, [&] {
-    auto pd = convFwdPd(c, withBias, prop_kind::forward_training, userScratchpad(activationAttr(c.act, alpha)));
+    auto pd = convFwdPd(c, withBias, prop_kind::forward_training, userScratchpad(activationAttr(c.act, alpha)), precision);
     return ConvFwdEntry{pd, dnnl::convolution_forward(pd), memory(pd.weights_desc(), engine())};
   });
   checkSize(x, c.srcMd(), "x");
@@ -316,13 +365,11 @@ Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
   const int dyLayout = intArg(info, 4, "dyLayout");
   const bool acceptBlocked = info[5].ToBoolean();
   const int wLayout = info.Length() > 6 ? intArg(info, 6, "wLayout") : 0;
+  const int precision = precisionArg(info, 7);
   ConvParams c(p.Data());
-  std::string key = paramsKey("bd", p.Data(), 19);
+  std::string key = paramsKey("bd", p.Data(), 19) + ",p" + std::to_string(precision);
   auto &e = cached(convBwdDataCache, key, [&] {
-    auto hint = convFwdPdAny(c);
-    dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, anyLike(c.srcMd()), c.anyWeightsMd(),
-                                            anyLike(c.dstMd()), c.strides(), c.dilates(), c.padL(), c.padR());
-    dnnl::convolution_backward_data::primitive_desc pd(d, userScratchpad(), engine(), hint);
+    auto pd = convBwdDataPd(c, precision);
     return ConvBwdDataEntry{pd, dnnl::convolution_backward_data(pd), memory(pd.weights_desc(), engine())};
   });
   checkSize(dy, c.dstMd(), "dy");
@@ -348,13 +395,11 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
   const int xLayout = intArg(info, 4, "xLayout");
   const int dyLayout = intArg(info, 5, "dyLayout");
   const bool acceptBlocked = info.Length() > 6 && info[6].ToBoolean();
+  const int precision = precisionArg(info, 7);
   ConvParams c(p.Data());
-  std::string key = paramsKey("bw", p.Data(), 19);
+  std::string key = paramsKey("bw", p.Data(), 19) + ",p" + std::to_string(precision);
   auto &e = cached(convBwdWeightsCache, key, [&] {
-    auto hint = convFwdPdAny(c);
-    dnnl::convolution_backward_weights::desc d(algorithm::convolution_direct, anyLike(c.srcMd()), c.anyWeightsMd(),
-                                               anyLike(c.dstMd()), c.strides(), c.dilates(), c.padL(), c.padR());
-    dnnl::convolution_backward_weights::primitive_desc pd(d, userScratchpad(), engine(), hint);
+    auto pd = convBwdWeightsPd(c, precision);
     return ConvBwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd), memory(pd.diff_weights_desc(), engine())};
   });
   checkSize(x, c.srcMd(), "x");
@@ -371,6 +416,20 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
   if (!direct) dnnl::reorder(dwMem, user).execute(stream(), dwMem, user);
   stream().wait();
   return Napi::Number::New(info.Env(), direct ? want : 0);
+}
+
+// convImpls(params, precision) -> { forward, backwardData, backwardWeights }:
+// the oneDNN implementation names the three passes of this convolution get
+// (e.g. brgconv:avx512_core_bf16), for tests and the README's op table.
+Napi::Value ConvImpls(const Napi::CallbackInfo &info) {
+  auto p = i32(info, 0, "params", 19);
+  const int precision = precisionArg(info, 1);
+  ConvParams c(p.Data());
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("forward", convFwdPd(c, false, prop_kind::forward_training, userScratchpad(), precision).impl_info_str());
+  o.Set("backwardData", convBwdDataPd(c, precision).impl_info_str());
+  o.Set("backwardWeights", convBwdWeightsPd(c, precision).impl_info_str());
+  return o;
 }
 
 // ---- layouts -----------------------------------------------------------------
@@ -436,22 +495,26 @@ Napi::Value MatMul(const Napi::CallbackInfo &info) {
   const int64_t ba = q[0], bb = q[1], m = q[2], k = q[3], n = q[4];
   const bool ta = q[5] != 0, tb = q[6] != 0;
   const int64_t act = q[7];
-  std::string key = paramsKey(withBias ? "mb" : "m", q, 8) + "," + std::to_string(alpha);
+  const int precision = precisionArg(info, 6);
+  const dt in = operandType(precision);
+  std::string key = paramsKey(withBias ? "mb" : "m", q, 8) + "," + std::to_string(alpha) + ",p" + std::to_string(precision);
   auto &e = cached(matmulCache, key, [&] {
     const int64_t bo = std::max(ba, bb);
-    memory::desc aMd({ba, m, k}, dt::f32, ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
-    memory::desc bMd({bb, k, n}, dt::f32, tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
+    memory::desc aMd({ba, m, k}, in, ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
+    memory::desc bMd({bb, k, n}, in, tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
     memory::desc oMd({bo, m, n}, dt::f32, memory::dims{m * n, n, 1});
     memory::desc biasMd = withBias ? memory::desc({1, 1, n}, dt::f32, memory::dims{n, n, 1}) : memory::desc();
     dnnl::matmul::desc d(aMd, bMd, biasMd, oMd);
     dnnl::matmul::primitive_desc pd(d, userScratchpad(activationAttr(act, alpha)), engine());
     return MatMulEntry{pd, dnnl::matmul(pd)};
   });
-  checkSize(a, e.pd.src_desc(), "a");
-  checkSize(b, e.pd.weights_desc(), "b");
+  // The caller's fp32 operands, described with the primitive's strides.
+  const memory::desc aUser = retyped(e.pd.src_desc(), dt::f32), bUser = retyped(e.pd.weights_desc(), dt::f32);
+  checkSize(a, aUser, "a");
+  checkSize(b, bUser, "b");
   checkSize(out, e.pd.dst_desc(), "out");
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(e.pd.src_desc(), engine(), a.Data())},
-                                       {DNNL_ARG_WEIGHTS, memory(e.pd.weights_desc(), engine(), b.Data())},
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, activationIn(aUser, e.pd.src_desc(), a.Data(), scratchIn1)},
+                                       {DNNL_ARG_WEIGHTS, activationIn(bUser, e.pd.weights_desc(), b.Data(), scratchIn2)},
                                        {DNNL_ARG_DST, memory(e.pd.dst_desc(), engine(), out.Data())}};
   if (withBias) args.emplace(DNNL_ARG_BIAS, memory(e.pd.bias_desc(), engine(), bias));
   run(e, args);
@@ -554,6 +617,7 @@ void RegisterOneDnnKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("convBackwardData", Napi::Function::New(env, Guard<ConvBackwardData>));
   exports.Set("convBackwardWeights", Napi::Function::New(env, Guard<ConvBackwardWeights>));
   exports.Set("matMul", Napi::Function::New(env, Guard<MatMul>));
+  exports.Set("convImpls", Napi::Function::New(env, Guard<ConvImpls>));
   exports.Set("relayout", Napi::Function::New(env, Guard<Relayout>));
   exports.Set("relayoutFilter", Napi::Function::New(env, Guard<RelayoutFilter>));
   exports.Set("poolForward", Napi::Function::New(env, Guard<PoolForward>));

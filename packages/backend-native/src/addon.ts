@@ -7,6 +7,17 @@ export interface AddonInfo {
   onednnVersion: string;
   threads: number;
   cpuRuntime: string;
+  /** oneDNN's effective CPU ISA (capped by ONEDNN_MAX_CPU_ISA), e.g. 'AVX512_CORE_BF16'. */
+  isa: string;
+  /** Whether that ISA computes bf16 natively (AVX512_BF16 or AMX). */
+  bf16: boolean;
+}
+
+/** The oneDNN implementations a convolution's three passes get, e.g. 'brgconv:avx512_core_bf16'. */
+export interface ConvImpls {
+  forward: string;
+  backwardData: string;
+  backwardWeights: string;
 }
 
 /**
@@ -19,19 +30,25 @@ export interface NativeAddon {
   /**
    * Layout codes: 0 = NHWC, 8 / 16 = oneDNN's nChw8c / nChw16c. The forward and
    * backward-data passes return the layout they wrote their output in (blocked
-   * only when `acceptBlocked`).
+   * only when `acceptBlocked`). Precision codes (last argument of the conv and
+   * matmul entry points, default 0): 0 = fp32; 1 = bf16 operands (rounded
+   * inside the call) with fp32 accumulation and fp32 outputs.
    */
   convForward(
     x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, params: Int32Array, alpha: number,
-    xLayout: number, acceptBlocked: boolean, wLayout?: number,
+    xLayout: number, acceptBlocked: boolean, wLayout?: number, precision?: number,
   ): number;
   convBackwardData(
     dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array, dyLayout: number, acceptBlocked: boolean, wLayout?: number,
+    precision?: number,
   ): number;
   /** Filter layout codes: 0 = HWIO, 8 / 16 = OIhw8i8o / OIhw16i16o; returns the layout dw was written in. */
   convBackwardWeights(
     x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array, xLayout: number, dyLayout: number, acceptBlocked?: boolean,
+    precision?: number,
   ): number;
+  /** The oneDNN implementations chosen for a convolution (params as for convForward) at a precision code. */
+  convImpls(params: Int32Array, precision?: number): ConvImpls;
   /** Copies a filter of HWIO shape `dims` from layout `from` to layout `to`. */
   relayoutFilter(src: Float32Array, dst: Float32Array, dims: Int32Array, from: number, to: number): void;
   /**
@@ -41,7 +58,9 @@ export interface NativeAddon {
   sgdUpdate(w: Float32Array, grad: Float32Array, buf: Float32Array | null, wOut: Float32Array, bufOut: Float32Array | null, hyper: Float64Array): void;
   /** Copies an activation of NHWC shape `dims` from layout `from` to layout `to`. */
   relayout(src: Float32Array, dst: Float32Array, dims: Int32Array, from: number, to: number): void;
-  matMul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, params: Int32Array, alpha: number): void;
+  matMul(
+    a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, params: Int32Array, alpha: number, precision?: number,
+  ): void;
   poolForward(x: Float32Array, y: Float32Array, params: Int32Array): void;
   poolBackward(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, shape: Int32Array): void;

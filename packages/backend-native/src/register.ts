@@ -11,6 +11,7 @@ import { elementwiseKernels, reluGradConfig } from './kernels/elementwise.js';
 import { matMulKernels } from './kernels/matmul.js';
 import { optimizerKernels } from './kernels/optim.js';
 import { poolKernels } from './kernels/pool.js';
+import { type NativePrecision, applyPrecisionEnv, nativePrecision } from './precision.js';
 
 /** The tfjs backend name this package registers. */
 export const NATIVE_BACKEND_NAME = 'dkl-native';
@@ -24,6 +25,10 @@ export interface NativeBackendInfo {
   threads: number;
   /** Version of the oneDNN library the addon is linked against. */
   onednnVersion: string;
+  /** The precision convolutions and matmuls run in now (see {@link setNativePrecision}). */
+  precision: NativePrecision;
+  /** oneDNN's effective CPU ISA, e.g. 'AVX512_CORE_BF16'. */
+  isa: string;
 }
 
 /** The kernels this backend runs natively (others are the cpu backend's). */
@@ -42,6 +47,7 @@ function packageVersion(): string {
 }
 
 let kernelsRegistered = false;
+let precisionEnvApplied = false;
 
 function registerKernels(): void {
   if (kernelsRegistered) return;
@@ -61,13 +67,14 @@ function registerKernels(): void {
 
 /**
  * Registers the 'dkl-native' tfjs backend (idempotent) and reports its
- * configuration. It does not make it the active backend: call
+ * configuration. The first call applies `DKL_NATIVE_PRECISION` (fp32 | bf16)
+ * when it is set. It does not make it the active backend: call
  * `await tf.setBackend('dkl-native')`. Registered with priority 0, so tfjs never
  * picks it implicitly.
  *
  * @throws Error when the addon binary is absent ("the dkl-native addon is not
  * built: install libdnnl-dev and run npm run build:native -w @dkl/backend-native")
- * or fails to load.
+ * or fails to load; ConfigError when DKL_NATIVE_PRECISION is not fp32 or bf16.
  */
 export async function registerNativeBackend(): Promise<NativeBackendInfo> {
   const addon = loadAddon();
@@ -75,8 +82,19 @@ export async function registerNativeBackend(): Promise<NativeBackendInfo> {
     tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(addon), 0);
   }
   registerKernels();
+  if (!precisionEnvApplied) {
+    applyPrecisionEnv(addon);
+    precisionEnvApplied = true;
+  }
   const info = addon.info();
-  return { name: NATIVE_BACKEND_NAME, version: packageVersion(), threads: info.threads, onednnVersion: info.onednnVersion };
+  return {
+    name: NATIVE_BACKEND_NAME,
+    version: packageVersion(),
+    threads: info.threads,
+    onednnVersion: info.onednnVersion,
+    precision: nativePrecision(),
+    isa: info.isa,
+  };
 }
 
 /**

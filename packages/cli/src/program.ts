@@ -1,6 +1,6 @@
 /** The `dkl` command's program. Exit codes: 0 success, 1 run failed, 2 bad config or input. */
 import 'reflect-metadata';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { runConfigJsonSchema } from './config/composed-schema.js';
 import { applyOverride } from './overrides.js';
@@ -19,6 +19,12 @@ import { predictCommand } from './commands/predict-command.js';
 import { loadCommandContributions, type CommandContribution } from './commands/command-contribution.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** `--precision`: fp32 or bf16. */
+function parsePrecision(value: string): 'fp32' | 'bf16' {
+  if (value === 'fp32' || value === 'bf16') return value;
+  throw new InvalidArgumentError(`must be fp32 or bf16, got '${value}'`);
+}
 
 /** The `dkl` program with its own commands and those `contributions` add (see `loadCommandContributions`). */
 export function buildProgram(contributions: readonly CommandContribution[] = []): Command {
@@ -171,9 +177,16 @@ export function buildProgram(contributions: readonly CommandContribution[] = [])
     .option('--students <list>', 'comma-separated: ce,kd,dkd,ikl', 'ce,kd,dkd,ikl')
     .option('--seeds <n>', 'seeds per student', (v) => parseInt(v, 10), 3)
     .option('--scale <factor>', 'multiply data sizes and epochs (0.1 for a smoke run)', parseFloat, 1)
+    .option('--precision <fp32|bf16>', "dkl-native's convolutions and matmuls in bf16 (fp32 accumulation; falls back to fp32 without AVX512_BF16)", parsePrecision)
     .description('Fashion-MNIST knowledge-distillation quick start: a teacher, then CE / KD / DKD / IKL students; prints a table')
-    .action(async (o: { students: string; seeds: number; scale: number }) => {
-      await quickstartCommand({ ...common(), students: o.students.split(',').map((s) => s.trim()), seeds: o.seeds, scale: o.scale });
+    .action(async (o: { students: string; seeds: number; scale: number; precision?: 'fp32' | 'bf16' }) => {
+      await quickstartCommand({
+        ...common(),
+        students: o.students.split(',').map((s) => s.trim()),
+        seeds: o.seeds,
+        scale: o.scale,
+        ...(o.precision ? { precision: o.precision } : {}),
+      });
     });
   for (const contribution of contributions) contribution.register(program, { common });
   return program;

@@ -13,6 +13,13 @@ describe('quick start (the main job), at a smoke-test scale', () => {
     expect(() => quickstartConfig('mse', 0, 1)).toThrow(/unknown quick-start student 'mse'/);
   });
 
+  it('--precision is recorded in each run config, whose backend.precision is validated', () => {
+    expect(resolveConfig(quickstartConfig('ikl', 0, 1, 'bf16') as Record<string, unknown>).backend).toEqual({ precision: 'bf16' });
+    expect(resolveConfig(quickstartConfig('ikl', 0, 1) as Record<string, unknown>).backend).toEqual({});
+    const bad = { ...quickstartConfig('ce', 0, 1), backend: { precision: 'fp16' } };
+    expect(() => resolveConfig(bad as Record<string, unknown>)).toThrow(/config key 'backend\.precision': Invalid option: expected one of "fp32"\|"bf16"/);
+  });
+
   it('trains a cached teacher and students, prints the table and writes the comparison report', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dkl-qs-'));
     let printed = '';

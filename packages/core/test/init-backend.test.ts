@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BackendError, ConfigError, describeBackend, initBackend, resolveBackendCandidates, type ModuleImporter } from '../src/index.js';
+import { BackendError, ConfigError, backendConfigSchema, describeBackend, initBackend, resolveBackendCandidates, type ModuleImporter } from '../src/index.js';
 
 const missing = (specifier: string) =>
   Object.assign(new Error(`Cannot find package '${specifier}' imported from /x.js`), { code: 'ERR_MODULE_NOT_FOUND' });
@@ -63,5 +63,62 @@ describe('initBackend', () => {
     expect(() => resolveBackendCandidates({ env: {}, prefer: ['wasm', 'tpu'] })).toThrow(/backend\.prefer/);
     expect(resolveBackendCandidates({ env: {} }).candidates).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'dkl-native', 'webgl', 'wasm', 'cpu']);
     expect(resolveBackendCandidates({ env: { DKL_BACKEND: 'native' } })).toEqual({ candidates: ['dkl-native'], forced: true });
+  });
+
+  describe('precision', () => {
+    /** A stand-in for @dkl/backend-native that records the precision it is set to (it activates tfjs' cpu backend). */
+    function fakeNative(supportsBf16: boolean) {
+      const calls: string[] = [];
+      const importer: ModuleImporter = async (s) => {
+        if (s !== '@dkl/backend-native') return withoutNative(s);
+        return {
+          registerNativeBackend: async () => ({ name: 'cpu', version: '0.1.0', threads: 2, onednnVersion: '2.6.3', precision: 'fp32' }),
+          setNativePrecision: (p: 'fp32' | 'bf16') => {
+            calls.push(p);
+            return p === 'bf16' && !supportsBf16 ? 'fp32' : p;
+          },
+        };
+      };
+      return { importer, calls };
+    }
+
+    it('hands the requested precision to dkl-native and reports the one in effect', async () => {
+      const lines: string[] = [];
+      const { importer, calls } = fakeNative(true);
+      const info = await initBackend({ importer, env: {}, prefer: ['dkl-native'], precision: 'bf16', log: (l) => lines.push(l) });
+      expect(calls).toEqual(['bf16']);
+      expect(info.precision).toBe('bf16');
+      expect(lines).toEqual([describeBackend(info)]);
+      expect(lines[0]).toMatch(/backend dkl-native \(forced\): @dkl\/backend-native 0\.1\.0, oneDNN 2\.6\.3, 2 threads, SIMD on, precision bf16$/);
+      const fallback = fakeNative(false);
+      expect((await initBackend({ importer: fallback.importer, env: {}, prefer: ['dkl-native'], precision: 'bf16', log: false })).precision).toBe('fp32');
+    });
+
+    it('leaves dkl-native alone when DKL_NATIVE_PRECISION is set (the package applied it) or nothing is asked', async () => {
+      const { importer, calls } = fakeNative(true);
+      const saved = process.env['DKL_NATIVE_PRECISION'];
+      process.env['DKL_NATIVE_PRECISION'] = 'fp32';
+      try {
+        expect((await initBackend({ importer, env: {}, prefer: ['dkl-native'], precision: 'bf16', log: false })).precision).toBe('fp32');
+      } finally {
+        if (saved === undefined) delete process.env['DKL_NATIVE_PRECISION'];
+        else process.env['DKL_NATIVE_PRECISION'] = saved;
+      }
+      await initBackend({ importer, env: {}, prefer: ['dkl-native'], log: false });
+      expect(calls).toEqual([]);
+    });
+
+    it('says in one line that bf16 does not apply to a backend without the switch', async () => {
+      const lines: string[] = [];
+      const info = await initBackend({ env: {}, prefer: ['cpu'], precision: 'bf16', log: (l) => lines.push(l) });
+      expect(info.precision).toBe('fp32');
+      expect(lines).toEqual([describeBackend(info), '[dkl] precision bf16 applies to dkl-native only: backend cpu runs fp32']);
+      expect(describeBackend(info)).not.toMatch(/precision/);
+    });
+
+    it('validates backend.precision in config', () => {
+      expect(backendConfigSchema.parse({ precision: 'bf16' })).toEqual({ precision: 'bf16' });
+      expect(backendConfigSchema.safeParse({ precision: 'fp16' }).success).toBe(false);
+    });
   });
 });

@@ -1,6 +1,9 @@
 """PyTorch side of the vs-pytorch benchmark: the same CIFAR ResNet / WRN models,
 trained with SGD momentum 0.9 + weight decay 5e-4 and cross-entropy on random
-32x32x3 images. Prints one JSON line with per-step times."""
+32x32x3 images. Prints one JSON line with per-step times.
+Usage: python3 bench_torch.py MODEL THREADS BATCH WARMUP STEPS [fp32|bf16]
+bf16: CPU autocast to bfloat16 with model and input in channels-last (PyTorch's
+recommended CPU mixed-precision setup); master weights and optimizer stay fp32."""
 import json
 import os
 import sys
@@ -26,6 +29,10 @@ def make_model(name, num_classes=100):
 
 def main():
     name, threads, batch, warmup, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    precision = sys.argv[6] if len(sys.argv) > 6 else "fp32"
+    if precision not in ("fp32", "bf16"):
+        raise ValueError(f"precision must be fp32 or bf16, got '{precision}'")
+    bf16 = precision == "bf16"
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = make_model(name)
@@ -33,12 +40,16 @@ def main():
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
     x = torch.randn(batch, 3, 32, 32)
     y = torch.randint(0, 100, (batch,))
+    if bf16:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.to(memory_format=torch.channels_last)
     times, cpu, losses = [], [], []
     for step in range(warmup + steps):
         t0 = time.perf_counter()
         c0 = time.process_time()
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(x), y)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = F.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
         dt = time.perf_counter() - t0
@@ -48,7 +59,7 @@ def main():
             times.append(dt)
             cpu.append(dc)
     params = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    print(json.dumps({"model": name, "params": params, "threads": torch.get_num_threads(),
+    print(json.dumps({"model": name, "params": params, "precision": precision, "threads": torch.get_num_threads(),
                       "torch": torch.__version__, "mkldnn": torch.backends.mkldnn.is_available(),
                       "times": times, "cpu": cpu, "losses": losses}))
 

@@ -3,6 +3,7 @@
 // O(B·C) form with the class prior, @dkl/models, distillationStep, PyTorch-style SGD) and in
 // PyTorch (the authors' pairwise IKL, kd_torch.py), same thread count, alternating rounds.
 // Usage: node tools/bench/vs-pytorch/kd-step.mjs [--threads 2] [--rounds 2] [--steps 3] [--python /usr/bin/python3]
+//   [--precision fp32|bf16]   (dkl-native's convolutions and matmuls; PyTorch stays fp32)
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,11 +19,16 @@ const threads = Number(opt('threads', 2));
 const rounds = Number(opt('rounds', 2));
 const steps = Number(opt('steps', 3));
 const python = opt('python', '/usr/bin/python3');
+const precision = opt('precision', 'fp32');
+if (precision !== 'fp32' && precision !== 'bf16') throw new Error(`--precision must be fp32 or bf16, got '${precision}'`);
 const batch = 64;
 process.env.OMP_NUM_THREADS = String(threads);
-const info = await initBackend({ prefer: ['dkl-native', 'wasm'] });
+const info = await initBackend({ prefer: ['dkl-native', 'wasm'], precision });
 const container = createContainer([lossesModule]);
-container.get(ClassPriorStore).getOrUniform(100);
+// The bench stands in for the class-prior updater: a uniform prior, as kd_torch.py uses.
+const priorStore = container.get(ClassPriorStore);
+priorStore.attachWriter('kd-step bench');
+priorStore.getOrUniform(100);
 const ikl = container.get(LossRegistry).create('ikl', { classPrior: true, warmup: 1, wmseWeight: 8, softLabelWeight: 1 });
 const teacher = createModel('resnet32x4', { numClasses: 100 });
 const student = createModel('resnet8x4', { numClasses: 100 });
@@ -56,7 +62,7 @@ for (let r = 0; r < rounds; r++) {
 }
 const a = median(oursTimes);
 const b = median(torchTimes);
-console.log(`KD step resnet32x4 -> resnet8x4, batch ${batch}, ${threads} threads, median of ${oursTimes.length} steps each (${info.name})`);
+console.log(`KD step resnet32x4 -> resnet8x4, batch ${batch}, ${threads} threads, median of ${oursTimes.length} steps each (${info.name}, precision ${info.precision})`);
 console.log(`  dkl (IKL O(B·C) + class prior): ${a.toFixed(0)} ms  ${((batch * 1000) / a).toFixed(1)} img/s`);
 console.log(`  PyTorch 1.13 (pairwise IKL):    ${b.toFixed(0)} ms  ${((batch * 1000) / b).toFixed(1)} img/s`);
 console.log(`  ratio (dkl img/s / PyTorch img/s): ${(b / a).toFixed(2)}`);

@@ -2,6 +2,16 @@ import * as tf from '@tensorflow/tfjs';
 
 import { type KernelArgs, activationCode, allFloat32, sizeOf, withCpuFallback } from './shared.js';
 import type { NativeBackend } from '../backend.js';
+import { precisionCode } from '../precision.js';
+
+/**
+ * The precision code a convolution runs at: the current one for regular
+ * convolutions; depthwise ones stay fp32 (memory-bound: rounding their operands
+ * to bf16 costs more than bf16 arithmetic saves).
+ */
+function convPrecision(depthwise: boolean): number {
+  return depthwise ? 0 : precisionCode();
+}
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
 type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -62,7 +72,7 @@ function forward(args: KernelArgs, b: NativeBackend, depthwise: boolean, fused: 
   const wIn = filterIn(b, filter, depthwise);
   const yLayout = b.addon.convForward(
     xIn.values, wIn.values, bias ? b.f32(bias) : null, y,
-    convParams(ci, depthwise ? ci.inChannels : 1, act), alpha, xIn.block, b.blockedLayouts, wIn.block,
+    convParams(ci, depthwise ? ci.inChannels : 1, act), alpha, xIn.block, b.blockedLayouts, wIn.block, convPrecision(depthwise),
   );
   return b.outputInLayout(ci.outShape, y, { kind: 'activation', block: yLayout });
 }
@@ -78,6 +88,7 @@ function backpropInput(args: KernelArgs, b: NativeBackend, depthwise: boolean): 
   const wIn = filterIn(b, filter, depthwise);
   const dxLayout = b.addon.convBackwardData(
     dyIn.values, wIn.values, dx, convParams(ci, depthwise ? ci.inChannels : 1, 0), dyIn.block, b.blockedLayouts, wIn.block,
+    convPrecision(depthwise),
   );
   return b.outputInLayout(ci.inShape, dx, { kind: 'activation', block: dxLayout });
 }
@@ -92,6 +103,7 @@ function backpropFilter(args: KernelArgs, b: NativeBackend, depthwise: boolean):
   const xIn = b.f32InLayout(x, 'activation'), dyIn = b.f32InLayout(dy, 'activation');
   const dwLayout = b.addon.convBackwardWeights(
     xIn.values, dyIn.values, dw, convParams(ci, depthwise ? ci.inChannels : 1, 0), xIn.block, dyIn.block, b.blockedLayouts && !depthwise,
+    convPrecision(depthwise),
   );
   return b.outputInLayout(filterShape, dw, { kind: 'filter', block: dwLayout });
 }

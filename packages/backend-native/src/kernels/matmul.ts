@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { type KernelArgs, activationCode, allFloat32, sizeOf, withCpuFallback } from './shared.js';
 import type { NativeBackend } from '../backend.js';
+import { precisionCode } from '../precision.js';
 
 function batchMatMul(args: KernelArgs, b: NativeBackend, fused: boolean): tf.TensorInfo | null {
   const { a, b: bIn, bias, preluActivationWeights } = args.inputs;
@@ -29,7 +30,7 @@ function batchMatMul(args: KernelArgs, b: NativeBackend, fused: boolean): tf.Ten
   const alpha = Number(attrs['leakyreluAlpha'] ?? 0.2);
   b.addon.matMul(
     b.f32(a), b.f32(bIn), bias ? b.f32(bias) : null, out,
-    Int32Array.from([ba, bb, m, k, n, ta ? 1 : 0, tb ? 1 : 0, act]), alpha,
+    Int32Array.from([ba, bb, m, k, n, ta ? 1 : 0, tb ? 1 : 0, act]), alpha, precisionCode(),
   );
   return b.output([...outBatch, m, n], out);
 }

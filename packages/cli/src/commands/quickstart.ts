@@ -7,7 +7,7 @@
  * `dkl predict` command that uses it.
  */
 import * as path from 'node:path';
-import { initBackend, type BackendInfo } from '@dkl/core';
+import { initBackend, type BackendInfo, type ComputePrecision } from '@dkl/core';
 import type { TransformSpecInput } from '@dkl/data';
 import type { RunConfigInput } from '../config/run-config.js';
 import { resolveConfig } from '../config/load-config.js';
@@ -23,6 +23,8 @@ export interface QuickstartOptions {
   readonly seeds: number;
   /** Multiplies data sizes and epochs (tests use a small scale). */
   readonly scale: number;
+  /** `bf16`: dkl-native's convolutions and matmuls in bf16 (default: the backend's own, fp32 unless DKL_NATIVE_PRECISION says otherwise). */
+  readonly precision?: ComputePrecision;
   readonly progress?: boolean;
   readonly out?: (text: string) => void;
   readonly log?: (line: string) => void;
@@ -39,8 +41,8 @@ export const QUICKSTART_LOSSES: Record<string, { name: string; options: Record<s
 const FASHION_MEAN = 0.286;
 const FASHION_STD = 0.353;
 
-/** The run config of one quick-start student. */
-export function quickstartConfig(student: string, seed: number, scale: number): RunConfigInput {
+/** The run config of one quick-start student (`precision` is recorded in its `backend` key). */
+export function quickstartConfig(student: string, seed: number, scale: number, precision?: ComputePrecision): RunConfigInput {
   const losses = QUICKSTART_LOSSES[student];
   if (!losses) throw new Error(`unknown quick-start student '${student}' (known: ${Object.keys(QUICKSTART_LOSSES).join(', ')})`);
   const n = (count: number) => Math.max(1, Math.round(count * scale));
@@ -52,6 +54,7 @@ export function quickstartConfig(student: string, seed: number, scale: number): 
     name: `quickstart-${student}-seed${seed}`,
     description: `Fashion-MNIST quick start: tiny_cnn student (${student}) from a resnet14 teacher`,
     seed,
+    ...(precision ? { backend: { precision } } : {}),
     data: {
       dataset: { name: 'fashion-mnist', options: {} },
       train: { split: 'train', batchSize: 64, subset: { perClass: n(300) }, transforms: [...transforms, { kind: 'random-crop', padding: 2 }] },
@@ -85,11 +88,11 @@ function meanStd(values: readonly number[]): string {
 export async function quickstartCommand(options: QuickstartOptions): Promise<{ runs: Record<string, ExecutedRun[]>; table: string; comparison: string; exported?: string }> {
   const out = options.out ?? ((t: string) => process.stdout.write(`${t}\n`));
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const backend: BackendInfo = await initBackend({ log });
+  const backend: BackendInfo = await initBackend({ log, ...(options.precision ? { precision: options.precision } : {}) });
   const runs: Record<string, ExecutedRun[]> = {};
   for (const seed of Array.from({ length: options.seeds }, (_, i) => i)) {
     for (const student of options.students) {
-      const config = resolveConfig(quickstartConfig(student, seed, options.scale) as Record<string, unknown>);
+      const config = resolveConfig(quickstartConfig(student, seed, options.scale, options.precision) as Record<string, unknown>);
       log(`[dkl] quick start: student '${student}', seed ${seed}`);
       const run = await executeRun(config, { runsDir: options.runsDir, cacheDir: options.cacheDir, initBackend: false, log, ...(options.progress !== undefined ? { progress: options.progress } : {}) });
       (runs[student] ??= []).push(run);
@@ -109,7 +112,7 @@ export async function quickstartCommand(options: QuickstartOptions): Promise<{ r
   // Grouped by student: one mean curve with its seeds' band per student, teacher time apart.
   const groups = options.students.map((student) => ({ label: student, parameters: { student }, runDirs: runs[student]!.map((r) => r.runDir) }));
   const comparison = await writeGroupedComparisonReport(groups, path.join(options.runsDir, 'quickstart-comparison.html'), { title: 'dkl quick start: students compared over seeds' });
-  out(`\nFashion-MNIST quick start (${options.seeds} seed${options.seeds === 1 ? '' : 's'} per student, backend ${backend.name})`);
+  out(`\nFashion-MNIST quick start (${options.seeds} seed${options.seeds === 1 ? '' : 's'} per student, backend ${backend.name}, precision ${backend.precision})`);
   out(table);
   out(`\ncomparison report: ${comparison}`);
   // The deliverable of distillation: the IKL student (first seed) as a web model, and how to use it.

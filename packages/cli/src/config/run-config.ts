@@ -3,7 +3,7 @@
  * terms, optimizer, schedule, plugins and third-party packages. Validated by zod; errors carry
  * the key path and the allowed values.
  */
-import { backendNameSchema, componentRefSchema, seedSchema } from '@dkl/core';
+import { backendNameSchema, backendPrecisionSchema, componentRefSchema, seedSchema } from '@dkl/core';
 import { mixSpecSchema } from '@dkl/data';
 import { optimizerConfigSchema, scheduleConfigSchema } from '@dkl/trainers';
 import { z } from 'zod';
@@ -153,7 +153,14 @@ export function buildRunConfigSchema(composed: ContributedSchemas = looseParts) 
       name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore'),
       description: z.string().optional(),
       seed: seedSchema.default(0),
-      backend: z.object({ prefer: z.array(backendNameSchema).min(1).optional() }).strict().default({}),
+      backend: z
+        .object({
+          prefer: z.array(backendNameSchema).min(1).optional(),
+          /** dkl-native's convolutions and matmuls in bf16 (fp32 accumulation; the rest fp32). DKL_NATIVE_PRECISION overrides it. */
+          precision: backendPrecisionSchema.optional(),
+        })
+        .strict()
+        .default({}),
       data: z
         .object({
           dataset: parts.dataset,

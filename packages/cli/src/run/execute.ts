@@ -35,7 +35,11 @@ export interface ExecutedRun {
 /** Trains (or resumes) one configured run and writes its run directory. */
 export async function executeRun(written: RunConfig, options: ExecuteOptions): Promise<ExecutedRun> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const backendInfo: BackendInfo | undefined = options.initBackend === false ? undefined : await initBackend({ ...(written.backend.prefer ? { prefer: written.backend.prefer } : {}), log });
+  const backendInfo: BackendInfo | undefined = options.initBackend === false ? undefined : await initBackend({
+        ...(written.backend.prefer ? { prefer: written.backend.prefer } : {}),
+        ...(written.backend.precision ? { precision: written.backend.precision } : {}),
+        log,
+      });
   const backend = backendInfo ? describeBackend(backendInfo) : `[dkl] backend ${tf.getBackend()}`;
   const app = await createApplication(written.packages);
   // Refused before a run directory exists; kept with every default filled in.

@@ -13,11 +13,19 @@ import { ArgumentError } from '../errors.js';
 /** Dynamic import, replaceable in tests to simulate installed or missing packages. */
 export type ModuleImporter = (specifier: string) => Promise<unknown>;
 
+/**
+ * Arithmetic precision: `fp32` everywhere, or `bf16` for a backend's convolutions and matmuls
+ * (dkl-native; fp32 accumulation, everything else fp32).
+ */
+export type ComputePrecision = 'fp32' | 'bf16';
+
 /** What a probe or an activation may use. */
 export interface BackendContext {
   readonly importer: ModuleImporter;
   /** True when the user named this backend (DKL_BACKEND, one `prefer`, `availableBackends`). */
   readonly forced: boolean;
+  /** The precision asked for, for backends with a precision switch; absent: leave theirs as it is. */
+  readonly precision?: ComputePrecision;
 }
 
 /** A probe's verdict; `reason` says what is missing, for logs and `BackendError`s. */
@@ -44,6 +52,8 @@ export interface ActivatedBackend {
   readonly addedKernels: readonly string[];
   /** For GPU backends: the adapter. */
   readonly adapter?: GpuAdapterDescription;
+  /** For backends with a precision switch: the precision in effect (absent: fp32 only). */
+  readonly precision?: ComputePrecision;
 }
 
 /** One backend `initBackend` can choose. */

@@ -15,6 +15,7 @@ import {
   backendRegistry,
   type BackendContribution,
   type BackendContext,
+  type ComputePrecision,
   type GpuAdapterDescription,
   type ModuleImporter,
 } from './backend-contribution.js';
@@ -26,7 +27,7 @@ export const BACKEND_NAMES = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'dkl-nat
 /** A registered backend's name; core's are {@link BACKEND_NAMES}. */
 export type BackendName = (typeof BACKEND_NAMES)[number] | (string & {});
 
-export type { ModuleImporter } from './backend-contribution.js';
+export type { ComputePrecision, ModuleImporter } from './backend-contribution.js';
 
 let builtinsRegistered = false;
 function registry(): typeof backendRegistry {
@@ -56,6 +57,8 @@ export interface BackendInfo {
   readonly skipped: ReadonlyArray<{ readonly name: BackendName; readonly reason: string }>;
   /** Kernels the framework added (conv gradients, borrowed cpu kernels). */
   readonly addedKernels: readonly string[];
+  /** The arithmetic precision in effect (bf16 only on dkl-native, where the CPU has AVX512_BF16). */
+  readonly precision: ComputePrecision;
 }
 
 export interface InitBackendOptions {
@@ -66,6 +69,12 @@ export interface InitBackendOptions {
   /** Where the one-line summary goes (default: stderr, or console.info in a browser); `false` silences it. */
   readonly log?: ((line: string) => void) | false;
   readonly importer?: ModuleImporter;
+  /**
+   * Precision for a backend with a precision switch (dkl-native: `bf16` convolutions and matmuls);
+   * others run fp32 and say so in one line when `bf16` was asked for. Default: the backend's own
+   * (DKL_NATIVE_PRECISION, else fp32).
+   */
+  readonly precision?: ComputePrecision;
 }
 
 const defaultImporter: ModuleImporter = (specifier) => import(/* @vite-ignore */ specifier);
@@ -97,12 +106,12 @@ export function resolveBackendCandidates(options: Pick<InitBackendOptions, 'pref
 }
 
 /** Probes and activates one contribution; the reason it cannot run when it cannot. */
-async function tryBackend(contribution: BackendContribution, context: BackendContext): Promise<{ info?: Omit<BackendInfo, 'forced' | 'skipped'>; reason?: string; cause?: unknown }> {
+async function tryBackend(contribution: BackendContribution, context: BackendContext): Promise<{ info?: Omit<BackendInfo, 'forced' | 'skipped'>; reason?: string; cause?: unknown; switchable?: boolean }> {
   const probe = await contribution.probe(context);
   if (!probe.available) return { reason: probe.reason, cause: probe.cause };
   try {
     const activated = await contribution.activate(context);
-    return { info: { name: contribution.name, package: contribution.package, ...activated } };
+    return { info: { name: contribution.name, package: contribution.package, ...activated, precision: activated.precision ?? 'fp32' }, switchable: activated.precision !== undefined };
   } catch (error) {
     return { reason: `failed to load: ${(error as Error)?.message ?? String(error)}`, cause: error };
   }
@@ -131,7 +140,8 @@ export function describeBackend(info: BackendInfo): string {
   const where = a
     ? `adapter ${a.vendor} ${a.architecture}${a.description ? ` '${a.description}'` : ''}${a.software ? ' (software adapter: correct, not fast)' : ''}`
     : `${info.threads} thread${info.threads === 1 ? '' : 's'}, SIMD ${info.simd ? 'on' : 'off'}`;
-  return `[dkl] backend ${info.name}${info.forced ? ' (forced)' : ''}: ${info.version}, ${where}${skipped}`;
+  const precision = info.precision === 'bf16' ? ', precision bf16' : '';
+  return `[dkl] backend ${info.name}${info.forced ? ' (forced)' : ''}: ${info.version}, ${where}${precision}${skipped}`;
 }
 
 function defaultLog(line: string): void {
@@ -145,15 +155,18 @@ function defaultLog(line: string): void {
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const { candidates, forced } = resolveBackendCandidates(options);
-  const context: BackendContext = { importer: options.importer ?? defaultImporter, forced };
+  const context: BackendContext = { importer: options.importer ?? defaultImporter, forced, ...(options.precision ? { precision: options.precision } : {}) };
   const skipped: Array<{ name: BackendName; reason: string }> = [];
   for (const name of candidates) {
     const contribution = registry().get(name)!;
-    const { info: loaded, reason, cause } = await tryBackend(contribution, context);
+    const { info: loaded, reason, cause, switchable } = await tryBackend(contribution, context);
     if (loaded) {
       const info: BackendInfo = { ...loaded, forced, skipped };
       const log = options.log === undefined ? defaultLog : options.log;
-      if (log) log(describeBackend(info));
+      if (log) {
+        log(describeBackend(info));
+        if (options.precision === 'bf16' && !switchable) log(`[dkl] precision bf16 applies to dkl-native only: backend ${info.name} runs fp32`);
+      }
       return info;
     }
     if (forced) {

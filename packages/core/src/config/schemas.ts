@@ -5,10 +5,15 @@ export const seedSchema = z.union([z.number().int().nonnegative(), z.string().mi
 
 export const backendNameSchema = z.enum(['tensorflow-gpu', 'tensorflow', 'dkl-native', 'wasm', 'cpu']);
 
+/** Arithmetic precision of a backend with a reduced-precision mode (dkl-native's bf16); others run fp32. */
+export const backendPrecisionSchema = z.enum(['fp32', 'bf16']);
+
 export const backendConfigSchema = z
   .object({
     /** Backends to try, in order; default: all, fastest first. */
     prefer: z.array(backendNameSchema).min(1).optional(),
+    /** Precision of convolutions and matmuls on dkl-native (default fp32; DKL_NATIVE_PRECISION overrides it). */
+    precision: backendPrecisionSchema.optional(),
   })
   .strict();
 

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { activateTfjsBackend, hardwareThreads, isNode, probeImport } from '../activate.js';
-import type { BackendContribution, BackendContext, ModuleImporter } from '../backend-contribution.js';
+import type { BackendContribution, BackendContext, ComputePrecision, ModuleImporter } from '../backend-contribution.js';
 import { registerCpuFallbackKernels, WASM_KERNELS_REPLACED } from '../cpu-fallback-kernels.js';
 import { registerWasmConvGradKernels } from '../wasm-conv-grad-kernels.js';
 
@@ -30,7 +30,17 @@ function libtensorflow(name: string, pkg: string, priority: number, aliases: str
 }
 
 interface NativeModule {
-  registerNativeBackend(): Promise<{ name: string; version: string; threads: number; onednnVersion?: string }>;
+  registerNativeBackend(): Promise<{ name: string; version: string; threads: number; onednnVersion?: string; precision?: ComputePrecision }>;
+  setNativePrecision?(precision: ComputePrecision): ComputePrecision;
+}
+
+/**
+ * Applies the requested precision unless DKL_NATIVE_PRECISION (which the package applied on
+ * registration) overrides it; returns the precision in effect.
+ */
+function nativePrecision(mod: NativeModule, registered: ComputePrecision | undefined, requested: ComputePrecision | undefined): ComputePrecision | undefined {
+  if (!requested || process.env['DKL_NATIVE_PRECISION'] || !mod.setNativePrecision) return registered;
+  return mod.setNativePrecision(requested);
 }
 
 const dklNative: BackendContribution = {
@@ -39,12 +49,13 @@ const dklNative: BackendContribution = {
   package: '@dkl/backend-native',
   priority: 70,
   probe: async ({ importer }) => (isNode ? (await probeImport(importer, '@dkl/backend-native')).probe : notInBrowser),
-  activate: async ({ importer }) => {
+  activate: async ({ importer, precision: requested }) => {
     const mod = (await importer('@dkl/backend-native')) as NativeModule;
     const info = await mod.registerNativeBackend();
     await activateTfjsBackend(info.name);
     const version = `@dkl/backend-native ${info.version}${info.onednnVersion ? `, oneDNN ${info.onednnVersion}` : ''}`;
-    return { tfjsBackend: info.name, version, threads: info.threads, simd: true, addedKernels: [] };
+    const precision = nativePrecision(mod, info.precision, requested);
+    return { tfjsBackend: info.name, version, threads: info.threads, simd: true, addedKernels: [], ...(precision ? { precision } : {}) };
   },
 };
 
