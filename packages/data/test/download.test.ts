@@ -219,8 +219,10 @@ describe('downloadDataset', () => {
   });
 
   it('lets a second process wait for the first instead of downloading twice', async () => {
-    // Slow enough (~3 s) that the second process is up, even on a loaded machine, while the first still holds the lock.
-    const server = await serveFiles(files(), { chunkBytes: Math.ceil(archive.length / 20), chunkDelayMs: 150 });
+    // The first download cannot end before the second process waits for the lock, however loaded the machine.
+    let release!: () => void;
+    const secondWaits = new Promise<void>((r) => (release = r));
+    const server = await serveFiles(files(), { chunkBytes: Math.ceil(archive.length / 20), holdLastChunk: secondWaits });
     const root = freshRoot();
     const script = await downloadChildScript();
     const run = (): Promise<{ downloaded: boolean; waited: boolean; dir: string }> =>
@@ -229,13 +231,15 @@ describe('downloadDataset', () => {
         let out = '';
         let err = '';
         child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (err += d));
+        child.stderr.on('data', (d) => {
+          err += d;
+          if (err.includes('waiting for the lock')) release();
+        });
         child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`child exited ${code}: ${err}`))));
       });
     try {
       const first = run();
-      // Start the second process only once the first holds the lock (on a loaded machine a fixed
-      // delay can let the first finish before the second starts, and then nobody waits).
+      // Start the second process only once the first holds the lock.
       const lock = join(root, `.${spec.name}.lock`);
       for (let i = 0; i < 600 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 25));
       expect(existsSync(lock), 'the first process took the lock').toBe(true);

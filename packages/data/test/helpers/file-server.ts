@@ -19,6 +19,8 @@ export interface FileServerOptions {
   /** Send the body in chunks of this many bytes with `chunkDelayMs` between them. */
   readonly chunkBytes?: number;
   readonly chunkDelayMs?: number;
+  /** Hold each response's last chunk until this settles (a test decides when a download may end). */
+  readonly holdLastChunk?: Promise<void>;
 }
 
 export interface FileServer {
@@ -56,6 +58,7 @@ export async function serveFiles(files: ReadonlyMap<string, Uint8Array>, options
     const end = drop ? Math.min(body.length, start + options.dropAfter!) : body.length;
     const step = options.chunkBytes ?? end - start;
     for (let at = start; at < end; at += step) {
+      if (options.holdLastChunk && at + step >= end) await options.holdLastChunk;
       res.write(Buffer.from(body.subarray(at, Math.min(end, at + step))));
       if (options.chunkDelayMs) await new Promise((r) => setTimeout(r, options.chunkDelayMs));
     }
