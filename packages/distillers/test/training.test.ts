@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointPlugin } from '@dkl/callbacks';
-import { createContainer, featureShapesOf, LossRegistry, readSnapshotFile, type TrainingControl, type TrainingEvent, type TrainingPlugin, type TrainingSnapshot } from '@dkl/core';
+import { createContainer, featureShapesOf, initBackend, LossRegistry, readSnapshotFile, type TrainingControl, type TrainingEvent, type TrainingPlugin, type TrainingSnapshot } from '@dkl/core';
 import { labelsOf, Loader, makeSyntheticDataset } from '@dkl/data';
 import { createModel } from '@dkl/models';
 import { constantSchedule, DistillationTrainer, Sgd } from '@dkl/trainers';
@@ -17,8 +17,11 @@ import { filter, type Observable } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { distillersModule } from '../src/index.js';
 
+// The backend the CLI would pick (dkl-native where its addon is built, as in CI): ReviewKD's and
+// OFD's 3x3 connector gradients take the cpu kernels' per-element path (seconds per step).
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  const info = await initBackend();
+  console.log(`[@dkl/distillers training suite] runs on ${info.name}`);
 });
 
 const SHAPE = [8, 8, 3] as const;
