@@ -1,9 +1,9 @@
 /** Runs one trial in a child process with its thread count, watching its progress and classifying its end. */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { readJsonFile, trialFiles, workerName, writeJsonFile, type TrialSpec, type TrialState } from './trial-files.js';
-import { TRIAL_PROCESS, type TrialMessage, type TrialSpawner } from './trial-spawner.js';
+import { forkTrialProcess, type TrialMessage, type TrialSpawner } from './trial-spawner.js';
 
 /** What a running trial has reached: its last finished epoch and that epoch's metrics. */
 export interface TrialProgress {
@@ -108,10 +108,7 @@ export async function runTrial(runDir: string, options: RunTrialOptions): Promis
     }
     void spawned.ready.then(() => child.connected && child.send({ type: 'trial-start', runDir, cacheDir: options.cacheDir } satisfies TrialMessage));
   } else {
-    child = fork(TRIAL_PROCESS, [runDir, options.cacheDir], {
-      env: { ...process.env, ...options.env, OMP_NUM_THREADS: String(spec.threads) },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
+    child = forkTrialProcess(spec.threads, options.env, [runDir, options.cacheDir]);
   }
   options.onSpawn?.(child.pid!);
   child.stdout!.pipe(logStream, { end: false });

@@ -25,11 +25,22 @@ export interface SpawnedTrial {
 /** Messages between runTrial and a trial process. */
 export type TrialMessage = { type: 'ready' } | { type: 'trial-start'; runDir: string; cacheDir: string } | { type: 'trial-done'; code: number };
 
-function start(threads: number, env: NodeJS.ProcessEnv | undefined): SpawnedTrial {
-  const child = fork(TRIAL_PROCESS, [], {
+/**
+ * Starts a trial process with `threads` OpenMP threads. V8 collects garbage on the main thread
+ * (`--single-threaded-gc`): its parallel collector's helper threads otherwise add ~30 % of a core
+ * to a 1-thread trial (tfjs makes much short-lived garbage), so trials sharing a machine would
+ * slow each other down; the trial alone also runs a little faster this way.
+ */
+export function forkTrialProcess(threads: number, env: NodeJS.ProcessEnv | undefined, args: readonly string[] = []): ChildProcess {
+  return fork(TRIAL_PROCESS, [...args], {
     env: { ...process.env, ...env, OMP_NUM_THREADS: String(threads) },
+    execArgv: [...process.execArgv, '--single-threaded-gc'],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+}
+
+function start(threads: number, env: NodeJS.ProcessEnv | undefined): SpawnedTrial {
+  const child = forkTrialProcess(threads, env);
   const early: Buffer[] = [];
   const keep = (d: Buffer) => early.push(d);
   child.stdout!.on('data', keep);

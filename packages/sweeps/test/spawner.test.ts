@@ -1,7 +1,7 @@
 /**
  * Trial processes loaded ahead of need (real processes: the built trial-process.js): the next
  * take gets the process that loaded while the previous trial ran, another thread count gets a
- * fresh one with its own OMP_NUM_THREADS, a waiting process runs the trial it is sent, and one
+ * fresh one with its own OMP_NUM_THREADS (and V8's single-threaded GC), a waiting process runs the trial it is sent, and one
  * whose parent lets go exits.
  */
 import { execFileSync } from 'node:child_process';
@@ -36,6 +36,8 @@ describe('TrialSpawner', () => {
     const b = spawner.take(1);
     expect(b.child.pid).toBe(ahead);
     expect(environ(b.child.pid!)).toContain('OMP_NUM_THREADS=1');
+    // Garbage collected on the trial's own thread: a 1-thread trial stays near one core.
+    expect(readFileSync(`/proc/${b.child.pid}/cmdline`, 'utf8').split('\0')).toContain('--single-threaded-gc');
     const c = spawner.take(2); // the waiting 1-thread process is not used: a fresh one
     expect([a.child.pid, b.child.pid]).not.toContain(c.child.pid);
     expect(environ(c.child.pid!)).toContain('OMP_NUM_THREADS=2');

@@ -6,7 +6,8 @@
 // Overhead: submit -> start = the job's processedOn minus when it became runnable (its submission,
 // or its worker's previous job's finish); result -> visible = the job's finishedOn (the result in
 // Redis, what status / report read) minus the trial's summary.json write. Ratios: overhead per
-// 20-second trial, and 2-worker wall time against half the 1-worker time.
+// 20-second trial, and 2-worker wall time against half the 1-worker time; then the same trials as
+// plain `dkl train` processes 1 and 2 at a time (no queue), what the machine itself allows.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -45,10 +46,8 @@ function dkl(args) {
 }
 const startWorker = () => spawn(process.execPath, [DKL, '--no-progress', 'worker', '--redis', redisUrl], { env, stdio: 'ignore' });
 
-function writeSweep(name, seeds) {
-  const dir = join(work, name);
-  mkdirSync(dir, { recursive: true });
-  const base = {
+function baseConfig(name) {
+  return {
     name, seed: 0,
     data: { dataset: { name: 'synthetic', options: { shape: [8, 8, 3], numClasses: 4, trainSize: 256, testSize: 64, seed: 2 } }, train: { split: 'train', batchSize: 16 }, eval: { test: { split: 'test', batchSize: 32 } } },
     models: { student: { name: 'tiny_cnn' } },
@@ -57,7 +56,12 @@ function writeSweep(name, seeds) {
     schedule: { name: 'cosine', lr: 0.05 },
     plugins: [{ name: 'checkpoint', options: { every: { epochs: 1 }, keep: 1 } }],
   };
-  writeFileSync(join(dir, 'base.yaml'), stringify(base));
+}
+
+function writeSweep(name, seeds) {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'base.yaml'), stringify(baseConfig(name)));
   writeFileSync(join(dir, 'sweep.yaml'), stringify({ name, base: 'base.yaml', parameters: { 'schedule.lr': { grid: [0.05] } }, seeds }));
   return join(dir, 'sweep.yaml');
 }
@@ -69,6 +73,28 @@ async function waitAll(queue, n) {
     if (counts.completed >= n) return;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * The machine's own limit: the same trials as plain `dkl train` processes (1 thread, V8 flags as
+ * the trial processes), `n` at a time, no queue, no worker. Returns the wall time in ms.
+ */
+async function plainProcesses(n) {
+  const dir = join(work, `plain${n}`);
+  mkdirSync(dir, { recursive: true });
+  const files = Array.from({ length: trials }, (_, seed) => {
+    const file = join(dir, `seed${seed}.yaml`);
+    writeFileSync(file, stringify({ ...baseConfig(`plain${n}`), seed }));
+    return file;
+  });
+  const runOne = (file) => new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--single-threaded-gc', DKL, '--no-progress', '--runs-dir', join(dir, 'runs'), 'train', file], { env: { ...env, OMP_NUM_THREADS: '1' }, stdio: 'ignore' });
+    child.on('close', (code) => (code === 0 ? done() : fail(new Error(`dkl train ${file} exited ${code}`))));
+  });
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => { while (next < files.length) await runOne(files[next++]); }));
+  return performance.now() - started;
 }
 
 const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };
@@ -97,6 +123,7 @@ try {
 
   // 2. Wall time of a `trials`-trial sweep: 1 worker, then 2 (1 thread each), fresh sweep directories.
   const wall = {};
+  const perWorker = {};
   for (const n of [1, 2]) {
     const file = writeSweep(`wall${n}`, Array.from({ length: trials }, (_, i) => i));
     const workers = Array.from({ length: n }, startWorker);
@@ -106,9 +133,15 @@ try {
     const q = new Queue(`dkl-sweep-wall${n}`, { connection });
     await waitAll(q, trials);
     wall[n] = performance.now() - started;
+    const done = await q.getJobs(['completed']);
+    const byWorker = {};
+    for (const job of done) byWorker[job.returnvalue?.worker ?? '?'] = (byWorker[job.returnvalue?.worker ?? '?'] ?? 0) + 1;
+    const busy = done.reduce((s, job) => s + (job.finishedOn - job.processedOn), 0);
+    perWorker[n] = { byWorker, busy };
     await q.close();
     for (const x of workers) x.kill('SIGTERM');
   }
+  const plain = { 1: await plainProcesses(1), 2: await plainProcesses(2) };
   const perTrial = mean(trialMs);
   const overhead = mean(startMs) + mean(visibleMs);
   console.log(`queue overhead per trial (${overheadTrials} trials, 1 idle worker):`);
@@ -116,7 +149,10 @@ try {
   console.log(`  result -> visible ${mean(visibleMs).toFixed(1)} ms (max ${Math.max(...visibleMs).toFixed(1)})`);
   console.log(`  trial (process start to result) ${(perTrial / 1000).toFixed(2)} s; overhead ${(100 * overhead / perTrial).toFixed(3)} % of it, ${(100 * overhead / 20000).toFixed(3)} % of a 20 s trial`);
   console.log(`${trials}-trial sweep, 1 thread per trial: 1 worker ${(wall[1] / 1000).toFixed(1)} s, 2 workers ${(wall[2] / 1000).toFixed(1)} s`);
+  for (const n of [1, 2]) console.log(`  ${n} worker(s): trials per worker ${JSON.stringify(perWorker[n].byWorker)}, summed trial time ${(perWorker[n].busy / 1000).toFixed(1)} s`);
   console.log(`  2 workers / (1 worker / 2) = ${(wall[2] / (wall[1] / 2)).toFixed(3)} (goal <= 1.10); speed-up ${(wall[1] / wall[2]).toFixed(2)}x`);
+  console.log(`same trials as plain \`dkl train\` processes, no queue: 1 at a time ${(plain[1] / 1000).toFixed(1)} s, 2 at a time ${(plain[2] / 1000).toFixed(1)} s`);
+  console.log(`  2 at a time / (1 at a time / 2) = ${(plain[2] / (plain[1] / 2)).toFixed(3)} (what the machine allows); the queue's ratio over it ${((wall[2] / wall[1]) / (plain[2] / plain[1])).toFixed(3)}`);
 } finally {
   redis.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
