@@ -5,7 +5,7 @@ import { lossesModule } from '@dkl/losses';
 import type { Observable } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pgd } from '@dkl/attacks';
-import { AdversarialTrainer, DistillationTrainer, Sgd, SupervisedTrainer, supervisedTrainer, distillationTrainer, adversarialTrainer, TrainingEngine, constantSchedule, type RunResult, type TrainStep } from '../src/index.js';
+import { AdversarialTrainer, DistillationTrainer, distillationStep, Sgd, SupervisedTrainer, supervisedTrainer, distillationTrainer, adversarialTrainer, TrainingEngine, constantSchedule, type RunResult, type TrainStep } from '../src/index.js';
 import { ArrayLoader, blobs, TinyModel } from './helpers.js';
 
 beforeAll(async () => {
@@ -137,6 +137,24 @@ describe('DistillationTrainer', () => {
       teacher.trainableVariables.forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(teacherBefore[i]));
     });
   }
+
+  it("runs the teacher in training mode when a logits-only term asks for it, and refuses cached logits then", () => {
+    const teacher = new TinyModel(C, 11, [6, 6, 2], 16);
+    const modes: boolean[] = [];
+    const watched = Object.assign(Object.create(teacher) as TinyModel, {
+      forward: (x: tf.Tensor4D, o: { training: boolean }) => (modes.push(o.training), teacher.forward(x, o)),
+    });
+    const term = Object.defineProperty(registry.create('kd', { temperature: 4 }), 'referenceTrainingMode', { value: true });
+    const student = new TinyModel(C, 4);
+    const step = distillationStep({ student, teacher: watched, losses: [term] });
+    const batch = { x: tf.randomUniform([4, 6, 6, 2], 0, 1, 'float32', 3) as tf.Tensor4D, y: tf.tensor1d([0, 1, 2, 0], 'int32') };
+    tf.dispose(Object.values(step.prepare!(batch)));
+    expect(modes).toEqual([true]);
+    expect(() => distillationStep({ student, teacher, losses: [term], teacherLogits: () => tf.zeros([4, C]) })).toThrow(/models\.teacher\.cache.*training mode/);
+    tf.dispose([batch.x, batch.y]);
+    teacher.dispose();
+    student.dispose();
+  });
 });
 
 describe('AdversarialTrainer', () => {

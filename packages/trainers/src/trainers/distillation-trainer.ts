@@ -28,7 +28,6 @@ export interface DistillationTrainerOptions extends Omit<TrainingEngineOptions, 
  */
 export function distillationStep(options: Pick<DistillationTrainerOptions, 'student' | 'teacher' | 'losses' | 'teacherLogits'>): TrainStep {
   const { student, teacher, losses } = options;
-  const teacherLogits = options.teacherLogits ?? ((batch) => tf.tidy(() => teacher.forward(batch.x, { training: false }).logits));
   if (losses.length === 0) throw new ConfigError('losses', 'a distillation run needs at least one loss term');
   if (student.numClasses !== teacher.numClasses) {
     throw new ConfigError('teacher', `has ${teacher.numClasses} classes, the student ${student.numClasses}`);
@@ -39,6 +38,10 @@ export function distillationStep(options: Pick<DistillationTrainerOptions, 'stud
   if (usesFeatures && options.teacherLogits) {
     throw new ConfigError('models.teacher.cache', "is on, but a loss reads the teacher's features, which need its forward pass every step: turn the cache off");
   }
+  if (teacherMode.training && options.teacherLogits) {
+    throw new ConfigError('models.teacher.cache', 'is on, but a loss runs the teacher in training mode (batch statistics of each batch), which cached logits cannot give: turn the cache off');
+  }
+  const teacherLogits = options.teacherLogits ?? ((batch) => tf.tidy(() => teacher.forward(batch.x, teacherMode).logits));
   return {
     prepare(batch) {
       if (!usesFeatures) return { teacherLogits: teacherLogits(batch) };
