@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ClassPriorUpdater, WeightAveraging } from '@dkl/callbacks';
-import { ClassPriorStore, createContainer, LossRegistry, NumericError, PluginError, type TrainingEvent, type TrainingPlugin } from '@dkl/core';
+import { ClassPriorStore, createContainer, LossRegistry, NumericError, PluginError, SeededRng, type TrainingEvent, type TrainingPlugin } from '@dkl/core';
 import { lossesModule } from '@dkl/losses';
 import type { Observable } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -148,7 +148,8 @@ describe('DistillationTrainer', () => {
     const student = new TinyModel(C, 4);
     const step = distillationStep({ student, teacher: watched, losses: [term] });
     const batch = { x: tf.randomUniform([4, 6, 6, 2], 0, 1, 'float32', 3) as tf.Tensor4D, y: tf.tensor1d([0, 1, 2, 0], 'int32') };
-    tf.dispose(Object.values(step.prepare!(batch)));
+    const context = { epoch: 1, epochs: 1, step: 0, batchIndex: 0, batchesPerEpoch: 1, rng: new SeededRng(0), streams: {} };
+    tf.dispose(Object.values(step.prepare!(batch, context) as Record<string, tf.Tensor>));
     expect(modes).toEqual([true]);
     expect(() => distillationStep({ student, teacher, losses: [term], teacherLogits: () => tf.zeros([4, C]) })).toThrow(/models\.teacher\.cache.*training mode/);
     tf.dispose([batch.x, batch.y]);
