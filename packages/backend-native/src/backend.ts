@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { TensorStoragePool } from '@dkl/core';
 
 import type { NativeAddon } from './addon.js';
 
@@ -78,7 +79,7 @@ function poolMaxBytes(): number {
  * download) reads it, so the layout is invisible outside the kernels that
  * understand it. DKL_NATIVE_LAYOUT=nhwc switches this off.
  */
-export class NativeBackend extends MathBackendCPU {
+export class NativeBackend extends MathBackendCPU implements TensorStoragePool {
   private readonly pool = new Map<number, Float32Array[]>();
   private pooledBytes = 0;
   /** Buffers allocated by {@link alloc} that are still eligible for recycling. */
@@ -119,6 +120,15 @@ export class NativeBackend extends MathBackendCPU {
     a ??= new Float32Array(n);
     if (this.pooling && n >= POOL_MIN_ELEMENTS) this.owned.set(a.buffer, a);
     return a;
+  }
+
+  /**
+   * Storage for a tensor made from JavaScript (`TensorStoragePool`: a data loader's batch): an
+   * array from the recycling pool, which returns there when its tensor is disposed, on the same
+   * terms as a kernel output (never read back, no second tensor or view over it).
+   */
+  allocTensorStorage(length: number): Float32Array {
+    return this.alloc(length);
   }
 
   /** Wraps freshly computed values as a float32 tensor owned by this backend. */

@@ -57,3 +57,4 @@ export * from './backend/backend-contribution.js';
 export { describeAdapter, webgpuBackend } from './backend/contributions/webgpu-backend.js';
 export { BUILTIN_BACKENDS } from './backend/contributions/builtin-backends.js';
 export * from './backend/async-reads.js';
+export * from './backend/tensor-storage.js';

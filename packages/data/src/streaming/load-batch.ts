@@ -32,11 +32,22 @@ const DECODE_CONCURRENCY = 4;
  */
 let resizedBuffer = new Float32Array(0);
 
-/** Decodes `files` as `channels`-channel images and runs `pipeline` with row i's parameters at `params[i * paramsPerSample]`. */
-export async function loadAndAugment(pipeline: CompiledPipeline, files: readonly string[], channels: 1 | 3, params: Int32Array, scratch: KernelScratch[] = []): Promise<LoadedBatch> {
+/**
+ * Decodes `files` as `channels`-channel images and runs `pipeline` with row i's parameters at
+ * `params[i * paramsPerSample]`. `allocate` gives the batch array (every element is written when
+ * no image fails; the loader passes recycled tensor storage).
+ */
+export async function loadAndAugment(
+  pipeline: CompiledPipeline,
+  files: readonly string[],
+  channels: 1 | 3,
+  params: Int32Array,
+  scratch: KernelScratch[] = [],
+  allocate: (length: number) => Float32Array = (n) => new Float32Array(n),
+): Promise<LoadedBatch> {
   const [h, w, c] = pipeline.outShape;
   const outLen = h * w * c;
-  const x = new Float32Array(files.length * outLen);
+  const x = allocate(files.length * outLen);
   const ok = new Uint8Array(files.length);
   const bad: { row: number; message: string }[] = [];
   // One scratch per concurrent decode: runImage is synchronous, but keep them apart anyway.
