@@ -131,6 +131,11 @@ export class NativeBackend extends MathBackendCPU implements TensorStoragePool {
     return this.alloc(length);
   }
 
+  /** Registers an array that came back from a worker thread (whole buffer, held by no one else) as recyclable storage. */
+  adoptTensorStorage(array: Float32Array): void {
+    if (this.pooling && array.length >= POOL_MIN_ELEMENTS && array.byteOffset === 0 && array.byteLength === array.buffer.byteLength) this.owned.set(array.buffer, array);
+  }
+
   /** Wraps freshly computed values as a float32 tensor owned by this backend. */
   output(shape: number[], values: Float32Array): tf.TensorInfo {
     return this.makeTensorInfo(shape, 'float32', values);

@@ -14,10 +14,16 @@ import * as tf from '@tensorflow/tfjs';
  */
 export interface TensorStoragePool {
   allocTensorStorage(length: number): Float32Array;
+  /**
+   * Takes back an array that left as tensor storage and returned as a new object over the same
+   * memory (transferred to a worker thread and back): it recycles as one from `allocTensorStorage`.
+   */
+  adoptTensorStorage(array: Float32Array): void;
 }
 
 function isTensorStoragePool(backend: unknown): backend is TensorStoragePool {
-  return typeof (backend as Partial<TensorStoragePool> | null)?.allocTensorStorage === 'function';
+  const b = backend as Partial<TensorStoragePool> | null;
+  return typeof b?.allocTensorStorage === 'function' && typeof b.adoptTensorStorage === 'function';
 }
 
 /**
@@ -28,4 +34,15 @@ function isTensorStoragePool(backend: unknown): backend is TensorStoragePool {
 export function tensorStorage(length: number): Float32Array {
   const backend = tf.engine().backend;
   return isTensorStoragePool(backend) ? backend.allocTensorStorage(length) : new Float32Array(length);
+}
+
+/**
+ * `array`, which a worker thread filled in memory that {@link tensorStorage} gave (or in a fresh
+ * array of its own), registered with the active backend's pool, if it has one, as tensor storage
+ * again: nothing but the caller may hold it.
+ */
+export function adoptTensorStorage(array: Float32Array): Float32Array {
+  const backend = tf.engine().backend;
+  if (isTensorStoragePool(backend)) backend.adoptTensorStorage(array);
+  return array;
 }

@@ -12,12 +12,12 @@
  * anything you need beyond that with `tf.keep`/`clone`, or copy values out. Disposing a batch
  * yourself earlier is allowed (tfjs ignores a second dispose).
  *
- * Batch memory: images augmented on the loader's thread are written into `tensorStorage` arrays,
- * which a recycling backend (dkl-native) takes from the memory of disposed tensors: the batch
- * lands in pages already touched instead of a fresh 10-40 MB allocation per batch.
+ * Batch memory: batches are written into `tensorStorage` arrays (sent to the worker and back when
+ * a worker augments), which a recycling backend (dkl-native) takes from the memory of disposed
+ * tensors: a batch lands in pages already touched instead of a fresh 10-40 MB allocation.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError, DataError, SeededRng, tensorStorage, type BatchLoader, type Dataset } from '@dkl/core';
+import { adoptTensorStorage, ArgumentError, DataError, SeededRng, tensorStorage, type BatchLoader, type Dataset } from '@dkl/core';
 import { loadAndAugment, type LoadedBatch } from '../streaming/load-batch.js';
 import { streamingSource, type StreamingImageDataset } from '../streaming/streaming-dataset.js';
 import { createScratch, runPipeline, type KernelScratch } from '../transforms/kernels.js';
@@ -268,10 +268,11 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
     const [oh, ow, oc] = this.pipeline.outShape;
     let x: Float32Array;
     if (this.pool) {
-      const reply = await this.pool.run({ type: 'augment', pipeline: this.pipeline, images, count, params }, [images.buffer as ArrayBuffer, params.buffer as ArrayBuffer]);
+      const out = tensorStorage(count * oh * ow * oc);
+      const reply = await this.pool.run({ type: 'augment', pipeline: this.pipeline, images, count, params, out }, [images.buffer as ArrayBuffer, params.buffer as ArrayBuffer, out.buffer as ArrayBuffer]);
       if (!reply.ok) throw new ArgumentError('transforms', `augmentation failed in a worker: ${reply.message}`);
       if (!('x' in reply)) throw new ArgumentError('transforms', 'worker replied without batch data');
-      x = reply.x;
+      x = adoptTensorStorage(reply.x);
     } else {
       x = runPipeline(this.pipeline, images, count, params, tensorStorage(count * oh * ow * oc), this.scratch);
     }
@@ -284,12 +285,14 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
     const files = Array.from(indices, (i) => base.fileOf(baseIndex(i)));
     const labels = Int32Array.from(indices, (i) => base.labels[baseIndex(i)]!);
     const params = planParams(this.pipeline, indices.length, new SeededRng(`${String(this.augmentSeed)}/augment/${epoch}/${index}`));
+    const [oh, ow, oc] = this.pipeline.outShape;
     let loaded: LoadedBatch;
     if (this.pool) {
-      const reply = await this.pool.run({ type: 'load-augment', pipeline: this.pipeline, files, channels: base.channels, params }, [params.buffer as ArrayBuffer]);
+      const out = tensorStorage(files.length * oh * ow * oc);
+      const reply = await this.pool.run({ type: 'load-augment', pipeline: this.pipeline, files, channels: base.channels, params, out }, [params.buffer as ArrayBuffer, out.buffer as ArrayBuffer]);
       if (!reply.ok) throw new DataError(`batch ${index} of '${this.dataset.name}'`, `decoding or augmentation failed in a worker: ${reply.message}`);
       if (!('kept' in reply)) throw new DataError(`batch ${index} of '${this.dataset.name}'`, 'worker replied without batch data');
-      loaded = reply;
+      loaded = { ...reply, x: adoptTensorStorage(reply.x) };
     } else {
       loaded = await loadAndAugment(this.pipeline, files, base.channels, params, this.fileScratch, tensorStorage);
     }
@@ -300,7 +303,6 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
       }
       this.skipped += loaded.bad.length;
     }
-    const [oh, ow, oc] = this.pipeline.outShape;
     const kept = loaded.kept;
     return { x: loaded.x, y: Int32Array.from(kept, (r) => labels[r]!), shape: [kept.length, oh, ow, oc], epoch, index, indices: Int32Array.from(kept, (r) => indices[r]!) };
   }

@@ -21,14 +21,17 @@ function scratchFor(pipeline: CompiledPipeline): KernelScratch {
 }
 
 const fileScratch: KernelScratch[] = [];
+
+/** The batch array the loader sent (memory already paged in) when it has the right length, else a fresh one. */
+const outArray = (out: Float32Array | undefined, length: number): Float32Array => (out?.length === length ? out : new Float32Array(length));
 let decoderThreadsSet = false;
 
 async function augment(job: Extract<WorkerJob, { type: 'augment' }>): Promise<void> {
   await importImageTransforms(job.pipeline);
   const [h, w, c] = job.pipeline.outShape;
-  const x = new Float32Array(job.count * h * w * c);
+  const x = outArray(job.out, job.count * h * w * c);
   runPipeline(job.pipeline, job.images, job.count, job.params, x, scratchFor(job.pipeline));
-  parentPort!.postMessage({ id: job.id, ok: true, x } satisfies WorkerReply, [x.buffer]);
+  parentPort!.postMessage({ id: job.id, ok: true, x } satisfies WorkerReply, [x.buffer as ArrayBuffer]);
 }
 
 async function loadAugment(job: LoadAugmentJob): Promise<void> {
@@ -38,7 +41,7 @@ async function loadAugment(job: LoadAugmentJob): Promise<void> {
     await setDecoderThreads(1);
     decoderThreadsSet = true;
   }
-  const { x, kept, bad } = await loadAndAugment(job.pipeline, job.files, job.channels, job.params, fileScratch);
+  const { x, kept, bad } = await loadAndAugment(job.pipeline, job.files, job.channels, job.params, fileScratch, (n) => outArray(job.out, n));
   parentPort!.postMessage({ id: job.id, ok: true, x, kept, bad } satisfies WorkerReply, [x.buffer as ArrayBuffer, kept.buffer as ArrayBuffer]);
 }
 

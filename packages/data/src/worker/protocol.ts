@@ -10,6 +10,8 @@ export interface AugmentJob {
   readonly images: Uint8Array;
   readonly count: number;
   readonly params: Int32Array;
+  /** Where to write the batch (transferred; recycled tensor storage) if its length fits. */
+  readonly out?: Float32Array;
 }
 
 /** Decode one encoded image file. */
@@ -29,6 +31,8 @@ export interface LoadAugmentJob {
   readonly files: readonly string[];
   readonly channels: 1 | 3;
   readonly params: Int32Array;
+  /** Where to write the batch (transferred; recycled tensor storage) if its length fits. */
+  readonly out?: Float32Array;
 }
 
 export type WorkerJob = AugmentJob | DecodeJob | LoadAugmentJob;
