@@ -7,7 +7,7 @@
  * and a 20,000-entry dataset (an image-list naming each file 10 times), which must not differ.
  *
  *   apt-get install -y python3-torchvision
- *   npx nx run @dkl/data:build && node tools/bench/data/streaming-bench.mjs [--files 2000] [--images 1024] [--batch 64] [--dir /tmp/dkl-bench-jpegs] [--python /usr/bin/python3]
+ *   npx nx run @dkl/data:build && node tools/bench/data/streaming-bench.mjs [--files 2000] [--images 1024] [--batch 64] [--backend cpu] [--dir /tmp/dkl-bench-jpegs] [--python /usr/bin/python3]
  *
  * CPU milliseconds per image (all threads / worker processes) are printed too: on a machine shared
  * with other jobs, images/s mostly measures the share of the cores each run got. Both loaders
@@ -26,7 +26,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resourceUsage } from 'node:process';
 import sharp from 'sharp';
-import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@dkl/core';
 import { Loader, streamImageFolder } from '@dkl/data';
 import { arg, numArg } from '../args.mjs';
 
@@ -34,6 +34,7 @@ const FILES = numArg('files', 2000);
 const IMAGES = numArg('images', 1024);
 const BATCH = numArg('batch', 64);
 const DIR = arg('dir', join(tmpdir(), 'dkl-bench-jpegs'));
+const BACKEND = arg('backend', ''); // e.g. cpu: fresh batch arrays, as before tensor storage
 // Debian's interpreter (python3-torchvision), not whatever python3 is first on PATH.
 const PYTHON = arg('python', existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const CLASSES = 10;
@@ -107,9 +108,10 @@ function torch(workers) {
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
 
-await tf.setBackend('cpu');
+// The backend a run would use (dkl-native when built): batches land in its recycled tensor storage.
+const backend = await initBackend({ log: false, ...(BACKEND ? { prefer: BACKEND } : {}) });
 await ensureFolder();
-console.log(`streaming bench: ${FILES} JPEGs 500x375, ${IMAGES} images timed, batch ${BATCH}, decode + RandomResizedCrop(224) + flip + normalise; node ${process.version}, ${availableParallelism()} cores`);
+console.log(`streaming bench: ${FILES} JPEGs 500x375, ${IMAGES} images timed, batch ${BATCH}, decode + RandomResizedCrop(224) + flip + normalise; node ${process.version}, ${availableParallelism()} cores, tfjs backend ${backend.name}`);
 const folder = await streamImageFolder(DIR, { indexCacheDir: false });
 const rows = [];
 for (const workers of [0, 1, 2]) {
