@@ -2,7 +2,8 @@
 // Sweeps on BullMQ: queue overhead per trial and the wall time of a 12-trial sweep on 1 vs 2
 // workers (1 thread each). Starts its own redis-server (loopback, free port, temporary directory,
 // appendonly yes) and real `dkl worker` processes; build first (npm run build).
-//   node tools/bench/sweeps/bench.mjs [--trials 12] [--overhead-trials 5] [--epochs 4]
+//   node tools/bench/sweeps/bench.mjs [--trials 12] [--overhead-trials 5] [--epochs 300]
+// (300 epochs: trials of ~15 s, the scale the goals speak of; --epochs 4 for a quick check)
 // Overhead: submit -> start = the job's processedOn minus when it became runnable (its submission,
 // or its worker's previous job's finish); result -> visible = the job's finishedOn (the result in
 // Redis, what status / report read) minus the trial's summary.json write. Ratios: overhead per
@@ -25,7 +26,7 @@ const { stringify } = await import(require.resolve('yaml'));
 const DKL = join(root, 'packages/cli/bin/dkl.mjs');
 const trials = numArg('trials', 12);
 const overheadTrials = numArg('overhead-trials', 5);
-const epochs = numArg('epochs', 4);
+const epochs = numArg('epochs', 300);
 const env = { ...process.env, DKL_BACKEND: process.env.DKL_BACKEND ?? 'dkl-native' };
 
 const freePort = () => new Promise((done) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => done(port)); }); });
