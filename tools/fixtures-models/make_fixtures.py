@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(__file__))
+from fixture_io import batch_norms, eval_and_train_logits, seeded, warm_up_running_stats, write_fixture  # noqa: E402
 from reference_models import build  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "packages", "models", "test", "fixtures")
@@ -33,46 +34,22 @@ WATCH = {"resnet8": ["bn1", "layer3.0.downsample.1"], "wrn_16_1": ["block1.layer
 
 def randomize(model, gen):
     with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.weight.uniform_(0.5, 1.5, generator=gen)
-                m.bias.uniform_(-0.3, 0.3, generator=gen)
-    model.train()
-    with torch.no_grad():
-        for _ in range(3):
-            model(torch.rand(8, 3, 32, 32, generator=gen) * 2 - 0.5)
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.add_(torch.randn(m.running_mean.shape, generator=gen) * 0.1)
-                m.running_var.mul_(torch.rand(m.running_var.shape, generator=gen) + 0.5)
+        for m in batch_norms(model):
+            m.weight.uniform_(0.5, 1.5, generator=gen)
+            m.bias.uniform_(-0.3, 0.3, generator=gen)
+    warm_up_running_stats(model, gen, lambda: (torch.rand(8, 3, 32, 32, generator=gen) * 2 - 0.5 for _ in range(3)))
 
 
 def make(name, seed, wrap):
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
+    gen = seeded(seed)
     model = build(name, NUM_CLASSES)
     randomize(model, gen)
     x = torch.rand(2, 3, 32, 32, generator=gen) * 2 - 0.5
     sd = {k: v.clone() for k, v in model.state_dict().items()}
-    model.eval()
-    with torch.no_grad():
-        eval_logits = model(x)
-        model.train()
-        train_logits = model(x)
+    eval_logits, train_logits = eval_and_train_logits(model, x)
     mods = dict(model.named_modules())
     watched = {n: {"running_mean": mods[n].running_mean.tolist(), "running_var": mods[n].running_var.tolist()} for n in WATCH[name]}
-    torch.save(wrap(sd), os.path.join(OUT, f"{name}.pth"))
-    x.numpy().astype("<f4").tofile(os.path.join(OUT, f"{name}.input.f32"))
-    with open(os.path.join(OUT, f"{name}.expected.json"), "w") as f:
-        json.dump({
-            "architecture": name,
-            "numClasses": NUM_CLASSES,
-            "inputShapeNCHW": list(x.shape),
-            "evalLogits": eval_logits.tolist(),
-            "trainLogits": train_logits.tolist(),
-            "runningStatsAfterTrainForward": watched,
-            "torchVersion": torch.__version__,
-        }, f)
+    write_fixture(OUT, name, wrap(sd), x, eval_logits, train_logits, runningStatsAfterTrainForward=watched, torchVersion=torch.__version__)
 
 
 def make_ops(gen):

@@ -17,6 +17,26 @@ def conv_init_fan_out(module):
             nn.init.constant_(m.bias, 0)
 
 
+def wrn_init(module, batch_norms):
+    """The WideResNets' init: conv weights normal(0, sqrt(2 / (kh * kw * out))), Linear biases 0,
+    and BatchNorm weight 1 / bias 0 when `batch_norms`."""
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d):
+            k = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
+            m.weight.data.normal_(0, math.sqrt(2.0 / k))
+        elif batch_norms and isinstance(m, nn.BatchNorm2d):
+            m.weight.data.fill_(1)
+            m.bias.data.zero_()
+        elif isinstance(m, nn.Linear):
+            m.bias.data.zero_()
+
+
+def add_conv_bn(module, index, cin, cout, kernel, stride=1, padding=0, groups=1):
+    """Registers `conv<index>` (no bias) and then `bn<index>` on `module`, as upstream names them."""
+    setattr(module, f"conv{index}", nn.Conv2d(cin, cout, kernel, stride, padding, groups=groups, bias=False))
+    setattr(module, f"bn{index}", nn.BatchNorm2d(cout))
+
+
 # ---------------------------------------------------------------- CIFAR ResNet (resnet.py)
 class CifarBasic(nn.Module):
     expansion = 1
@@ -108,15 +128,7 @@ class WideResNet(nn.Module):
         self.block3 = WrnGroup(n, ch[2], ch[3], 2)
         self.bn1 = nn.BatchNorm2d(ch[3])
         self.fc = nn.Linear(ch[3], num_classes)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                k = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
-                m.weight.data.normal_(0, math.sqrt(2.0 / k))
-            elif isinstance(m, nn.BatchNorm2d):
-                m.weight.data.fill_(1)
-                m.bias.data.zero_()
-            elif isinstance(m, nn.Linear):
-                m.bias.data.zero_()
+        wrn_init(self, batch_norms=True)
 
     def forward(self, x):
         out = self.block3(self.block2(self.block1(self.conv1(x))))
@@ -173,12 +185,7 @@ class DmWideResNet(nn.Module):
         self.layer = nn.Sequential(DmGroup(n, ch[0], ch[1], 1, act), DmGroup(n, ch[1], ch[2], 2, act), DmGroup(n, ch[2], ch[3], 2, act))
         self.batchnorm = nn.BatchNorm2d(ch[3], momentum=0.01)
         self.logits = nn.Linear(ch[3], num_classes)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                k = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
-                m.weight.data.normal_(0, math.sqrt(2.0 / k))
-            elif isinstance(m, nn.Linear):
-                m.bias.data.zero_()
+        wrn_init(self, batch_norms=False)
 
     def forward(self, x):
         out = self.layer(self.init_conv((x - self.mean) / self.std))
@@ -288,28 +295,20 @@ class ShuffleV2Basic(nn.Module):
     def __init__(self, c):
         super().__init__()
         c = c // 2
-        self.conv1 = nn.Conv2d(c, c, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(c)
-        self.conv2 = nn.Conv2d(c, c, 3, 1, 1, groups=c, bias=False)
-        self.bn2 = nn.BatchNorm2d(c)
-        self.conv3 = nn.Conv2d(c, c, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(c)
+        add_conv_bn(self, 1, c, c, 1)
+        add_conv_bn(self, 2, c, c, 3, 1, 1, groups=c)
+        add_conv_bn(self, 3, c, c, 1)
 
 
 class ShuffleV2Down(nn.Module):
     def __init__(self, cin, cout):
         super().__init__()
         mid = cout // 2
-        self.conv1 = nn.Conv2d(cin, cin, 3, 2, 1, groups=cin, bias=False)
-        self.bn1 = nn.BatchNorm2d(cin)
-        self.conv2 = nn.Conv2d(cin, mid, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(mid)
-        self.conv3 = nn.Conv2d(cin, mid, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(mid)
-        self.conv4 = nn.Conv2d(mid, mid, 3, 2, 1, groups=mid, bias=False)
-        self.bn4 = nn.BatchNorm2d(mid)
-        self.conv5 = nn.Conv2d(mid, mid, 1, bias=False)
-        self.bn5 = nn.BatchNorm2d(mid)
+        add_conv_bn(self, 1, cin, cin, 3, 2, 1, groups=cin)
+        add_conv_bn(self, 2, cin, mid, 1)
+        add_conv_bn(self, 3, cin, mid, 1)
+        add_conv_bn(self, 4, mid, mid, 3, 2, 1, groups=mid)
+        add_conv_bn(self, 5, mid, mid, 1)
 
 
 class ShuffleV2(nn.Module):
@@ -334,10 +333,8 @@ class V2Basic(nn.Module):
 
     def __init__(self, cin, planes, stride):
         super().__init__()
-        self.conv1 = nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
+        add_conv_bn(self, 1, cin, planes, 3, stride, 1)
+        add_conv_bn(self, 2, planes, planes, 3, 1, 1)
         self.shortcut = nn.Sequential()
         if stride != 1 or cin != planes:
             self.shortcut = nn.Sequential(nn.Conv2d(cin, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
@@ -348,12 +345,9 @@ class V2Bottle(nn.Module):
 
     def __init__(self, cin, planes, stride):
         super().__init__()
-        self.conv1 = nn.Conv2d(cin, planes, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(planes * 4)
+        add_conv_bn(self, 1, cin, planes, 1)
+        add_conv_bn(self, 2, planes, planes, 3, stride, 1)
+        add_conv_bn(self, 3, planes, planes * 4, 1)
         self.shortcut = nn.Sequential()
         if stride != 1 or cin != planes * 4:
             self.shortcut = nn.Sequential(nn.Conv2d(cin, planes * 4, 1, stride, bias=False), nn.BatchNorm2d(planes * 4))

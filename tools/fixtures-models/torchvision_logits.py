@@ -9,13 +9,14 @@ Run (needs Debian's python3-torch and python3-torchvision; no other deps):
 Writes per name into OUT_DIR: <name>.pth (state dict), <name>.input.f32 (NCHW [2, 3, 64, 64]
 float32 little-endian) and <name>.expected.json (eval-mode and train-mode logits). BatchNorm
 affine parameters are random and running statistics non-trivial, so eval mode is really tested."""
-import json
 import os
 import sys
 
 import torch
-import torch.nn as nn
 import torchvision
+
+sys.path.insert(0, os.path.dirname(__file__))
+from fixture_io import batch_norms, eval_and_train_logits, seeded, warm_up_running_stats, write_fixture  # noqa: E402
 
 NUM_CLASSES = 10
 SIZE = 64
@@ -23,43 +24,20 @@ SIZE = 64
 
 def randomize(model, gen):
     with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
-        model.train()
-        for _ in range(2):
-            model(torch.rand(4, 3, SIZE, SIZE, generator=gen))
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.add_(torch.randn(m.running_mean.shape, generator=gen) * 0.1)
-                m.running_var.mul_(torch.rand(m.running_var.shape, generator=gen) + 0.5)
+        for m in batch_norms(model):
+            m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
+            m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
+    warm_up_running_stats(model, gen, lambda: (torch.rand(4, 3, SIZE, SIZE, generator=gen) for _ in range(2)))
 
 
 def make(out, name, seed):
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
+    gen = seeded(seed)
     model = getattr(torchvision.models, name[len("imagenet_"):])(num_classes=NUM_CLASSES)
     randomize(model, gen)
     x = torch.rand(2, 3, SIZE, SIZE, generator=gen)
     state = {k: v.clone() for k, v in model.state_dict().items()}
-    with torch.no_grad():
-        model.eval()
-        eval_logits = model(x)
-        model.train()
-        train_logits = model(x)
-    torch.save(state, os.path.join(out, f"{name}.pth"))
-    x.numpy().astype("<f4").tofile(os.path.join(out, f"{name}.input.f32"))
-    with open(os.path.join(out, f"{name}.expected.json"), "w") as f:
-        json.dump({
-            "architecture": name,
-            "numClasses": NUM_CLASSES,
-            "inputShapeNCHW": list(x.shape),
-            "evalLogits": eval_logits.tolist(),
-            "trainLogits": train_logits.tolist(),
-            "torchVersion": torch.__version__,
-            "torchvisionVersion": torchvision.__version__,
-        }, f)
+    eval_logits, train_logits = eval_and_train_logits(model, x)
+    write_fixture(out, name, state, x, eval_logits, train_logits, torchVersion=torch.__version__, torchvisionVersion=torchvision.__version__)
 
 
 def main():

@@ -1,20 +1,11 @@
 import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apgd, dlrLoss, dlrTargetedLoss, fab, pgd, projectOntoHyperplaneLinf, square, squareP, type ForwardFn } from '../src/index.js';
-import { accuracy, correct, distances, equalTensors, useTrainedNet, type TinyNet } from './helpers.js';
+import { accuracy, correct, distances, equalTensors, trainedNet } from './helpers.js';
 
 const EPS = 0.08;
-let net: TinyNet;
-let forward: ForwardFn;
-let x: tf.Tensor4D;
-let y: tf.Tensor1D;
-
-const fixture = useTrainedNet(64);
-beforeAll(() => {
-  ({ net, x, y } = fixture);
-  forward = net.forward;
-});
+const { forward, x, y } = await trainedNet(64);
 
 function inBall(adv: tf.Tensor, eps = EPS): void {
   const d = distances(adv, x);

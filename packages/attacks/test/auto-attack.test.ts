@@ -1,35 +1,15 @@
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apgd, autoAttack, checkSquareStronger, fab, fgsm, pgd, square, type AutoAttackOptions, type ForwardFn } from '../src/index.js';
-import { accuracy, asClassifier, makeBlobs, trainTinyNet, type TinyNet } from './helpers.js';
+import { accuracy, asClassifier, tempDir, trainedNet } from './helpers.js';
 
 const EPS = 0.08;
 // Small budgets keep the suite fast; the algorithms are those of the standard version.
 const BUDGET = { apgdSteps: 20, nTargetClasses: 3, fabSteps: 20, squareQueries: 150 } as const;
-let net: TinyNet;
-let forward: ForwardFn;
-let x: tf.Tensor4D;
-let y: tf.Tensor1D;
-let dir: string;
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  const train = makeBlobs(200, 1);
-  net = trainTinyNet(train.x, train.y, { steps: 100 });
-  tf.dispose([train.x, train.y]);
-  ({ x, y } = makeBlobs(48, 2));
-  forward = net.forward;
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dkl-attacks-'));
-});
-
-afterAll(async () => {
-  net.dispose();
-  tf.dispose([x, y]);
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const { net, forward, x, y } = await trainedNet(48);
+const dir = await tempDir('dkl-attacks-');
 
 const quiet = (warnings: string[]) => (m: string) => warnings.push(m);
 

@@ -1,5 +1,8 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll } from 'vitest';
 import { SeededRng, type ClassifierModel } from '@dkl/core';
 import type { ForwardFn } from '../src/index.js';
 
@@ -103,21 +106,26 @@ export function equalTensors(a: tf.Tensor, b: tf.Tensor): boolean {
 }
 
 /**
- * The shared fixture of the attack tests: a tiny net trained on blobs (cpu backend) and `evalSize`
- * held-out examples. Registers its own beforeAll / afterAll; read the fields inside tests or hooks.
+ * The shared fixture of the attack tests: a tiny net trained for 100 steps on 200 blobs of `shape`
+ * (cpu backend, SGD at `lr`) and `evalSize` held-out examples, disposed after the file's tests.
+ * Await it at the top of a test file.
  */
-export function useTrainedNet(evalSize: number): { readonly net: TinyNet; readonly x: tf.Tensor4D; readonly y: tf.Tensor1D } {
-  const fixture = {} as { net: TinyNet; x: tf.Tensor4D; y: tf.Tensor1D };
-  beforeAll(async () => {
-    await tf.setBackend('cpu');
-    const train = makeBlobs(200, 1);
-    fixture.net = trainTinyNet(train.x, train.y, { steps: 100 });
-    tf.dispose([train.x, train.y]);
-    ({ x: fixture.x, y: fixture.y } = makeBlobs(evalSize, 2));
-  });
+export async function trainedNet(evalSize: number, { shape = SHAPE, lr = 0.5 } = {}): Promise<{ net: TinyNet; forward: ForwardFn; x: tf.Tensor4D; y: tf.Tensor1D }> {
+  await tf.setBackend('cpu');
+  const train = makeBlobs(200, 1, { shape });
+  const net = trainTinyNet(train.x, train.y, { steps: 100, lr });
+  tf.dispose([train.x, train.y]);
+  const { x, y } = makeBlobs(evalSize, 2, { shape });
   afterAll(() => {
-    fixture.net.dispose();
-    tf.dispose([fixture.x, fixture.y]);
+    net.dispose();
+    tf.dispose([x, y]);
   });
-  return fixture;
+  return { net, forward: net.forward, x, y };
+}
+
+/** A fresh temporary directory for the file's tests, removed after them. */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  afterAll(() => fs.rm(dir, { recursive: true, force: true }));
+  return dir;
 }

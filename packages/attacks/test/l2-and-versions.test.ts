@@ -1,9 +1,8 @@
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { SeededRng } from '@dkl/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   apgd,
   AUTO_ATTACK_VERSIONS,
@@ -17,32 +16,13 @@ import {
   squareL2Side,
   type ForwardFn,
 } from '../src/index.js';
-import { accuracy, correct, distances, equalTensors, makeBlobs, trainTinyNet, type TinyNet } from './helpers.js';
+import { accuracy, correct, distances, equalTensors, tempDir, trainedNet } from './helpers.js';
 
 // The L2 Square attack tiles h // 5 squares: 8x8 images.
 const SHAPE: [number, number, number] = [8, 8, 3];
 const EPS = 0.6;
-let net: TinyNet;
-let forward: ForwardFn;
-let x: tf.Tensor4D;
-let y: tf.Tensor1D;
-let dir: string;
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  const train = makeBlobs(200, 1, { shape: SHAPE });
-  net = trainTinyNet(train.x, train.y, { steps: 100, lr: 0.1 }); // lr 0.5 diverges on 192 inputs
-  tf.dispose([train.x, train.y]);
-  ({ x, y } = makeBlobs(40, 2, { shape: SHAPE }));
-  forward = net.forward;
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dkl-attacks-l2-'));
-});
-
-afterAll(async () => {
-  net.dispose();
-  tf.dispose([x, y]);
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const { forward, x, y } = await trainedNet(40, { shape: SHAPE, lr: 0.1 }); // lr 0.5 diverges on 192 inputs
+const dir = await tempDir('dkl-attacks-l2-');
 
 /** Per-example L2 distances in float64 over the stored float32 pixels. */
 function l2Distances(adv: tf.Tensor, x0: tf.Tensor): number[] {

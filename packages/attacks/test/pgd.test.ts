@@ -1,19 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { crossEntropyPerExample, cwLoss, fgsm, pgd, type ForwardFn } from '../src/index.js';
-import { accuracy, correct, distances, equalTensors, useTrainedNet, type TinyNet } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { crossEntropyPerExample, cwLoss, fgsm, pgd } from '../src/index.js';
+import { accuracy, correct, distances, equalTensors, trainedNet } from './helpers.js';
 
 const EPS = 0.08;
-let net: TinyNet;
-let forward: ForwardFn;
-let x: tf.Tensor4D;
-let y: tf.Tensor1D;
-
-const fixture = useTrainedNet(64);
-beforeAll(() => {
-  ({ net, x, y } = fixture);
-  forward = net.forward;
-});
+const { forward, x, y } = await trainedNet(64);
 
 describe('pgd', () => {
   it('keeps L-inf examples inside the eps ball and [0, 1], and lowers accuracy', () => {

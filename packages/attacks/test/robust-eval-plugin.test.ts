@@ -1,19 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { createContainer, LoopControl, TrainingPluginDefinition, type Batch, type BatchLoader, type PluginCreationContext, type TrainingEvent } from '@dkl/core';
 import { Subject } from 'rxjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AttackDefinition, attacksModule, defineAttack, flagsOf, RobustEvalDataSource, RobustEvalPlugin, type RobustEvalResult } from '../src/index.js';
-import { accuracy, asClassifier, useTrainedNet, type TinyNet } from './helpers.js';
+import { accuracy, asClassifier, trainedNet } from './helpers.js';
 
-let net: TinyNet;
-let x: tf.Tensor4D;
-let y: tf.Tensor1D;
-
-const fixture = useTrainedNet(40);
-beforeAll(() => {
-  ({ net, x, y } = fixture);
-});
+const { net, x, y } = await trainedNet(40);
 
 const epochEnd = (epoch: number): TrainingEvent => ({ type: 'epoch-end', epoch, step: epoch * 10, metrics: {}, durationMs: 1 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalCommand, executeRun, resolveConfig } from '../src/index.js';
 import { inPixelSpace } from '../src/commands/robust-eval.js';
+import { tinyRunConfig } from './helpers/tiny-run-config.js';
 
 const previousBackend = process.env['DKL_BACKEND'];
 beforeAll(() => {
@@ -15,20 +16,17 @@ afterAll(() => {
 });
 
 const runConfig = (transforms: unknown[] = []) =>
-  resolveConfig({
-    name: 'eval-me',
-    seed: 1,
-    backend: { prefer: ['cpu'] },
-    data: {
-      dataset: { name: 'synthetic', options: { shape: [8, 8, 3], numClasses: 4, trainSize: 64, testSize: 32, seed: 1 } },
-      train: { split: 'train', batchSize: 32, transforms },
+  resolveConfig(
+    tinyRunConfig({
+      name: 'eval-me',
+      seed: 1,
+      dataset: { shape: [8, 8, 3], numClasses: 4, trainSize: 64, testSize: 32, seed: 1 },
+      train: { batchSize: 32, transforms },
       eval: { test: { split: 'test', batchSize: 32, transforms } },
-    },
-    models: { student: { name: 'tiny_cnn' } },
-    trainer: { type: 'supervised', epochs: 1 },
-    optimizer: { name: 'sgd', momentum: 0.9 },
-    schedule: { name: 'constant', lr: 0.05 },
-  });
+      optimizer: { name: 'sgd', momentum: 0.9 },
+      schedule: { name: 'constant', lr: 0.05 },
+    }),
+  );
 
 describe('dkl eval', () => {
   it('attacks pixels in [0, 1] when the split normalises: the normalisation runs inside the model', async () => {

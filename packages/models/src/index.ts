@@ -52,6 +52,7 @@ export { zooSource, zooSourceSchema, loadZooWeights, type ZooSourceOptions } fro
 export { tfjsSource, tfjsSourceSchema, tfjsClassifier, saveLayersClassifier, type TfjsSourceOptions } from './sources/tfjs-source.js';
 export { onnxSource, onnxSourceSchema, openOnnxClassifier, type OnnxSourceOptions } from './sources/onnx-source.js';
 export { LayersClassifier, type LayersClassifierOptions } from './sources/layers-classifier.js';
+export { FrozenClassifier, type FrozenClassifierOptions } from './sources/frozen-classifier.js';
 export { GraphClassifier, type GraphClassifierOptions } from './sources/graph-classifier.js';
 export { OnnxClassifier, type OnnxClassifierOptions } from './sources/onnx-classifier.js';
 export type { OnnxValueInfo } from './sources/onnx-session.js';

@@ -1,12 +1,9 @@
-import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { trainCustomKd } from '../examples/custom-kd-trainer.js';
 import { constantSchedule, Sgd, SupervisedTrainer } from '../src/index.js';
-import { ArrayLoader, blobs, TinyModel } from './helpers.js';
+import { ArrayLoader, blobs, TinyModel, useCpuBackend } from './helpers.js';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+useCpuBackend();
 
 describe('examples/custom-kd-trainer', () => {
   it('runs KD with two loss terms and a user plugin', async () => {

@@ -1,6 +1,14 @@
 /** Tiny models and in-memory loaders for trainer tests (seconds per run on the cpu backend). */
 import * as tf from '@tensorflow/tfjs';
+import { beforeAll } from 'vitest';
 import { SeededRng, type Batch, type BatchLoader, type ClassifierModel, type JsonValue, type ModelOutput } from '@dkl/core';
+
+/** Runs the file's tests on the cpu backend (registers a beforeAll). */
+export function useCpuBackend(): void {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+}
 
 function init(rng: SeededRng, shape: number[], scale: number): tf.Variable {
   const n = shape.reduce((a, b) => a * b, 1);

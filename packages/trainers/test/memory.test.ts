@@ -3,13 +3,11 @@ import { ClassPriorUpdater } from '@dkl/callbacks';
 import { ClassPriorStore, createContainer, LossRegistry, ofType, type TrainingEvent, type TrainingPlugin } from '@dkl/core';
 import { lossesModule } from '@dkl/losses';
 import type { Observable } from 'rxjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AdversarialTrainer, constantSchedule, DistillationTrainer, Sgd, SupervisedTrainer, type TrainingEngine } from '../src/index.js';
-import { ArrayLoader, blobs, TinyModel } from './helpers.js';
+import { ArrayLoader, blobs, TinyModel, useCpuBackend } from './helpers.js';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+useCpuBackend();
 
 const C = 3;
 /** 26 steps per epoch (52 examples, batch 2): two epochs give 52 steps. */

@@ -7,14 +7,12 @@ import { ClassPriorStore, createContainer, readSnapshotFile, type TrainingContro
 import { lossesModule } from '@dkl/losses';
 import { readFileSync } from 'node:fs';
 import type { Observable } from 'rxjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DistillationTrainer, type EpochRecord, type RunSnapshotMeta } from '../src/index.js';
-import { ArrayLoader, blobs, TinyModel } from './helpers.js';
+import { ArrayLoader, blobs, TinyModel, useCpuBackend } from './helpers.js';
 import { kdPriorUpdater, kdResumeOptions, trainKdTeacher } from './kd-resume-helpers.js';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+useCpuBackend();
 
 const C = 4;
 

@@ -15,14 +15,12 @@ import {
 } from '@dkl/core';
 import { lossesModule } from '@dkl/losses';
 import { filter, type Observable } from 'rxjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { constantSchedule, DistillationTrainer, Sgd, SupervisedTrainer } from '../src/index.js';
-import { ArrayLoader, blobs, TinyModel } from './helpers.js';
+import { ArrayLoader, blobs, TinyModel, useCpuBackend } from './helpers.js';
 import { kdPriorUpdater, kdResumeOptions, trainKdTeacher } from './kd-resume-helpers.js';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+useCpuBackend();
 
 const C = 4;
 

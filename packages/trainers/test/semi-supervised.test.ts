@@ -18,12 +18,10 @@ import {
   type StepContext,
   type TrainStep,
 } from '../src/index.js';
-import { ArrayLoader, TinyModel } from './helpers.js';
+import { ArrayLoader, TinyModel, useCpuBackend } from './helpers.js';
 import { fewLabels, NoisyLoader } from './ssl-helpers.js';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+useCpuBackend();
 
 const C = 4;
 /** 3 labels per class (12 examples), 256 unlabelled, noisy blobs: a few labels alone overfit. */

@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, type ClassifierModel } from '@dkl/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TeacherLogitsCache } from '../src/index.js';
-import { TinyModel } from './helpers.js';
+import { TinyModel, useCpuBackend } from './helpers.js';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+useCpuBackend();
 
 /** Counts forward passes of a frozen teacher. */
 function counted(model: ClassifierModel): { model: ClassifierModel; calls: () => number } {

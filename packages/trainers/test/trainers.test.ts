@@ -3,14 +3,12 @@ import { ClassPriorUpdater, WeightAveraging } from '@dkl/callbacks';
 import { ClassPriorStore, createContainer, LossRegistry, NumericError, PluginError, SeededRng, type TrainingEvent, type TrainingPlugin } from '@dkl/core';
 import { lossesModule } from '@dkl/losses';
 import type { Observable } from 'rxjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pgd } from '@dkl/attacks';
 import { AdversarialTrainer, DistillationTrainer, distillationStep, Sgd, SupervisedTrainer, supervisedTrainer, distillationTrainer, adversarialTrainer, TrainingEngine, constantSchedule, type RunResult, type TrainStep } from '../src/index.js';
-import { ArrayLoader, blobs, TinyModel } from './helpers.js';
+import { ArrayLoader, blobs, TinyModel, useCpuBackend } from './helpers.js';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+useCpuBackend();
 
 const C = 4;
 const train = () => new ArrayLoader(blobs(1, 64, C), 16, 'train');

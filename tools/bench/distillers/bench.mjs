@@ -5,8 +5,8 @@
 // initBackend picks (DKL_BACKEND to force). KD is timed before and after the distillers and the
 // ratio uses the mean of both, so drift on a noisy machine shows up in the two KD lines.
 // Usage: node tools/bench/distillers/bench.mjs [--batch 64] [--iters 5] [--only at,rkd]
-import { createContainer, featureShapesOf, initBackend, LossRegistry } from '@dkl/core';
-import { distillersModule } from '@dkl/distillers';
+import { createContainer, featureShapesOf, initBackend, LossRegistry, preactNormsOf } from '@dkl/core';
+import { distillerDefinitions, distillersModule } from '@dkl/distillers';
 import { lossesModule } from '@dkl/losses';
 import { createModel } from '@dkl/models';
 import { distillationStep, Sgd } from '@dkl/trainers';
@@ -27,9 +27,7 @@ const featureShapes = { model: featureShapesOf(student), reference: featureShape
 // CRD's memory bank spans CIFAR-100's 50,000 training images; the batch carries their indices.
 const trainingLabels = Int32Array.from({ length: 50_000 }, (_, i) => i % C);
 const indices = Int32Array.from({ length: batch }, (_, i) => (i * 7919) % 50_000);
-const referencePreactNorms = Object.fromEntries(
-  Object.entries(teacher.preactBatchNorms()).map(([tap, n]) => [tap, { gamma: Float32Array.from(n.gamma.dataSync()), beta: Float32Array.from(n.beta.dataSync()) }]),
-);
+const referencePreactNorms = preactNormsOf(teacher);
 
 /** Median wall time of one full step (teacher pass, student pass, loss, gradients, update). */
 function timeSteps(name, options) {
@@ -43,19 +41,8 @@ function timeSteps(name, options) {
   return ms;
 }
 
-const DISTILLERS = [
-  ['fitnet', {}],
-  ['at', {}],
-  ['rkd', {}],
-  ['pkt', {}],
-  ['sp', {}],
-  ['vid', {}],
-  ['nst', {}],
-  ['reviewkd', {}],
-  ['crd', {}],
-  ['ofd', {}],
-  ['kdsvd', {}],
-].filter(([name]) => !only || only.split(',').includes(name));
+// Every distiller of the package, with its default options.
+const DISTILLERS = distillerDefinitions.map(({ name }) => [name, {}]).filter(([name]) => !only || only.split(',').includes(name));
 
 const kdBefore = timeSteps('kd', {});
 const rows = DISTILLERS.map(([name, options]) => [name, timeSteps(name, options)]);

@@ -66,24 +66,40 @@ function dense(cin, cout) {
   };
 }
 
-/** CIFAR ResNet (basic blocks), depth = 6n + 2. */
-export function resnet(depth, widths, numClasses) {
-  const n = (depth - 2) / 6;
+/** BatchNorm parameters made through `bn(c)`, listed in `bns` in creation order. */
+function bnCollector() {
   const bns = [];
   const bn = (c) => { const p = bnParams(c); bns.push(p); return p; };
-  const stem = { w: convParam(3, 3, widths[0]), bn: bn(widths[0]) };
+  return { bns, bn };
+}
+
+/**
+ * Three stages of `n` blocks each, made in order by `block(cin, cout, stride)`: stage s widens to
+ * widths[s + 1], its first block strides 2 from the second stage on. `cin` is the last width.
+ */
+function threeStages(widths, n, block) {
   const blocks = [];
   let cin = widths[0];
   for (let s = 0; s < 3; ++s) {
     const cout = widths[s + 1];
     for (let i = 0; i < n; ++i) {
-      const stride = s > 0 && i === 0 ? 2 : 1;
-      const b = { stride, w1: convParam(3, cin, cout), bn1: bn(cout), w2: convParam(3, cout, cout), bn2: bn(cout) };
-      if (stride !== 1 || cin !== cout) b.down = { w: convParam(1, cin, cout), bn: bn(cout) };
-      blocks.push(b);
+      blocks.push(block(cin, cout, s > 0 && i === 0 ? 2 : 1));
       cin = cout;
     }
   }
+  return { blocks, cin };
+}
+
+/** CIFAR ResNet (basic blocks), depth = 6n + 2. */
+export function resnet(depth, widths, numClasses) {
+  const n = (depth - 2) / 6;
+  const { bns, bn } = bnCollector();
+  const stem = { w: convParam(3, 3, widths[0]), bn: bn(widths[0]) };
+  const { blocks, cin } = threeStages(widths, n, (cin, cout, stride) => {
+    const b = { stride, w1: convParam(3, cin, cout), bn1: bn(cout), w2: convParam(3, cout, cout), bn2: bn(cout) };
+    if (stride !== 1 || cin !== cout) b.down = { w: convParam(1, cin, cout), bn: bn(cout) };
+    return b;
+  });
   const fc = dense(cin, numClasses);
   const forward = (x, training) => {
     let h = batchNorm(tf.conv2d(x, stem.w, 1, 'same'), stem.bn, training, true);
@@ -103,21 +119,13 @@ export function resnet(depth, widths, numClasses) {
 export function wrn(depth, k, numClasses) {
   const n = (depth - 4) / 6;
   const widths = [16, 16 * k, 32 * k, 64 * k];
-  const bns = [];
-  const bn = (c) => { const p = bnParams(c); bns.push(p); return p; };
+  const { bns, bn } = bnCollector();
   const stem = convParam(3, 3, widths[0]);
-  const blocks = [];
-  let cin = widths[0];
-  for (let s = 0; s < 3; ++s) {
-    const cout = widths[s + 1];
-    for (let i = 0; i < n; ++i) {
-      const stride = s > 0 && i === 0 ? 2 : 1;
-      const b = { stride, bn1: bn(cin), w1: convParam(3, cin, cout), bn2: bn(cout), w2: convParam(3, cout, cout) };
-      if (cin !== cout) b.short = convParam(1, cin, cout);
-      blocks.push(b);
-      cin = cout;
-    }
-  }
+  const { blocks, cin } = threeStages(widths, n, (cin, cout, stride) => {
+    const b = { stride, bn1: bn(cin), w1: convParam(3, cin, cout), bn2: bn(cout), w2: convParam(3, cout, cout) };
+    if (cin !== cout) b.short = convParam(1, cin, cout);
+    return b;
+  });
   const bnLast = bn(cin);
   const fc = dense(cin, numClasses);
   const forward = (x, training) => {

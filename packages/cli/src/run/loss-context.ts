@@ -1,4 +1,4 @@
-import { featureShapesOf, lossRequirements, parseConfig, type ClassifierModel, type Dataset, type LossCreationContext } from '@dkl/core';
+import { featureShapesOf, lossRequirements, parseConfig, preactNormsOf, type ClassifierModel, type Dataset, type LossCreationContext } from '@dkl/core';
 import { labelsOf } from '@dkl/data';
 import type { RunConfig } from '../config/run-config.js';
 import type { Application } from './application.js';
@@ -15,14 +15,11 @@ export function lossCreationContext(app: Application, config: RunConfig, student
     const definition = app.losses.definition(ref.name, `trainer.losses[${i}].name`);
     return lossRequirements(definition, parseConfig(definition.schema, ref.options, `trainer.losses[${i}].options`));
   });
+  const referencePreactNorms = needs.some((n) => n.features) && teacher ? preactNormsOf(teacher) : undefined;
   return {
     numClasses: student.numClasses,
     ...(needs.some((n) => n.features) ? { featureShapes: { model: featureShapesOf(student), ...(teacher ? { reference: featureShapesOf(teacher) } : {}) } } : {}),
-    ...(needs.some((n) => n.features) && teacher?.preactBatchNorms ? { referencePreactNorms: hostNorms(teacher.preactBatchNorms()) } : {}),
+    ...(referencePreactNorms ? { referencePreactNorms } : {}),
     ...(needs.some((n) => n.exampleIndices) ? { trainingLabels: labelsOf(train) } : {}),
   };
-}
-
-function hostNorms(norms: ReturnType<NonNullable<ClassifierModel['preactBatchNorms']>>): NonNullable<LossCreationContext['referencePreactNorms']> {
-  return Object.fromEntries(Object.entries(norms).map(([tap, { gamma, beta }]) => [tap, { gamma: Float32Array.from(gamma.dataSync()), beta: Float32Array.from(beta.dataSync()) }]));
 }

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError } from '../errors.js';
 import type { ClassifierModel } from '../contracts/model.js';
+import type { LossCreationContext } from './loss-term.js';
 
 /** Feature tensors by tap name, batch first. */
 export type ModelFeatures = Readonly<Record<string, tf.Tensor>>;
@@ -65,3 +66,12 @@ export function featureShapesOf(model: ClassifierModel): FeatureShapes {
   });
 }
 
+/**
+ * The BatchNorm affine parameters before each pre-activation tap of `model`
+ * (`ClassifierModel.preactBatchNorms`), copied to the host as loss terms are created with them
+ * (`LossCreationContext.referencePreactNorms`); `undefined` when the model does not name them.
+ */
+export function preactNormsOf(model: ClassifierModel): LossCreationContext['referencePreactNorms'] {
+  if (!model.preactBatchNorms) return undefined;
+  return Object.fromEntries(Object.entries(model.preactBatchNorms()).map(([tap, { gamma, beta }]) => [tap, { gamma: Float32Array.from(gamma.dataSync()), beta: Float32Array.from(beta.dataSync()) }]));
+}

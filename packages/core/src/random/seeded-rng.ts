@@ -110,6 +110,8 @@ export class SeededRng {
    * tens of millions of values).
    */
   fillUniform<T extends Float32Array | Float64Array>(out: T, low = 0, high = 1): T {
+    // The xoshiro step stands here again, inline, on purpose: drawn through a closure over the state
+    // as fillNormal does, this loop ran 2.1x slower (4M float32, node 20).
     let [s0, s1, s2, s3] = this.s as [number, number, number, number];
     const span = high - low;
     for (let i = 0; i < out.length; i++) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossDefinition } from '@dkl/core';
 import { dkdLoss } from '../functions/dkd-loss.js';
-import { distillationTerm, requireReference } from './loss-parts.js';
+import { referenceTerm } from './loss-parts.js';
 import { fields, strictOptions } from './schema-fields.js';
 
 const schema = strictOptions({
@@ -22,14 +22,6 @@ export const dkdLossDefinition: LossDefinition<typeof schema> = {
   // DKD splits every distribution at the ground-truth class (its target / non-target mask).
   requirements: () => ({ reference: true, classPrior: false, hardLabels: true }),
   create(options) {
-    return distillationTerm({
-      name: 'dkd',
-      ceWeight: options.ceWeight,
-      ceTarget: 'logits',
-      warmup: options.warmup,
-      needsReference: true,
-      validate: options.validate,
-      distill: (context) => dkdLoss(context.logits, requireReference(context, 'dkd'), context.labels, options) as tf.Scalar,
-    });
+    return referenceTerm('dkd', options, (context, reference) => dkdLoss(context.logits, reference, context.labels, options) as tf.Scalar);
   },
 };

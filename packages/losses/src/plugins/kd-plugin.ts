@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossDefinition } from '@dkl/core';
 import { kdLoss } from '../functions/kd-loss.js';
-import { distillationTerm, requireReference } from './loss-parts.js';
+import { referenceTerm } from './loss-parts.js';
 import { fields, strictOptions } from './schema-fields.js';
 
 const schema = strictOptions({
@@ -24,15 +24,6 @@ export const kdLossDefinition: LossDefinition<typeof schema> = {
   schema,
   needsReference: true,
   create(options) {
-    return distillationTerm({
-      name: 'kd',
-      ceWeight: options.ceWeight,
-      ceTarget: options.ceTarget,
-      warmup: options.warmup,
-      needsReference: true,
-      validate: options.validate,
-      distill: (context) =>
-        tf.mul(kdLoss(context.logits, requireReference(context, 'kd'), options), options.weight) as tf.Scalar,
-    });
+    return referenceTerm('kd', options, (context, reference) => tf.mul(kdLoss(context.logits, reference, options), options.weight) as tf.Scalar);
   },
 };

@@ -76,3 +76,29 @@ export function distillationTerm(spec: DistillationTermSpec): DecomposableLossTe
     compute: (context) => tf.tidy(() => computeParts(context).total),
   };
 }
+
+/** The wiring a reference-reading loss takes from its parsed options. */
+export interface ReferenceTermOptions {
+  readonly ceWeight: number;
+  /** Default: the trained logits. */
+  readonly ceTarget?: CeTarget;
+  readonly warmup: number;
+  readonly validate: boolean;
+}
+
+/**
+ * A {@link distillationTerm} on reference logits (KD's teacher, TRADES' natural logits): the
+ * CE weight, target, warm-up and validation come from the loss's options; `distill` is handed the
+ * reference, checked to be there.
+ */
+export function referenceTerm(name: string, options: ReferenceTermOptions, distill: (context: LossContext, reference: tf.Tensor) => tf.Scalar): DecomposableLossTerm {
+  return distillationTerm({
+    name,
+    ceWeight: options.ceWeight,
+    ceTarget: options.ceTarget ?? 'logits',
+    warmup: options.warmup,
+    needsReference: true,
+    validate: options.validate,
+    distill: (context) => distill(context, requireReference(context, name)),
+  });
+}

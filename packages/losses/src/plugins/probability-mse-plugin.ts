@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossDefinition } from '@dkl/core';
 import { probabilityMse } from '../functions/probability-mse.js';
-import { distillationTerm, requireReference } from './loss-parts.js';
+import { referenceTerm } from './loss-parts.js';
 import { fields, strictOptions } from './schema-fields.js';
 
 const schema = strictOptions({
@@ -19,14 +19,6 @@ export const probabilityMseLossDefinition: LossDefinition<typeof schema> = {
   schema,
   needsReference: true,
   create(options) {
-    return distillationTerm({
-      name: 'prob-mse',
-      ceWeight: options.ceWeight,
-      ceTarget: 'logits',
-      warmup: options.warmup,
-      needsReference: true,
-      validate: options.validate,
-      distill: (context) => tf.mul(probabilityMse(context.logits, requireReference(context, 'prob-mse'), options), options.weight) as tf.Scalar,
-    });
+    return referenceTerm('prob-mse', options, (context, reference) => tf.mul(probabilityMse(context.logits, reference, options), options.weight) as tf.Scalar);
   },
 };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossDefinition } from '@dkl/core';
 import { tradesLoss } from '../functions/trades-loss.js';
-import { distillationTerm, requireReference } from './loss-parts.js';
+import { referenceTerm } from './loss-parts.js';
 import { fields, strictOptions } from './schema-fields.js';
 
 const schema = strictOptions({
@@ -23,15 +23,6 @@ export const tradesLossDefinition: LossDefinition<typeof schema> = {
   schema,
   needsReference: true,
   create(options) {
-    return distillationTerm({
-      name: 'trades',
-      ceWeight: options.ceWeight,
-      ceTarget: options.ceTarget,
-      warmup: options.warmup,
-      needsReference: true,
-      validate: options.validate,
-      distill: (context) =>
-        tf.mul(tradesLoss(requireReference(context, 'trades'), context.logits, options), options.beta) as tf.Scalar,
-    });
+    return referenceTerm('trades', options, (context, reference) => tf.mul(tradesLoss(reference, context.logits, options), options.beta) as tf.Scalar);
   },
 };

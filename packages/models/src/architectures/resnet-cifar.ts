@@ -5,11 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PREACT_PREFIX } from '@dkl/core';
-import { BatchNorm2d, Conv2d, ConvBn, globalAvgPool, join, Linear, type ForwardContext } from '../nn/layers.js';
+import { BatchNorm2d, Conv2d, ConvBn, join, Linear, type ForwardContext } from '../nn/layers.js';
 import type { ParamStore } from '../nn/param.js';
 import type { BuildOptions, Network, NetworkOutput } from './network.js';
+import { forwardResidualStages, type ResidualBlock } from './residual-stages.js';
 
-class BasicBlock {
+class BasicBlock implements ResidualBlock {
   private readonly branch1: ConvBn;
   private readonly branch2: ConvBn;
   private readonly downsample: { conv: Conv2d; bn: BatchNorm2d } | null;
@@ -57,17 +58,9 @@ export function buildCifarResNet(depth: number, widths: readonly [number, number
       preactNorms: Object.fromEntries(stages.map((_, s) => [`${PREACT_PREFIX}stage${s + 1}`, join(`layer${s + 1}`, n - 1, 'bn2')])),
       forward(x, ctx): NetworkOutput {
         const features: Record<string, tf.Tensor> = {};
-        let h = stem.forward(x, ctx, true);
+        const h = stem.forward(x, ctx, true);
         features['stem'] = h;
-        stages.forEach((blocks, s) => {
-          let preact = h;
-          for (const block of blocks) [h, preact] = block.forward(h, ctx);
-          features[`stage${s + 1}`] = h;
-          features[`${PREACT_PREFIX}stage${s + 1}`] = preact;
-        });
-        const embedding = globalAvgPool(h);
-        features['embedding'] = embedding;
-        return { logits: fc.forward(embedding), features };
+        return forwardResidualStages(h, stages, fc, ctx, features);
       },
     };
   };

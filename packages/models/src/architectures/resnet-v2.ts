@@ -10,13 +10,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PREACT_PREFIX } from '@dkl/core';
-import { BatchNorm2d, Conv2d, ConvBn, globalAvgPool, join, Linear, maxPool2d, type ForwardContext } from '../nn/layers.js';
+import { BatchNorm2d, Conv2d, ConvBn, join, Linear, maxPool2d, type ForwardContext } from '../nn/layers.js';
 import type { ParamStore } from '../nn/param.js';
 import type { BuildOptions, Network, NetworkOutput } from './network.js';
+import { forwardResidualStages, type ResidualBlock } from './residual-stages.js';
 
 type BlockKind = 'basic' | 'bottleneck';
 
-class ResBlock {
+class ResBlock implements ResidualBlock {
   private readonly convs: ConvBn[] = [];
   private readonly shortcut: { conv: Conv2d; bn: BatchNorm2d } | null;
 
@@ -78,15 +79,7 @@ export function buildFourStageResNet(kind: BlockKind, numBlocks: readonly number
         let h = stemConv.forward(x, ctx, true);
         features['stem'] = h;
         if (stem === 'imagenet') h = maxPool2d(h, 3, 2, 1);
-        stages.forEach((blocks, s) => {
-          let preact = h;
-          for (const block of blocks) [h, preact] = block.forward(h, ctx);
-          features[`stage${s + 1}`] = h;
-          features[`${PREACT_PREFIX}stage${s + 1}`] = preact;
-        });
-        const embedding = globalAvgPool(h);
-        features['embedding'] = embedding;
-        return { logits: fc.forward(embedding), features };
+        return forwardResidualStages(h, stages, fc, ctx, features);
       },
     };
   };

@@ -65,3 +65,24 @@ export interface InferenceGraph {
   /** Values known to be >= 0 (ReLU outputs): zero padding equals -inf padding for max-pooling them. */
   readonly nonNegative: ReadonlySet<string>;
 }
+
+/**
+ * How the graph writers walk `graph`: the nodes in order, each handed to `emit` with the writer's
+ * name for its first input and that input's shape; `emit` returns the writer's name of the node's
+ * output (a list for a multi-output node, one per `node.outputs`). `input` is the writer's name
+ * of the graph input. Returns the writer's name of any graph value (`graph.output` after).
+ */
+export function emitNodes(
+  graph: InferenceGraph,
+  input: string,
+  emit: (node: IrNode, x: string, shape: ValueShape, ref: (value: string) => string) => string | readonly string[],
+): (value: string) => string {
+  const names = new Map<string, string>([[graph.input, input]]);
+  const ref = (value: string) => names.get(value)!;
+  for (const node of graph.nodes) {
+    const out = emit(node, ref(node.inputs[0]!), graph.shapes.get(node.inputs[0]!)!, ref);
+    if (typeof out === 'string') names.set(node.outputs[0]!, out);
+    else node.outputs.forEach((o, i) => names.set(o, out[i]!));
+  }
+  return ref;
+}

@@ -6,7 +6,7 @@
  * `logits` [batch, classes].
  */
 import { ExportError } from './export-error.js';
-import type { FusedActivation, InferenceGraph } from './graph-ir.js';
+import { emitNodes, type FusedActivation, type InferenceGraph } from './graph-ir.js';
 import { ModelProto, OnnxAttributeType, OnnxDataType } from './onnx-proto.js';
 
 export const ONNX_OPSET = 13;
@@ -49,8 +49,6 @@ export interface OnnxMetadata {
 export function writeOnnx(graph: InferenceGraph, metadata: OnnxMetadata = {}, producerVersion = '0.1.0'): Uint8Array {
   const nodes: OnnxNode[] = [];
   const initializers: OnnxTensor[] = [];
-  const valueOf = new Map<string, string>();
-  const ref = (v: string) => valueOf.get(v)!;
 
   const floats = (name: string, data: Float32Array, dims: number[]) => {
     initializers.push({ name, dims, data_type: OnnxDataType.FLOAT, raw_data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
@@ -68,12 +66,8 @@ export function writeOnnx(graph: InferenceGraph, metadata: OnnxMetadata = {}, pr
   const onnxPads = (p: readonly number[]) => [p[0]!, p[2]!, p[1]!, p[3]!]; // [top, left, bottom, right]
 
   const [h, w, c] = graph.inputShape;
-  valueOf.set(graph.input, op('input/nchw', 'Transpose', ['input'], [intsAttr('perm', [0, 3, 1, 2])]));
-
-  for (const n of graph.nodes) {
-    const x = ref(n.inputs[0]!);
-    const shape = graph.shapes.get(n.inputs[0]!)!;
-    let out: string;
+  const graphInput = op('input/nchw', 'Transpose', ['input'], [intsAttr('perm', [0, 3, 1, 2])]);
+  const nameOf = emitNodes(graph, graphInput, (n, x, shape, ref) => {
     switch (n.op) {
       case 'conv': {
         const { data, dims } = toOihw(n.filter.data, n.filter.shape, n.depthwise);
@@ -86,65 +80,52 @@ export function writeOnnx(graph: InferenceGraph, metadata: OnnxMetadata = {}, pr
           intsAttr('dilations', [1, 1]),
           intAttr('group', n.depthwise ? dims[0]! : 1),
         ]);
-        out = activation(n.name, conv, n.activation);
-        break;
+        return activation(n.name, conv, n.activation);
       }
       case 'dense': {
         const units = n.weight.shape[1]!;
         const gemm = op(`${n.name}/Gemm`, 'Gemm', [x, floats(`${n.name}.weight`, n.weight.data, [...n.weight.shape]), floats(`${n.name}.bias`, n.bias ?? new Float32Array(units), [units])]);
-        out = activation(n.name, gemm, n.activation);
-        break;
+        return activation(n.name, gemm, n.activation);
       }
       case 'affine': {
         const dims = shape.length === 3 ? [1, n.scale.length, 1, 1] : [1, n.scale.length];
         const mul = op(`${n.name}/Mul`, 'Mul', [x, floats(`${n.name}.scale`, n.scale, dims)]);
-        out = activation(n.name, op(`${n.name}/Add`, 'Add', [mul, floats(`${n.name}.shift`, n.shift, dims)]), n.activation);
-        break;
+        return activation(n.name, op(`${n.name}/Add`, 'Add', [mul, floats(`${n.name}.shift`, n.shift, dims)]), n.activation);
       }
       case 'add':
       case 'mul':
-        out = op(n.name, n.op === 'add' ? 'Add' : 'Mul', [x, ref(n.inputs[1]!)]);
-        break;
+        return op(n.name, n.op === 'add' ? 'Add' : 'Mul', [x, ref(n.inputs[1]!)]);
       case 'relu':
       case 'sigmoid':
-        out = op(n.name, n.op === 'relu' ? 'Relu' : 'Sigmoid', [x]);
-        break;
+        return op(n.name, n.op === 'relu' ? 'Relu' : 'Sigmoid', [x]);
       case 'globalAvgPool':
-        out = op(n.name, 'Flatten', [op(`${n.name}/GlobalAveragePool`, 'GlobalAveragePool', [x])], [intAttr('axis', 1)]);
-        break;
+        return op(n.name, 'Flatten', [op(`${n.name}/GlobalAveragePool`, 'GlobalAveragePool', [x])], [intAttr('axis', 1)]);
       case 'maxPool':
-        out = op(n.name, 'MaxPool', [x], [intsAttr('kernel_shape', [n.size, n.size]), intsAttr('strides', [n.stride, n.stride]), intsAttr('pads', onnxPads(n.pads))]);
-        break;
+        return op(n.name, 'MaxPool', [x], [intsAttr('kernel_shape', [n.size, n.size]), intsAttr('strides', [n.stride, n.stride]), intsAttr('pads', onnxPads(n.pads))]);
       case 'avgPool':
-        out = op(n.name, 'AveragePool', [x], [intsAttr('kernel_shape', [n.size, n.size]), intsAttr('strides', [n.stride, n.stride])]);
-        break;
+        return op(n.name, 'AveragePool', [x], [intsAttr('kernel_shape', [n.size, n.size]), intsAttr('strides', [n.stride, n.stride])]);
       case 'pad': {
         const [t, b, l, r] = n.pads;
-        out = op(n.name, 'Pad', [x, int64s(`${n.name}.pads`, [0, 0, t, l, 0, 0, b, r])], [{ name: 'mode', type: OnnxAttributeType.STRING, s: new TextEncoder().encode('constant') }]);
-        break;
+        return op(n.name, 'Pad', [x, int64s(`${n.name}.pads`, [0, 0, t, l, 0, 0, b, r])], [{ name: 'mode', type: OnnxAttributeType.STRING, s: new TextEncoder().encode('constant') }]);
       }
       case 'channelShuffle': {
         const [hh, ww, cc] = shape as [number, number, number];
         const grouped = op(`${n.name}/Reshape`, 'Reshape', [x, int64s(`${n.name}.grouped`, [-1, n.groups, cc / n.groups, hh, ww])]);
         const t = op(`${n.name}/Transpose`, 'Transpose', [grouped], [intsAttr('perm', [0, 2, 1, 3, 4])]);
-        out = op(n.name, 'Reshape', [t, int64s(`${n.name}.shape`, [-1, cc, hh, ww])]);
-        break;
+        return op(n.name, 'Reshape', [t, int64s(`${n.name}.shape`, [-1, cc, hh, ww])]);
       }
       case 'split': {
         const outputs = n.outputs.map((_, i) => `${n.name}:${i}`);
         nodes.push({ name: n.name, op_type: 'Split', input: [x, int64s(`${n.name}.sizes`, n.sizes)], output: outputs, attribute: [intAttr('axis', 1)] });
-        n.outputs.forEach((o, i) => valueOf.set(o, outputs[i]!));
-        continue;
+        return outputs;
       }
       case 'concat':
-        out = op(n.name, 'Concat', n.inputs.map(ref), [intAttr('axis', 1)]);
-        break;
+        return op(n.name, 'Concat', n.inputs.map(ref), [intAttr('axis', 1)]);
       default:
         throw new ExportError((n as { name: string }).name, 'onnx: unsupported op');
     }
-    valueOf.set(n.outputs[0]!, out);
-  }
-  op('logits', 'Identity', [ref(graph.output)]);
+  });
+  op('logits', 'Identity', [nameOf(graph.output)]);
 
   const tensorType = (dims: (number | string)[]) => ({
     tensor_type: {

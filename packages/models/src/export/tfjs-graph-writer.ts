@@ -5,7 +5,7 @@
  * weights, as tfjs-converter writes it, with a signature (`input` -> `logits`). Batch size is free.
  */
 import { ExportError } from './export-error.js';
-import type { InferenceGraph, Pads } from './graph-ir.js';
+import { emitNodes, type InferenceGraph, type Pads } from './graph-ir.js';
 import type { NamedWeight } from './encode-weights.js';
 
 type Attr = Record<string, unknown>;
@@ -33,8 +33,6 @@ export interface GraphModelParts {
 export function writeTfjsGraph(graph: InferenceGraph): GraphModelParts {
   const nodes: GraphNode[] = [];
   const weights: NamedWeight[] = [];
-  const tensorOf = new Map<string, string>();
-  const ref = (value: string) => tensorOf.get(value)!;
 
   const constant = (name: string, data: Float32Array | Int32Array, shape: readonly number[]): string => {
     const dtype = data instanceof Int32Array ? 'DT_INT32' : 'DT_FLOAT';
@@ -53,12 +51,8 @@ export function writeTfjsGraph(graph: InferenceGraph): GraphModelParts {
     bias ? op(`${name}/BiasAdd`, 'BiasAdd', [x, constant(`${name}/bias`, bias, [bias.length])], { T: FLOAT, data_format: str('NHWC') }) : x;
 
   const [h, w, c] = graph.inputShape;
-  tensorOf.set(graph.input, op('input', 'Placeholder', [], { dtype: FLOAT, shape: { shape: shapeAttr([-1, h, w, c]) } }));
-
-  for (const n of graph.nodes) {
-    const x = ref(n.inputs[0]!);
-    const shape = graph.shapes.get(n.inputs[0]!)!;
-    let out: string;
+  const graphInput = op('input', 'Placeholder', [], { dtype: FLOAT, shape: { shape: shapeAttr([-1, h, w, c]) } });
+  const nameOf = emitNodes(graph, graphInput, (n, x, shape, ref) => {
     switch (n.op) {
       case 'conv': {
         const filter = constant(`${n.name}/weights`, n.filter.data, n.filter.shape);
@@ -70,30 +64,24 @@ export function writeTfjsGraph(graph: InferenceGraph): GraphModelParts {
           T: FLOAT, strides: ints([1, n.stride, n.stride, 1]), data_format: str('NHWC'), dilations: ints([1, 1, 1, 1]),
           ...(padded ? { padding: str('EXPLICIT'), explicit_paddings: ints([0, 0, t, b, l, r, 0, 0]) } : { padding: str('VALID') }),
         });
-        out = activation(n.name, biasAdd(n.name, conv, n.bias), n.activation);
-        break;
+        return activation(n.name, biasAdd(n.name, conv, n.bias), n.activation);
       }
       case 'dense': {
         const mm = op(`${n.name}/MatMul`, 'MatMul', [x, constant(`${n.name}/weights`, n.weight.data, n.weight.shape)], { T: FLOAT, transpose_a: { b: false }, transpose_b: { b: false } });
-        out = activation(n.name, biasAdd(n.name, mm, n.bias), n.activation);
-        break;
+        return activation(n.name, biasAdd(n.name, mm, n.bias), n.activation);
       }
       case 'affine': {
         const mul = op(`${n.name}/Mul`, 'Mul', [x, constant(`${n.name}/scale`, n.scale, [n.scale.length])], { T: FLOAT });
-        out = activation(n.name, op(`${n.name}/Add`, 'AddV2', [mul, constant(`${n.name}/shift`, n.shift, [n.shift.length])], { T: FLOAT }), n.activation);
-        break;
+        return activation(n.name, op(`${n.name}/Add`, 'AddV2', [mul, constant(`${n.name}/shift`, n.shift, [n.shift.length])], { T: FLOAT }), n.activation);
       }
       case 'add':
       case 'mul':
-        out = op(n.name, n.op === 'add' ? 'AddV2' : 'Mul', [x, ref(n.inputs[1]!)], { T: FLOAT });
-        break;
+        return op(n.name, n.op === 'add' ? 'AddV2' : 'Mul', [x, ref(n.inputs[1]!)], { T: FLOAT });
       case 'relu':
       case 'sigmoid':
-        out = op(n.name, n.op === 'relu' ? 'Relu' : 'Sigmoid', [x], { T: FLOAT });
-        break;
+        return op(n.name, n.op === 'relu' ? 'Relu' : 'Sigmoid', [x], { T: FLOAT });
       case 'globalAvgPool':
-        out = op(n.name, 'Mean', [x, constant(`${n.name}/axes`, Int32Array.from([1, 2]), [2])], { T: FLOAT, Tidx: INT32, keep_dims: { b: false } });
-        break;
+        return op(n.name, 'Mean', [x, constant(`${n.name}/axes`, Int32Array.from([1, 2]), [2])], { T: FLOAT, Tidx: INT32, keep_dims: { b: false } });
       case 'maxPool':
       case 'avgPool': {
         let input = x;
@@ -101,35 +89,29 @@ export function writeTfjsGraph(graph: InferenceGraph): GraphModelParts {
           if (!graph.nonNegative.has(n.inputs[0]!)) throw new ExportError(n.name, 'tfjs-graph: a padded max-pool of possibly negative values (zero padding would win the max)');
           input = pad(n.name, x, n.pads);
         }
-        out = op(n.name, n.op === 'maxPool' ? 'MaxPool' : 'AvgPool', [input], {
+        return op(n.name, n.op === 'maxPool' ? 'MaxPool' : 'AvgPool', [input], {
           T: FLOAT, ksize: ints([1, n.size, n.size, 1]), strides: ints([1, n.stride, n.stride, 1]), padding: str('VALID'), data_format: str('NHWC'),
         });
-        break;
       }
       case 'pad':
-        out = pad(n.name, x, n.pads);
-        break;
+        return pad(n.name, x, n.pads);
       case 'channelShuffle': {
         const [hh, ww, cc] = shape as [number, number, number];
         const r1 = op(`${n.name}/Reshape`, 'Reshape', [x, constant(`${n.name}/grouped`, Int32Array.from([-1, hh, ww, n.groups, cc / n.groups]), [5])], { T: FLOAT, Tshape: INT32 });
         const t = op(`${n.name}/Transpose`, 'Transpose', [r1, constant(`${n.name}/perm`, Int32Array.from([0, 1, 2, 4, 3]), [5])], { T: FLOAT, Tperm: INT32 });
-        out = op(n.name, 'Reshape', [t, constant(`${n.name}/shape`, Int32Array.from([-1, hh, ww, cc]), [4])], { T: FLOAT, Tshape: INT32 });
-        break;
+        return op(n.name, 'Reshape', [t, constant(`${n.name}/shape`, Int32Array.from([-1, hh, ww, cc]), [4])], { T: FLOAT, Tshape: INT32 });
       }
       case 'split': {
         const s = op(n.name, 'SplitV', [x, constant(`${n.name}/sizes`, Int32Array.from(n.sizes), [n.sizes.length]), constant(`${n.name}/axis`, Int32Array.from([3]), [])], {
           T: FLOAT, Tlen: INT32, num_split: { i: String(n.sizes.length) },
         });
-        n.outputs.forEach((o, i) => tensorOf.set(o, i === 0 ? s : `${s}:${i}`));
-        continue;
+        return n.outputs.map((_, i) => (i === 0 ? s : `${s}:${i}`));
       }
       case 'concat':
-        out = op(n.name, 'ConcatV2', [...n.inputs.map(ref), constant(`${n.name}/axis`, Int32Array.from([3]), [])], { T: FLOAT, Tidx: INT32, N: { i: String(n.inputs.length) } });
-        break;
+        return op(n.name, 'ConcatV2', [...n.inputs.map(ref), constant(`${n.name}/axis`, Int32Array.from([3]), [])], { T: FLOAT, Tidx: INT32, N: { i: String(n.inputs.length) } });
     }
-    tensorOf.set(n.outputs[0]!, out);
-  }
-  op('logits', 'Identity', [ref(graph.output)], { T: FLOAT });
+  });
+  op('logits', 'Identity', [nameOf(graph.output)], { T: FLOAT });
   const signature = {
     inputs: { input: { name: 'input:0', dtype: 'DT_FLOAT', tensorShape: shapeAttr([-1, h, w, c]) } },
     outputs: { logits: { name: 'logits:0', dtype: 'DT_FLOAT', tensorShape: shapeAttr([-1, graph.numClasses]) } },

@@ -4,13 +4,11 @@
  * the same pass as the logits.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError, ConfigError, ShapeError, type ClassifierModel, type ModelOutput } from '@dkl/core';
-import { assertNhwcBatch, checkDims } from './shape-checks.js';
+import { ConfigError, ShapeError, type ModelOutput } from '@dkl/core';
+import { FrozenClassifier, type FrozenClassifierOptions } from './frozen-classifier.js';
+import { checkDims, requireOneInput } from './shape-checks.js';
 
-export interface GraphClassifierOptions {
-  readonly name: string;
-  readonly numClasses: number;
-  readonly inputShape: readonly [number, number, number];
+export interface GraphClassifierOptions extends FrozenClassifierOptions {
   /** Graph node of the logits (default: the model's only output). */
   readonly logits?: string;
   /** dkl feature name -> graph node name. */
@@ -18,25 +16,17 @@ export interface GraphClassifierOptions {
   readonly keyPath?: string;
 }
 
-export class GraphClassifier implements ClassifierModel {
-  readonly name: string;
-  readonly numClasses: number;
-  readonly inputShape: readonly [number, number, number];
-  readonly trainableVariables: readonly tf.Variable[] = [];
-  readonly nonTrainableVariables: readonly tf.Variable[] = [];
+export class GraphClassifier extends FrozenClassifier {
   private readonly logitsNode: string;
   private readonly features: readonly (readonly [string, string])[];
-  private disposed = false;
 
   constructor(
     readonly model: tf.GraphModel,
     options: GraphClassifierOptions,
   ) {
+    super(options);
     const keyPath = options.keyPath ?? 'model';
-    this.name = options.name;
-    this.numClasses = options.numClasses;
-    this.inputShape = options.inputShape;
-    if (model.inputs.length !== 1) throw new ConfigError(keyPath, `model ${this.name} has ${model.inputs.length} inputs (${model.inputNodes.join(', ')}); dkl feeds one NHWC image batch`);
+    requireOneInput(model.inputNodes, keyPath, this.name);
     const input = model.inputs[0]!;
     if (input.shape) checkDims(input.shape, [null, ...options.inputShape], { keyPath, model: this.name, label: `input '${input.name}' (NHWC)` });
     const outputs = model.outputNodes;
@@ -51,10 +41,11 @@ export class GraphClassifier implements ClassifierModel {
     return Object.values(this.model.weights).reduce((sum, ts) => sum + ts.reduce((a, t) => a + t.size, 0), 0);
   }
 
-  forward(x: tf.Tensor, options: { training: boolean }): ModelOutput {
-    if (this.disposed) throw new ArgumentError('model', `${this.name} has been disposed`);
-    if (options.training) throw new ArgumentError('training', `model ${this.name} is a frozen tfjs graph model: it runs in inference mode only`);
-    assertNhwcBatch(x, this.inputShape, this.name);
+  protected inferenceOnly(): string {
+    return `model ${this.name} is a frozen tfjs graph model: it runs in inference mode only`;
+  }
+
+  protected run(x: tf.Tensor): ModelOutput {
     const names = [this.logitsNode, ...this.features.map(([, node]) => node)];
     return tf.tidy(() => {
       let results: tf.Tensor[];
@@ -69,9 +60,7 @@ export class GraphClassifier implements ClassifierModel {
     }) as ModelOutput;
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  protected release(): void {
     this.model.dispose();
   }
 }

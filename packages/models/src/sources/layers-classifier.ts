@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ConfigError, type ClassifierModel, type ModelOutput, type ModelRole } from '@dkl/core';
-import { assertNhwcBatch, checkDims } from './shape-checks.js';
+import { assertNhwcBatch, checkDims, requireOneInput } from './shape-checks.js';
 
 export interface LayersClassifierOptions {
   /** Name in messages and reports (the file, or what the caller calls it). */
@@ -47,7 +47,7 @@ export class LayersClassifier implements ClassifierModel {
     const keyPath = options.keyPath ?? 'model';
     this.name = options.name;
     this.role = options.role;
-    if (model.inputs.length !== 1) throw new ConfigError(keyPath, `model ${this.name} has ${model.inputs.length} inputs (${model.inputNames.join(', ')}); dkl feeds one NHWC image batch`);
+    requireOneInput(model.inputNames, keyPath, this.name);
     if (model.outputs.length !== 1) throw new ConfigError(keyPath, `model ${this.name} has ${model.outputs.length} outputs (${model.outputNames.join(', ')}); the logits must be its only output (map others as features)`);
     const inShape = model.inputs[0]!.shape;
     if (options.inputShape) checkDims(inShape, [null, ...options.inputShape], { keyPath, model: this.name, label: `input '${model.inputNames[0]}' (NHWC)` });

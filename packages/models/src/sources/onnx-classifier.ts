@@ -5,15 +5,12 @@
  * requested outputs come back as tfjs tensors. Reads the input synchronously (`dataSync`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError, ConfigError, ShapeError, type ClassifierModel, type ModelOutput } from '@dkl/core';
-import { assertNhwcBatch, formatShape } from './shape-checks.js';
+import { ConfigError, ShapeError, type ModelOutput } from '@dkl/core';
+import { FrozenClassifier, type FrozenClassifierOptions } from './frozen-classifier.js';
+import { formatShape } from './shape-checks.js';
 import type { OnnxSession, OnnxValueInfo } from './onnx-session.js';
 
-export interface OnnxClassifierOptions {
-  readonly name: string;
-  readonly numClasses: number;
-  /** NHWC shape dkl feeds. */
-  readonly inputShape: readonly [number, number, number];
+export interface OnnxClassifierOptions extends FrozenClassifierOptions {
   readonly inputLayout: 'nchw' | 'nhwc';
   /** Per-channel `(x - mean) / std` applied to dkl's input before the model. */
   readonly normalize?: { readonly mean: readonly number[]; readonly std: readonly number[] };
@@ -26,22 +23,14 @@ export interface OnnxClassifierOptions {
   readonly fixedBatch: boolean;
 }
 
-export class OnnxClassifier implements ClassifierModel {
-  readonly name: string;
-  readonly numClasses: number;
-  readonly inputShape: readonly [number, number, number];
-  readonly trainableVariables: readonly tf.Variable[] = [];
-  readonly nonTrainableVariables: readonly tf.Variable[] = [];
+export class OnnxClassifier extends FrozenClassifier {
   private readonly outputNames: readonly string[];
-  private disposed = false;
 
   constructor(
     private readonly session: OnnxSession,
     private readonly options: OnnxClassifierOptions,
   ) {
-    this.name = options.name;
-    this.numClasses = options.numClasses;
-    this.inputShape = options.inputShape;
+    super(options);
     this.outputNames = [options.logits, ...Object.values(options.features)];
   }
 
@@ -54,10 +43,11 @@ export class OnnxClassifier implements ClassifierModel {
     return 0;
   }
 
-  forward(x: tf.Tensor, options: { training: boolean }): ModelOutput {
-    if (this.disposed) throw new ArgumentError('model', `${this.name} has been disposed`);
-    if (options.training) throw new ArgumentError('training', `ONNX model ${this.name} runs in inference mode only (it is a frozen teacher)`);
-    assertNhwcBatch(x, this.inputShape, this.name);
+  protected inferenceOnly(): string {
+    return `ONNX model ${this.name} runs in inference mode only (it is a frozen teacher)`;
+  }
+
+  protected run(x: tf.Tensor): ModelOutput {
     const [h, w, c] = this.inputShape;
     const batch = x.shape[0]!;
     const { normalize, inputLayout } = this.options;
@@ -105,9 +95,7 @@ export class OnnxClassifier implements ClassifierModel {
     return { logits, features };
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  protected release(): void {
     this.session.dispose();
   }
 }

@@ -31,3 +31,8 @@ export function assertNhwcBatch(x: { readonly rank: number; readonly shape: read
   const [h, w, c] = inputShape;
   if (x.rank !== 4 || x.shape[1] !== h || x.shape[2] !== w || x.shape[3] !== c) throw new ShapeError('x', `NHWC [batch, ${h}, ${w}, ${c}] for model ${model}`, x.shape);
 }
+
+/** Throws a ConfigError (at `keyPath`) unless the model has exactly one input: dkl feeds one image batch. */
+export function requireOneInput(inputNames: readonly string[], keyPath: string, model: string): void {
+  if (inputNames.length !== 1) throw new ConfigError(keyPath, `model ${model} has ${inputNames.length} inputs (${inputNames.join(', ')}); dkl feeds one NHWC image batch`);
+}
