@@ -346,6 +346,32 @@ uint64_t sourceIdArg(const Napi::CallbackInfo &info, size_t i, const char *name)
   return static_cast<uint64_t>(v);
 }
 
+// An activation a convolution pass reads or writes: the caller's buffer `ptr`
+// in layout `user`, the layout the primitive wants, its execution argument,
+// and (when read) the source id of its values (see operandIn).
+struct ActivationArg {
+  memory::desc user, want;
+  int arg;
+  float *ptr;
+  uint64_t sourceId;
+};
+
+// The body the forward and backward-data passes share: activation `in` and the
+// filter `w` (in `filterMd`) in, activation `out` written (see ActivationOut);
+// `args` holds any further arguments (the bias). Returns `out`'s layout code.
+template <typename Entry>
+int runActivationPass(Entry &e, const ActivationArg &in, const memory::desc &filterMd, Napi::Float32Array &w, uint64_t wId,
+                      const ActivationArg &out, bool acceptBlocked, std::unordered_map<int, memory> &args) {
+  args.emplace(in.arg, activationIn(in.user, in.want, in.ptr, scratchIn1, in.sourceId));
+  args.emplace(DNNL_ARG_WEIGHTS, weightsIn(e.pd.weights_desc(), filterMd, e.scratchW, w, wId));
+  ActivationOut o(out.want, out.user, out.ptr, scratchOut, acceptBlocked);
+  args.emplace(out.arg, o.mem());
+  run(e, args);
+  const int layout = o.finish();
+  stream().wait();
+  return layout;
+}
+
 // convForward(x, w, bias | null, y, params Int32Array[19], alpha, xLayout,
 // acceptBlocked, wLayout, precision, xId, wId) -> layout code of y. x is read in layout xLayout (see
 // activationMd), w in wLayout (see ConvParams::filterMd); y is NHWC unless
@@ -374,14 +400,10 @@ Napi::Value ConvForward(const Napi::CallbackInfo &info) {
   });
   checkSize(x, c.srcMd(), "x");
   checkSize(y, c.dstMd(), "y");
-  memory src = activationIn(c.srcMd(xLayout), e.pd.src_desc(), x.Data(), scratchIn1, xId);
-  memory wts = weightsIn(e.pd.weights_desc(), c.filterMd(wLayout), e.scratchW, w, wId);
-  ActivationOut dst(e.pd.dst_desc(), c.dstMd(), y.Data(), scratchOut, acceptBlocked);
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DST, dst.mem()}};
+  std::unordered_map<int, memory> args;
   if (withBias) args.emplace(DNNL_ARG_BIAS, memory(e.pd.bias_desc(), engine(), bias));
-  run(e, args);
-  const int yLayout = dst.finish();
-  stream().wait();
+  const int yLayout = runActivationPass(e, {c.srcMd(xLayout), e.pd.src_desc(), DNNL_ARG_SRC, x.Data(), xId}, c.filterMd(wLayout), w, wId,
+                                        {c.dstMd(), e.pd.dst_desc(), DNNL_ARG_DST, y.Data(), 0}, acceptBlocked, args);
   return Napi::Number::New(info.Env(), yLayout);
 }
 
@@ -405,13 +427,9 @@ Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
   });
   checkSize(dy, c.dstMd(), "dy");
   checkSize(dx, c.srcMd(), "dx");
-  memory dyMem = activationIn(c.dstMd(dyLayout), e.pd.diff_dst_desc(), dy.Data(), scratchIn1, dyId);
-  memory wts = weightsIn(e.pd.weights_desc(), c.filterMd(wLayout), e.scratchW, w, wId);
-  ActivationOut dxOut(e.pd.diff_src_desc(), c.srcMd(), dx.Data(), scratchOut, acceptBlocked);
-  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dyMem}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DIFF_SRC, dxOut.mem()}};
-  run(e, args);
-  const int dxLayout = dxOut.finish();
-  stream().wait();
+  std::unordered_map<int, memory> args;
+  const int dxLayout = runActivationPass(e, {c.dstMd(dyLayout), e.pd.diff_dst_desc(), DNNL_ARG_DIFF_DST, dy.Data(), dyId}, c.filterMd(wLayout),
+                                         w, wId, {c.srcMd(), e.pd.diff_src_desc(), DNNL_ARG_DIFF_SRC, dx.Data(), 0}, acceptBlocked, args);
   return Napi::Number::New(info.Env(), dxLayout);
 }
 
