@@ -41,7 +41,7 @@ function train(reuse: boolean, steps = 4): Run {
   const b = backend();
   b.bf16CopyReuse = reuse;
   expect(setNativePrecision('bf16')).toBe('bf16');
-  const vars = SHAPES.map((s, i) => {
+  const vars: tf.Variable[] = SHAPES.map((s, i) => {
     const init = tf.tensor4d(randomArray(s.reduce((p, q) => p * q), 40 + i, -0.3, 0.3), s);
     const v = tf.variable(init);
     init.dispose();
@@ -157,7 +157,7 @@ describe.skipIf(!bf16Native)('bf16 operand copies', () => {
     const x = tf.tensor4d(randomArray(2 * 8 * 8 * 32, 3), [2, 8, 8, 32]);
     const g = tf.tensor4d(randomArray(3 * 3 * 32 * 32, 4), [3, 3, 32, 32]);
     const rawOf = (t: tf.Tensor) => b.blockedOf(t)?.values ?? b.f32(t);
-    const step = (w: tf.Tensor) => sgdUpdate(w, g, null, { learningRate: 0.5, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false }).w;
+    const step = (w: tf.Tensor): tf.Tensor4D => sgdUpdate(w, g, null, { learningRate: 0.5, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false }).w as tf.Tensor4D;
     // Only arrays a native kernel allocated are recycled: w0 is the update of an uploaded filter.
     const init = tf.tensor4d(randomArray(3 * 3 * 32 * 32, 5), [3, 3, 32, 32]);
     const w0 = step(init);
@@ -170,7 +170,7 @@ describe.skipIf(!bf16Native)('bf16 operand copies', () => {
     expect(rawOf(w2)).toBe(w0Raw);
     const y = tf.conv2d(x, w2, 1, 'same');
     const got = y.dataSync() as Float32Array;
-    expect(Array.from(got)).toEqual(Array.from(convAnew(x, w2 as tf.Tensor4D)));
+    expect(Array.from(got)).toEqual(Array.from(convAnew(x, w2)));
     tf.dispose([x, g, w1, w2, y]);
   });
 
