@@ -2,6 +2,15 @@
 // them to configs/ so they can be read, diffed and run with `dkl train` directly.
 
 const FASHION = { mean: [0.286], std: [0.353] };
+
+/** The precisions a run config's `backend.precision` takes (dkl-native's bf16 convolutions and matmuls). */
+export const PRECISIONS = ['fp32', 'bf16'];
+
+/** `config` with `backend: { precision }` (fp32 leaves it as it is: the backend's default). */
+export function withPrecision(config, precision = 'fp32') {
+  if (!PRECISIONS.includes(precision)) throw new Error(`--precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`);
+  return precision === 'fp32' ? config : { ...config, backend: { ...config.backend, precision } };
+}
 const toCifarShape = { kind: 'pad-resize', to: [32, 32, 3] };
 
 /** Knowledge-distillation students and their loss terms (teacher: resnet14, student: tiny_cnn). */

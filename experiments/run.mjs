@@ -7,12 +7,13 @@
 //   node experiments/run.mjs kd|dkl-vs-kl|distill|at|all [--seeds 3] [--scale 1] [--smoke] [--out DIR] [--workers 1]
 //     [--pgd-limit 1000] [--aa-limit 100]   test images attacked by PGD-20 / AutoAttack
 //     [--dataset cifar10|cifar100 --data-dir DIR]   the KD suite on downloaded CIFAR binaries
+//     [--precision fp32|bf16]   every run's backend.precision (bf16: dkl-native's convolutions and matmuls)
 // --smoke: one seed, tiny data and epochs, PGD only (what CI runs). The full suites are also just
 // `npx dkl sweep run experiments/sweeps/<suite>.yaml` (then `dkl sweep report` for the table).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { AT_METHODS, atConfig, DISTILL_METHODS, distillConfig, dklVsKlConfig, KD_METHODS, kdConfig } from './configs.mjs';
+import { AT_METHODS, atConfig, DISTILL_METHODS, distillConfig, dklVsKlConfig, KD_METHODS, kdConfig, withPrecision } from './configs.mjs';
 import { args, flag, here, spawnDkl } from './script-args.mjs';
 
 const smoke = args.includes('--smoke');
@@ -23,6 +24,8 @@ const out = resolve(flag('out', join(here, smoke ? 'smoke' : 'results')));
 // --dataset cifar10|cifar100 --data-dir DIR: run the KD suite on CIFAR you have downloaded.
 const datasetName = flag('dataset', 'fashion-mnist');
 const dataset = datasetName === 'fashion-mnist' ? undefined : { name: datasetName, options: { dir: resolve(flag('data-dir', `data/${datasetName}-binary`)) } };
+const precision = flag('precision', 'fp32');
+withPrecision({}, precision); // refuses an unknown --precision before anything runs
 const limits = { pgd: Number(flag('pgd-limit', smoke ? 20 : 1000)), autoattack: Number(flag('aa-limit', smoke ? 20 : 100)) };
 
 /** Per suite: the methods, the config of one (method, seed, scale), and the key path the methods differ in. */
@@ -38,7 +41,8 @@ const pick = (config, keyPath) => keyPath.split('.').reduce((node, k) => node[k]
 
 /** The suite as a sweep: the first method's config as the base, a labelled grid over the methods, the seeds. */
 function sweepOf(suite, seedCount, sc) {
-  const { methods, make, key } = SUITES[suite];
+  const { methods, key } = SUITES[suite];
+  const make = (m, s, scaled) => withPrecision(SUITES[suite].make(m, s, scaled), precision);
   const { name: _n, description: _d, seed: _s, ...base } = make(methods[0], 0, sc);
   const sweep = {
     name: suite,

@@ -71,6 +71,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterOneDnnKernels(env, exports);
   RegisterElementwiseKernels(env, exports);
   RegisterOptimizerKernels(env, exports);
+  RegisterBf16CopyKernels(env, exports);
   return exports;
 }
 

@@ -106,5 +106,6 @@ inline int activationBlockOf(const dnnl::memory::desc &md) {
 void RegisterOneDnnKernels(Napi::Env env, Napi::Object exports);
 void RegisterElementwiseKernels(Napi::Env env, Napi::Object exports);
 void RegisterOptimizerKernels(Napi::Env env, Napi::Object exports);
+void RegisterBf16CopyKernels(Napi::Env env, Napi::Object exports);
 
 }  // namespace dkl

@@ -291,6 +291,20 @@ int layoutArg(const Napi::CallbackInfo &info, size_t i) {
   return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int32Value() : 0;
 }
 
+// The arguments every batch-norm entry point takes after its buffers, from `i`
+// on: the channel count, eps, then the layout code and H * W (see ChannelRows)
+// of an activation of n elements.
+struct BnArgs {
+  int64_t c;
+  double eps;
+  ChannelRows v;
+  BnArgs(const Napi::CallbackInfo &info, size_t i, int64_t n)
+      : c(info[i].As<Napi::Number>().Int64Value()), eps(info[i + 1].As<Napi::Number>().DoubleValue()),
+        v(n, c, layoutArg(info, i + 2), layoutArg(info, i + 3)) {}
+  // sqrt(variance + eps) in double, the divisor of every normalisation.
+  double stdDev(double variance) const { return std::sqrt(variance + eps); }
+};
+
 // y = (x - m) * k + b per channel over the rows of `v`, then max(y, 0) when
 // relu (NaN kept, as tfjs' relu does); subtracting first keeps the rounding
 // close to the cpu kernel's.
@@ -329,11 +343,11 @@ Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
   Napi::Float32Array offset = hasOffset ? f32(info, 3, "offset") : Napi::Float32Array();
   Napi::Float32Array scale = hasScale ? f32(info, 4, "scale") : Napi::Float32Array();
   auto o = f32(info, 5, "out");
-  const int64_t c = info[6].As<Napi::Number>().Int64Value();
-  const double eps = info[7].As<Napi::Number>().DoubleValue();
   const int64_t n = x.ElementLength();
   if (n == 0) return info.Env().Undefined();
-  const ChannelRows v(n, c, layoutArg(info, 8), layoutArg(info, 9));
+  const BnArgs bn(info, 6, n);
+  const int64_t c = bn.c;
+  const ChannelRows &v = bn.v;
   const bool relu = info.Length() > 10 && info[10].ToBoolean();
   checkLen(o, n, "out");
   auto at = [c](const Napi::Float32Array &a, int64_t j, const char *name) -> float {
@@ -349,7 +363,7 @@ Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
   for (int64_t j = 0; j < c; ++j) {
     const double s = hasScale ? at(scale, j, "scale") : 1.0;
     m[j] = at(mean, j, "mean");
-    k[j] = static_cast<float>(s / std::sqrt(static_cast<double>(at(var, j, "variance")) + eps));
+    k[j] = static_cast<float>(s / bn.stdDev(at(var, j, "variance")));
     b[j] = hasOffset ? at(offset, j, "offset") : 0.f;
   }
   channelAffine(v, x.Data(), m.data(), k.data(), b.data(), o.Data(), relu);
@@ -365,11 +379,11 @@ Napi::Value BnInferBackward(const Napi::CallbackInfo &info) {
   auto dy = f32(info, 0, "dy");
   auto var = f32(info, 2, "variance");
   auto dx = f32(info, 4, "dx");
-  const int64_t c = info[5].As<Napi::Number>().Int64Value();
-  const double eps = info[6].As<Napi::Number>().DoubleValue();
   const int64_t n = dy.ElementLength();
   if (n == 0) return info.Env().Undefined();
-  const ChannelRows v(n, c, layoutArg(info, 7), layoutArg(info, 8));
+  const BnArgs bn(info, 5, n);
+  const int64_t c = bn.c;
+  const ChannelRows &v = bn.v;
   const float *yp = optionalF32(info, 1, "y", n);
   const float *sp = optionalF32(info, 3, "scale", c);
   const bool masked = yp != nullptr;
@@ -378,7 +392,7 @@ Napi::Value BnInferBackward(const Napi::CallbackInfo &info) {
   std::vector<float> k(c);
   for (int64_t j = 0; j < c; ++j) {
     const double s = sp != nullptr ? sp[j] : 1.0;
-    k[j] = static_cast<float>(s / std::sqrt(static_cast<double>(var.Data()[j]) + eps));
+    k[j] = static_cast<float>(s / bn.stdDev(var.Data()[j]));
   }
   const int64_t w = v.width;
   const float *dyp = dy.Data();
@@ -478,10 +492,10 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo &info) {
   auto y = f32(info, 3, "y");
   auto meanOut = f32(info, 4, "mean");
   auto varOut = f32(info, 5, "variance");
-  const int64_t c = info[6].As<Napi::Number>().Int64Value();
-  const double eps = info[7].As<Napi::Number>().DoubleValue();
   const int64_t n = x.ElementLength();
-  const ChannelRows v(n, c, layoutArg(info, 8), layoutArg(info, 9));
+  const BnArgs bn(info, 6, n);
+  const int64_t c = bn.c;
+  const ChannelRows &v = bn.v;
   const bool relu = info.Length() > 10 && info[10].ToBoolean();
   checkLen(y, n, "y");
   checkLen(gamma, c, "gamma");
@@ -506,7 +520,7 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo &info) {
     const double var = s1[j] / count;
     meanOut.Data()[j] = m[j];
     varOut.Data()[j] = static_cast<float>(var);
-    k[j] = static_cast<float>(gamma.Data()[j] / std::sqrt(var + eps));
+    k[j] = static_cast<float>(gamma.Data()[j] / bn.stdDev(var));
     b[j] = beta.Data()[j];
   }
   channelAffine(v, xp, m.data(), k.data(), b.data(), y.Data(), relu);
@@ -526,10 +540,10 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
   auto dx = f32(info, 5, "dx");
   auto dgamma = f32(info, 6, "dgamma");
   auto dbeta = f32(info, 7, "dbeta");
-  const int64_t c = info[8].As<Napi::Number>().Int64Value();
-  const double eps = info[9].As<Napi::Number>().DoubleValue();
   const int64_t n = x.ElementLength();
-  const ChannelRows v(n, c, layoutArg(info, 10), layoutArg(info, 11));
+  const BnArgs bn(info, 8, n);
+  const int64_t c = bn.c;
+  const ChannelRows &v = bn.v;
   const float *yp = optionalF32(info, 12, "y", n);
   const bool masked = yp != nullptr;
   checkLen(dy, n, "dy");
@@ -540,7 +554,7 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
   std::vector<float> m(c), inv(c);
   for (int64_t j = 0; j < c; ++j) {
     m[j] = mean.Data()[j];
-    inv[j] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var.Data()[j]) + eps));
+    inv[j] = static_cast<float>(1.0 / bn.stdDev(var.Data()[j]));
   }
   // With a fused relu, dy is first masked by ReLU's gradient exactly as the separate kernel
   // computes it (reluGrad); the branch on `masked` stays outside the vectorised loops.

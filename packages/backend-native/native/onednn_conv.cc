@@ -5,6 +5,7 @@
 // call. What is cached (keyed by the shape/attribute parameters) are primitive
 // descriptors and primitives, which hold no user data.
 
+#include "bf16_copies.h"
 #include "common.h"
 
 #include <cstdlib>
@@ -149,16 +150,6 @@ std::unordered_map<std::string, ConvFwdEntry> convFwdCache;
 std::unordered_map<std::string, ConvBwdDataEntry> convBwdDataCache;
 std::unordered_map<std::string, ConvBwdWeightsEntry> convBwdWeightsCache;
 
-// The caller's filter `w` (stored in `userMd`) in the layout a primitive
-// wants: the caller's buffer itself when they agree, else a reorder into
-// `scratch`.
-memory weightsIn(const memory::desc &want, const memory::desc &userMd, memory &scratch, Napi::Float32Array &w) {
-  checkSize(w, userMd, "filter");
-  memory u(userMd, engine(), w.Data());
-  if (want == userMd) return u;
-  dnnl::reorder(u, scratch).execute(stream(), u, scratch);
-  return scratch;
-}
 
 // A growable, C++-owned buffer for activations in a primitive's blocked layout.
 // Calls are sequential (one JS thread), so one buffer per role is enough.
@@ -215,13 +206,38 @@ dnnl::primitive_attr userScratchpad(dnnl::primitive_attr attr = dnnl::primitive_
 
 // A view of the caller's fp32 data (`user`) in the layout and data type `want`:
 // the caller's memory itself when they agree, else a reorder (which rounds to
-// bf16 when `want` is bf16) into `scratch`.
-memory activationIn(const memory::desc &user, const memory::desc &want, float *ptr, Scratch &scratch) {
+// bf16 when `want` is bf16). A bf16 result is kept as the copy of source
+// `sourceId` (see bf16_copies.h) and a held one is reused without converting;
+// otherwise (sourceId 0, fp32, or over the copies' bound) it goes to `scratch`.
+template <typename ScratchFor>
+memory operandIn(const memory::desc &user, const memory::desc &want, float *ptr, uint64_t sourceId, OperandRole role,
+                 ScratchFor scratch) {
   memory u(user, engine(), ptr);
   if (want == user) return u;
-  memory m(want, engine(), scratch.get(want.get_size()));
+  const bool bf16 = want.data.data_type == dnnl_bf16, keep = bf16 && sourceId != 0;
+  if (keep) {
+    if (void *held = findBf16Copy(sourceId, role, want)) {
+      countBf16Operand(true);
+      return memory(want, engine(), held);
+    }
+  }
+  if (bf16) countBf16Operand(false);
+  void *kept = keep ? addBf16Copy(sourceId, role, want) : nullptr;
+  memory m(want, engine(), kept != nullptr ? kept : scratch());
   dnnl::reorder(u, m).execute(stream(), u, m);
   return m;
+}
+
+// An activation operand (see operandIn), converted into `scratch` when not kept.
+memory activationIn(const memory::desc &user, const memory::desc &want, float *ptr, Scratch &scratch, uint64_t sourceId = 0) {
+  return operandIn(user, want, ptr, sourceId, OperandRole::activation, [&] { return scratch.get(want.get_size()); });
+}
+
+// The caller's filter `w` (stored in `userMd`) in the layout a primitive wants
+// (see operandIn), converted into the primitive's `scratch` when not kept.
+memory weightsIn(const memory::desc &want, const memory::desc &userMd, memory &scratch, Napi::Float32Array &w, uint64_t sourceId) {
+  checkSize(w, userMd, "filter");
+  return operandIn(userMd, want, w.Data(), sourceId, OperandRole::filter, [&] { return scratch.get_data_handle(); });
 }
 
 // Where a primitive writes an activation: straight into the caller's buffer
@@ -319,12 +335,50 @@ int precisionArg(const Napi::CallbackInfo &info, size_t i) {
   return p;
 }
 
+// A trailing optional source id argument of the conv entry points (0 when absent: no reuse).
+uint64_t sourceIdArg(const Napi::CallbackInfo &info, size_t i, const char *name) {
+  if (info.Length() <= i || info[i].IsUndefined()) return 0;
+  if (!info[i].IsNumber()) throw std::invalid_argument(std::string("argument '") + name + "' must be a number");
+  const double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!(v >= 0) || v != static_cast<double>(static_cast<uint64_t>(v))) {
+    throw std::invalid_argument(std::string("argument '") + name + "' must be a non-negative integer, got " + std::to_string(v));
+  }
+  return static_cast<uint64_t>(v);
+}
+
+// An activation a convolution pass reads or writes: the caller's buffer `ptr`
+// in layout `user`, the layout the primitive wants, its execution argument,
+// and (when read) the source id of its values (see operandIn).
+struct ActivationArg {
+  memory::desc user, want;
+  int arg;
+  float *ptr;
+  uint64_t sourceId;
+};
+
+// The body the forward and backward-data passes share: activation `in` and the
+// filter `w` (in `filterMd`) in, activation `out` written (see ActivationOut);
+// `args` holds any further arguments (the bias). Returns `out`'s layout code.
+template <typename Entry>
+int runActivationPass(Entry &e, const ActivationArg &in, const memory::desc &filterMd, Napi::Float32Array &w, uint64_t wId,
+                      const ActivationArg &out, bool acceptBlocked, std::unordered_map<int, memory> &args) {
+  args.emplace(in.arg, activationIn(in.user, in.want, in.ptr, scratchIn1, in.sourceId));
+  args.emplace(DNNL_ARG_WEIGHTS, weightsIn(e.pd.weights_desc(), filterMd, e.scratchW, w, wId));
+  ActivationOut o(out.want, out.user, out.ptr, scratchOut, acceptBlocked);
+  args.emplace(out.arg, o.mem());
+  run(e, args);
+  const int layout = o.finish();
+  stream().wait();
+  return layout;
+}
 
 // convForward(x, w, bias | null, y, params Int32Array[19], alpha, xLayout,
-// acceptBlocked, wLayout) -> layout code of y. x is read in layout xLayout (see
+// acceptBlocked, wLayout, precision, xId, wId) -> layout code of y. x is read in layout xLayout (see
 // activationMd), w in wLayout (see ConvParams::filterMd); y is NHWC unless
 // acceptBlocked and the primitive prefers a blocked layout, which is then
-// written as is (no reorder back).
+// written as is (no reorder back). The *Id arguments of the conv entry points
+// name their operands' values for the bf16 copies (bf16_copies.h); 0 or absent
+// converts anew.
 Napi::Value ConvForward(const Napi::CallbackInfo &info) {
   auto x = f32(info, 0, "x");
   auto w = f32(info, 1, "filter");
@@ -337,6 +391,7 @@ Napi::Value ConvForward(const Napi::CallbackInfo &info) {
   const bool acceptBlocked = info[7].ToBoolean();
   const int wLayout = info.Length() > 8 ? intArg(info, 8, "wLayout") : 0;
   const int precision = precisionArg(info, 9);
+  const uint64_t xId = sourceIdArg(info, 10, "xId"), wId = sourceIdArg(info, 11, "wId");
   ConvParams c(p.Data());
   std::string key = paramsKey(withBias ? "fb" : "f", p.Data(), 19) + "," + std::to_string(alpha) + ",p" + std::to_string(precision);
   auto &e = cached(convFwdCache, key, [&] {
@@ -345,18 +400,15 @@ Napi::Value ConvForward(const Napi::CallbackInfo &info) {
   });
   checkSize(x, c.srcMd(), "x");
   checkSize(y, c.dstMd(), "y");
-  memory src = activationIn(c.srcMd(xLayout), e.pd.src_desc(), x.Data(), scratchIn1);
-  memory wts = weightsIn(e.pd.weights_desc(), c.filterMd(wLayout), e.scratchW, w);
-  ActivationOut dst(e.pd.dst_desc(), c.dstMd(), y.Data(), scratchOut, acceptBlocked);
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DST, dst.mem()}};
+  std::unordered_map<int, memory> args;
   if (withBias) args.emplace(DNNL_ARG_BIAS, memory(e.pd.bias_desc(), engine(), bias));
-  run(e, args);
-  const int yLayout = dst.finish();
-  stream().wait();
+  const int yLayout = runActivationPass(e, {c.srcMd(xLayout), e.pd.src_desc(), DNNL_ARG_SRC, x.Data(), xId}, c.filterMd(wLayout), w, wId,
+                                        {c.dstMd(), e.pd.dst_desc(), DNNL_ARG_DST, y.Data(), 0}, acceptBlocked, args);
   return Napi::Number::New(info.Env(), yLayout);
 }
 
-// convBackwardData(dy, w, dx, params, dyLayout, acceptBlocked, wLayout) -> layout code of dx.
+// convBackwardData(dy, w, dx, params, dyLayout, acceptBlocked, wLayout, precision, dyId, wId)
+// -> layout code of dx.
 Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
   auto dy = f32(info, 0, "dy");
   auto w = f32(info, 1, "filter");
@@ -366,6 +418,7 @@ Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
   const bool acceptBlocked = info[5].ToBoolean();
   const int wLayout = info.Length() > 6 ? intArg(info, 6, "wLayout") : 0;
   const int precision = precisionArg(info, 7);
+  const uint64_t dyId = sourceIdArg(info, 8, "dyId"), wId = sourceIdArg(info, 9, "wId");
   ConvParams c(p.Data());
   std::string key = paramsKey("bd", p.Data(), 19) + ",p" + std::to_string(precision);
   auto &e = cached(convBwdDataCache, key, [&] {
@@ -374,17 +427,13 @@ Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
   });
   checkSize(dy, c.dstMd(), "dy");
   checkSize(dx, c.srcMd(), "dx");
-  memory dyMem = activationIn(c.dstMd(dyLayout), e.pd.diff_dst_desc(), dy.Data(), scratchIn1);
-  memory wts = weightsIn(e.pd.weights_desc(), c.filterMd(wLayout), e.scratchW, w);
-  ActivationOut dxOut(e.pd.diff_src_desc(), c.srcMd(), dx.Data(), scratchOut, acceptBlocked);
-  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dyMem}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DIFF_SRC, dxOut.mem()}};
-  run(e, args);
-  const int dxLayout = dxOut.finish();
-  stream().wait();
+  std::unordered_map<int, memory> args;
+  const int dxLayout = runActivationPass(e, {c.dstMd(dyLayout), e.pd.diff_dst_desc(), DNNL_ARG_DIFF_DST, dy.Data(), dyId}, c.filterMd(wLayout),
+                                         w, wId, {c.srcMd(), e.pd.diff_src_desc(), DNNL_ARG_DIFF_SRC, dx.Data(), 0}, acceptBlocked, args);
   return Napi::Number::New(info.Env(), dxLayout);
 }
 
-// convBackwardWeights(x, dy, dw, params, xLayout, dyLayout, acceptBlocked) ->
+// convBackwardWeights(x, dy, dw, params, xLayout, dyLayout, acceptBlocked, precision, xId, dyId) ->
 // layout code of dw: HWIO, or the primitive's blocked filter layout (see
 // ConvParams::filterMd) written as is when acceptBlocked.
 Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
@@ -396,6 +445,7 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
   const int dyLayout = intArg(info, 5, "dyLayout");
   const bool acceptBlocked = info.Length() > 6 && info[6].ToBoolean();
   const int precision = precisionArg(info, 7);
+  const uint64_t xId = sourceIdArg(info, 8, "xId"), dyId = sourceIdArg(info, 9, "dyId");
   ConvParams c(p.Data());
   std::string key = paramsKey("bw", p.Data(), 19) + ",p" + std::to_string(precision);
   auto &e = cached(convBwdWeightsCache, key, [&] {
@@ -405,8 +455,8 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
   checkSize(x, c.srcMd(), "x");
   checkSize(dy, c.dstMd(), "dy");
   checkSize(dw, c.userWeightsMd(), "dw");
-  memory src = activationIn(c.srcMd(xLayout), e.pd.src_desc(), x.Data(), scratchIn1);
-  memory dyMem = activationIn(c.dstMd(dyLayout), e.pd.diff_dst_desc(), dy.Data(), scratchIn2);
+  memory src = activationIn(c.srcMd(xLayout), e.pd.src_desc(), x.Data(), scratchIn1, xId);
+  memory dyMem = activationIn(c.dstMd(dyLayout), e.pd.diff_dst_desc(), dy.Data(), scratchIn2, dyId);
   const int want = c.filterBlockOf(e.pd.diff_weights_desc());
   const bool direct = want == 0 || (want > 0 && acceptBlocked);
   memory user(direct ? e.pd.diff_weights_desc() : c.userWeightsMd(), engine(), dw.Data());

@@ -13,6 +13,18 @@ export interface AddonInfo {
   bf16: boolean;
 }
 
+/** What the addon's store of bf16 operand copies holds. */
+export interface Bf16CopyStats {
+  sources: number;
+  copies: number;
+  bytes: number;
+  parkedBytes: number;
+  /** bf16 operand conversions the conv and matmul entry points made since the process started... */
+  converted: number;
+  /** ... and those a held copy saved. */
+  reused: number;
+}
+
 /** The oneDNN implementations a convolution's three passes get, e.g. 'brgconv:avx512_core_bf16'. */
 export interface ConvImpls {
   forward: string;
@@ -32,21 +44,32 @@ export interface NativeAddon {
    * backward-data passes return the layout they wrote their output in (blocked
    * only when `acceptBlocked`). Precision codes (last argument of the conv and
    * matmul entry points, default 0): 0 = fp32; 1 = bf16 operands (rounded
-   * inside the call) with fp32 accumulation and fp32 outputs.
+   * inside the call) with fp32 accumulation and fp32 outputs. The trailing ids
+   * name the operands' values for the bf16 copies (see `releaseBf16Copies`);
+   * 0 or absent converts anew.
    */
   convForward(
     x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, params: Int32Array, alpha: number,
-    xLayout: number, acceptBlocked: boolean, wLayout?: number, precision?: number,
+    xLayout: number, acceptBlocked: boolean, wLayout?: number, precision?: number, xId?: number, wId?: number,
   ): number;
   convBackwardData(
     dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array, dyLayout: number, acceptBlocked: boolean, wLayout?: number,
-    precision?: number,
+    precision?: number, dyId?: number, wId?: number,
   ): number;
   /** Filter layout codes: 0 = HWIO, 8 / 16 = OIhw8i8o / OIhw16i16o; returns the layout dw was written in. */
   convBackwardWeights(
     x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array, xLayout: number, dyLayout: number, acceptBlocked?: boolean,
-    precision?: number,
+    precision?: number, xId?: number, dyId?: number,
   ): number;
+  /**
+   * Drops the bf16 copies kept for source id `sourceId` (a positive integer the
+   * caller gave a conv entry point and never gives again for other values).
+   */
+  releaseBf16Copies(sourceId: number): void;
+  /** Frees every kept bf16 copy and parked copy buffer. */
+  clearBf16Copies(): void;
+  /** Source ids with copies, copies held, their bytes, and bytes of buffers parked for reuse. */
+  bf16CopyStats(): Bf16CopyStats;
   /** The oneDNN implementations chosen for a convolution (params as for convForward) at a precision code. */
   convImpls(params: Int32Array, precision?: number): ConvImpls;
   /** Copies a filter of HWIO shape `dims` from layout `from` to layout `to`. */

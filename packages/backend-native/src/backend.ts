@@ -41,12 +41,24 @@ export const PLAIN: Layout = { kind: 'activation', block: 0 };
 interface Entry {
   values: tf.backend_util.BackendValues;
   blocked?: BlockedTensor;
+  /** The id naming these values for the addon's bf16 copies (see {@link NativeBackend.sourceId}). */
+  sourceId?: number;
+  /** The values were read out (`dataSync` etc.): whoever holds them may write them, so no copy is kept. */
+  escaped?: boolean;
 }
 
 /** Activation layouts are propagated between native kernels unless DKL_NATIVE_LAYOUT=nhwc. */
 function blockedLayoutsEnabled(): boolean {
   return process.env['DKL_NATIVE_LAYOUT'] !== 'nhwc';
 }
+
+/** bf16 copies of convolution operands are reused across calls unless DKL_NATIVE_BF16_REUSE=0. */
+function bf16ReuseEnabled(): boolean {
+  return process.env['DKL_NATIVE_BF16_REUSE'] !== '0';
+}
+
+/** The next id {@link NativeBackend.sourceId} hands out: process-wide, as the addon's store of copies is. */
+let nextSourceId = 1;
 
 /** Arrays below this many elements are not worth recycling. */
 const POOL_MIN_ELEMENTS = 4096;
@@ -78,6 +90,17 @@ function poolMaxBytes(): number {
  * place and once, the first time anything else (a cpu kernel, `dataSync`, a
  * download) reads it, so the layout is invisible outside the kernels that
  * understand it. DKL_NATIVE_LAYOUT=nhwc switches this off.
+ *
+ * In bf16, the addon keeps the bf16 copy it makes of a convolution operand
+ * (activation, output gradient, filter) for the next pass that reads the same
+ * operand in the same layout, so each is converted once per step. The copies
+ * are keyed by {@link sourceId}: an id names one tensor's values, is never
+ * reused, and is released (its copies freed) when those values go away:
+ * disposal, `move`, or a read-out after which outside code may write the
+ * array. tfjs tensors are immutable and every native kernel writes a fresh
+ * output array (the SGD update included), so a kept copy always matches its
+ * source. DKL_NATIVE_BF16_REUSE=0 (or {@link bf16CopyReuse} false) converts
+ * anew on every call.
  */
 export class NativeBackend extends MathBackendCPU implements TensorStoragePool {
   private readonly pool = new Map<number, Float32Array[]>();
@@ -90,6 +113,8 @@ export class NativeBackend extends MathBackendCPU implements TensorStoragePool {
   private readonly poolCap = poolMaxBytes();
   /** Whether native kernels may hand blocked activations and filters to each other. */
   readonly blockedLayouts = blockedLayoutsEnabled();
+  /** Whether bf16 convolutions reuse the bf16 copies of their operands (see the class comment). */
+  bf16CopyReuse = bf16ReuseEnabled();
 
   constructor(readonly addon: NativeAddon) {
     super();
@@ -136,6 +161,25 @@ export class NativeBackend extends MathBackendCPU implements TensorStoragePool {
     if (this.pooling && array.length >= POOL_MIN_ELEMENTS && array.byteOffset === 0 && array.byteLength === array.buffer.byteLength) this.owned.set(array.buffer, array);
   }
 
+  /**
+   * The id naming `t`'s current values for the addon's bf16 copies, assigned on
+   * first use; 0 (convert anew) when reuse is off or the values were read out.
+   */
+  sourceId(t: tf.TensorInfo): number {
+    if (!this.bf16CopyReuse) return 0;
+    const entry = this.data.get(t.dataId) as Entry;
+    if (entry.escaped) return 0;
+    entry.sourceId ??= nextSourceId++;
+    return entry.sourceId;
+  }
+
+  /** Drops the bf16 copies of `entry`'s values: they no longer stand for them. */
+  private releaseCopies(entry: Entry | undefined): void {
+    if (entry?.sourceId === undefined) return;
+    this.addon.releaseBf16Copies(entry.sourceId);
+    entry.sourceId = undefined;
+  }
+
   /** Wraps freshly computed values as a float32 tensor owned by this backend. */
   output(shape: number[], values: Float32Array): tf.TensorInfo {
     return this.makeTensorInfo(shape, 'float32', values);
@@ -157,6 +201,7 @@ export class NativeBackend extends MathBackendCPU implements TensorStoragePool {
 
   override move(dataId: DataId, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void {
     if (ArrayBuffer.isView(values)) this.owned.delete(values.buffer);
+    if (this.data.has(dataId)) this.releaseCopies(this.data.get(dataId) as Entry);
     super.move(dataId, values, shape, dtype, refCount);
   }
 
@@ -274,6 +319,9 @@ export class NativeBackend extends MathBackendCPU implements TensorStoragePool {
 
   override readSync(dataId: DataId): tf.backend_util.BackendValues {
     const values = super.readSync(dataId);
+    const entry = this.data.get(dataId) as Entry;
+    this.releaseCopies(entry);
+    entry.escaped = true;
     // Whatever is read may be kept by the caller: it leaves the pool for good.
     for (const v of [values, this.rawValues(dataId)]) if (v && ArrayBuffer.isView(v)) this.owned.delete(v.buffer);
     return values;
@@ -281,7 +329,9 @@ export class NativeBackend extends MathBackendCPU implements TensorStoragePool {
 
   override disposeData(dataId: DataId, force = false): boolean {
     const values = this.rawValues(dataId);
+    const entry = this.data.has(dataId) ? (this.data.get(dataId) as Entry) : undefined;
     const released = super.disposeData(dataId, force);
+    if (!this.data.has(dataId)) this.releaseCopies(entry);
     if (values instanceof Float32Array && !this.data.has(dataId)) this.recycle(values);
     return released;
   }
@@ -304,6 +354,7 @@ export class NativeBackend extends MathBackendCPU implements TensorStoragePool {
   }
 
   override dispose(): void {
+    this.addon.clearBf16Copies();
     this.pool.clear();
     this.pooledBytes = 0;
     super.dispose();

@@ -13,7 +13,7 @@ export {
   setNativeThreads,
 } from './register.js';
 export { NATIVE_PRECISIONS, type NativePrecision, PRECISION_ENV, nativePrecision, setNativePrecision } from './precision.js';
-export { ADDON_PATH, type AddonInfo, type ConvImpls, addonMissingMessage, isAddonBuilt, loadAddon, type NativeAddon } from './addon.js';
+export { ADDON_PATH, type AddonInfo, type Bf16CopyStats, type ConvImpls, addonMissingMessage, isAddonBuilt, loadAddon, type NativeAddon } from './addon.js';
 export { NativeBackend, PLAIN, type BlockedKind, type BlockedTensor, type Layout } from './backend.js';
 /** The fused batch-norm ops live in @dkl/core (models use them); re-exported for convenience. */
 export {

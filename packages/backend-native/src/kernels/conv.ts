@@ -52,6 +52,11 @@ function info(
   );
 }
 
+/** The source ids of a convolution's operands for the addon's bf16 copies: 0s (convert anew) unless bf16. */
+function sourceIds(b: NativeBackend, precision: number, a: tf.TensorInfo, c: tf.TensorInfo): [number, number] {
+  return precision === 1 ? [b.sourceId(a), b.sourceId(c)] : [0, 0];
+}
+
 /** A filter's values as stored (HWIO or blocked); depthwise filters are always read as HWIO. */
 function filterIn(b: NativeBackend, filter: tf.TensorInfo, depthwise: boolean): { values: Float32Array; block: number } {
   return depthwise ? { values: b.f32(filter), block: 0 } : b.f32InLayout(filter, 'filter');
@@ -70,9 +75,11 @@ function forward(args: KernelArgs, b: NativeBackend, depthwise: boolean, fused: 
   const alpha = Number(attrs['leakyreluAlpha'] ?? 0.2);
   const xIn = b.f32InLayout(x, 'activation');
   const wIn = filterIn(b, filter, depthwise);
+  const precision = convPrecision(depthwise);
   const yLayout = b.addon.convForward(
     xIn.values, wIn.values, bias ? b.f32(bias) : null, y,
-    convParams(ci, depthwise ? ci.inChannels : 1, act), alpha, xIn.block, b.blockedLayouts, wIn.block, convPrecision(depthwise),
+    convParams(ci, depthwise ? ci.inChannels : 1, act), alpha, xIn.block, b.blockedLayouts, wIn.block, precision,
+    ...sourceIds(b, precision, x, filter),
   );
   return b.outputInLayout(ci.outShape, y, { kind: 'activation', block: yLayout });
 }
@@ -86,9 +93,10 @@ function backpropInput(args: KernelArgs, b: NativeBackend, depthwise: boolean): 
   const dx = b.alloc(sizeOf(ci.inShape));
   const dyIn = b.f32InLayout(dy, 'activation');
   const wIn = filterIn(b, filter, depthwise);
+  const precision = convPrecision(depthwise);
   const dxLayout = b.addon.convBackwardData(
     dyIn.values, wIn.values, dx, convParams(ci, depthwise ? ci.inChannels : 1, 0), dyIn.block, b.blockedLayouts, wIn.block,
-    convPrecision(depthwise),
+    precision, ...sourceIds(b, precision, dy, filter),
   );
   return b.outputInLayout(ci.inShape, dx, { kind: 'activation', block: dxLayout });
 }
@@ -101,9 +109,10 @@ function backpropFilter(args: KernelArgs, b: NativeBackend, depthwise: boolean):
   const ci = info(x.shape, filterShape, attrs, depthwise, depthwise ? undefined : 1);
   const dw = b.alloc(sizeOf(filterShape));
   const xIn = b.f32InLayout(x, 'activation'), dyIn = b.f32InLayout(dy, 'activation');
+  const precision = convPrecision(depthwise);
   const dwLayout = b.addon.convBackwardWeights(
     xIn.values, dyIn.values, dw, convParams(ci, depthwise ? ci.inChannels : 1, 0), xIn.block, dyIn.block, b.blockedLayouts && !depthwise,
-    convPrecision(depthwise),
+    precision, ...sourceIds(b, precision, x, dy),
   );
   return b.outputInLayout(filterShape, dw, { kind: 'filter', block: dwLayout });
 }
