@@ -27,6 +27,8 @@ interface Epochs {
   /** Arrays the backend's pool handed out, and how many of them it had handed out or taken back before. */
   allocated: number;
   recycled: number;
+  /** Per batch: its storage is a shared slot that worker threads write in place. */
+  shared: boolean[];
 }
 
 /** Counts, on the real backend, the pool's hand-outs of arrays it has seen before (by identity: worker round trips come back adopted). */
@@ -55,15 +57,17 @@ function watchPool(out: Epochs): () => void {
 /** Three epochs of `dataset` at 0 workers; values copied out through a kernel, so the batch itself is never read back. */
 async function run(dataset: Dataset, transforms: TransformSpec[], batchSize: number, workers: number): Promise<Epochs> {
   const loader = new Loader(dataset, { batchSize, seed: 3, transforms, workers, dropLast: true, ...(workers ? { workerScript: await workerScript() } : {}) });
-  const out: Epochs = { values: [], storage: [], tensorsAfter: [], allocated: 0, recycled: 0 };
+  const out: Epochs = { values: [], storage: [], tensorsAfter: [], allocated: 0, recycled: 0, shared: [] };
   const unwatch = watchPool(out);
   for (let epoch = 0; epoch < 3; epoch++) {
     for await (const batch of loader.batches(epoch)) {
       out.storage.push(storageOf(batch.x));
-      // A copy of another size, so reading it back does not take a batch-sized array out of the pool.
-      const copy = tf.pad(batch.x, [[0, 1], [0, 0], [0, 0], [0, 0]]);
+      // Through a native kernel (whose output may land in a free slot), then a copy of another
+      // size, so reading it back does not take a batch-sized array out of the pool.
+      const copy = tf.tidy(() => tf.pad(tf.add(batch.x, 0), [[0, 1], [0, 0], [0, 0], [0, 0]]));
       out.values.push(Array.from(copy.dataSync().subarray(0, batch.x.size)));
       copy.dispose();
+      out.shared.push((storageOf(batch.x) as Float32Array).buffer instanceof SharedArrayBuffer);
     }
     out.tensorsAfter.push(tf.memory().numTensors);
   }
@@ -81,7 +85,12 @@ async function onBothBackends(dataset: Dataset, transforms: TransformSpec[], bat
   return { cpu, native };
 }
 
-function expectRecycled({ cpu, native }: { cpu: Epochs; native: Epochs }): void {
+function expectRecycled({ cpu, native }: { cpu: Epochs; native: Epochs }, workers: number): void {
+  // With workers on a pooling backend, every batch is written in place into a shared slot (no
+  // buffer changes hands), and there are at most prefetch + 2 of them; otherwise none is shared.
+  expect(native.shared.every((s) => s === workers > 0)).toBe(true);
+  expect(cpu.shared.every((s) => !s)).toBe(true);
+  if (workers > 0) expect(new Set(native.storage).size).toBeLessThanOrEqual(2 * workers + 2);
   // Same pixels, batch for batch, though dkl-native's arrays held earlier batches' values.
   expect(native.values).toEqual(cpu.values);
   // cpu: a fresh array per batch; dkl-native: after the first few, memory of disposed batches.
@@ -117,7 +126,7 @@ describe('batch storage', () => {
   it.each([0, 2])('in-memory dataset, %i workers: recycled batches, same values as fresh ones', async (workers) => {
     const ds = makeSyntheticDataset({ shape: [8, 8, 3], numClasses: 4, size: 128, seed: 5 });
     const transforms: TransformSpec[] = [{ kind: 'random-crop', padding: 2 }, { kind: 'random-flip' }, { kind: 'normalize', mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] }, { kind: 'cutout', size: 3, p: 0.5 }];
-    expectRecycled(await onBothBackends(ds, transforms, 32, workers));
+    expectRecycled(await onBothBackends(ds, transforms, 32, workers), workers);
   });
 
   it.each([0, 2])('streaming image folder (JPEG files, random-resized-crop), %i workers: recycled batches, same values as fresh ones', async (workers) => {
@@ -131,6 +140,6 @@ describe('batch storage', () => {
     }
     const ds = await streamImageFolder(root, { indexCacheDir: false });
     const transforms: TransformSpec[] = [{ kind: 'random-resized-crop', size: 20 }, { kind: 'random-flip' }, { kind: 'to-float' }];
-    expectRecycled(await onBothBackends(ds, transforms, 8, workers));
+    expectRecycled(await onBothBackends(ds, transforms, 8, workers), workers);
   });
 });

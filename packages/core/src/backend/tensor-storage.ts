@@ -46,3 +46,8 @@ export function adoptTensorStorage(array: Float32Array): Float32Array {
   if (isTensorStoragePool(backend)) backend.adoptTensorStorage(array);
   return array;
 }
+
+/** Whether the active backend recycles tensor storage ({@link TensorStoragePool}). */
+export function tensorStorageIsPooled(): boolean {
+  return isTensorStoragePool(tf.engine().backend);
+}

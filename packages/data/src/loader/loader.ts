@@ -17,7 +17,7 @@
  * tensors: a batch lands in pages already touched instead of a fresh 10-40 MB allocation.
  */
 import * as tf from '@tensorflow/tfjs';
-import { adoptTensorStorage, ArgumentError, DataError, SeededRng, tensorStorage, type BatchLoader, type Dataset } from '@dkl/core';
+import { adoptTensorStorage, ArgumentError, DataError, SeededRng, tensorStorage, tensorStorageIsPooled, type BatchLoader, type Dataset } from '@dkl/core';
 import { loadAndAugment, type LoadedBatch } from '../streaming/load-batch.js';
 import { streamingSource, type StreamingImageDataset } from '../streaming/streaming-dataset.js';
 import { createScratch, runPipeline, type KernelScratch } from '../transforms/kernels.js';
@@ -27,6 +27,7 @@ import { mixBatch } from '../mixing/mix-batch.js';
 import { mixSpecSchema, type MixSpec } from '../mixing/mix-spec.js';
 import { compilePipeline, type CompiledPipeline, type ImageShape, type TransformSpec } from '../transforms/spec.js';
 import { resolveWorkers, WorkerPool } from '../worker/pool.js';
+import { SharedBatchSlots } from '../worker/shared-batch-slots.js';
 
 /** Options of {@link Loader}. */
 export interface LoaderOptions {
@@ -112,6 +113,7 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
   readonly workerCount: number;
   private readonly prefetch: number;
   private readonly pool?: WorkerPool;
+  private readonly slots?: SharedBatchSlots;
   private readonly mix?: MixSpec;
   private readonly scratch: KernelScratch;
   private readonly streaming?: { base: StreamingImageDataset; baseIndex: (i: number) => number };
@@ -161,6 +163,8 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
     const prefetch = options.prefetch ?? Math.max(2, 2 * count);
     if (!Number.isInteger(prefetch) || prefetch < 1) throw new ArgumentError('options.prefetch', `must be a positive integer, got ${prefetch}`);
     this.prefetch = prefetch;
+    // Batches in flight, the one being trained on, and one the training step may still hold.
+    if (this.pool) this.slots = new SharedBatchSlots(prefetch + 2, (slot, sab) => this.pool!.broadcast({ type: 'share-slot', slot, sab }));
     this.scratch = createScratch(this.pipeline);
   }
 
@@ -268,15 +272,38 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
     const [oh, ow, oc] = this.pipeline.outShape;
     let x: Float32Array;
     if (this.pool) {
-      const out = tensorStorage(count * oh * ow * oc);
-      const reply = await this.pool.run({ type: 'augment', pipeline: this.pipeline, images, count, params, out }, [images.buffer as ArrayBuffer, params.buffer as ArrayBuffer, out.buffer as ArrayBuffer]);
+      const out = this.workerOut(count * oh * ow * oc);
+      const reply = await this.pool.run({ type: 'augment', pipeline: this.pipeline, images, count, params, ...out.job }, [images.buffer as ArrayBuffer, params.buffer as ArrayBuffer, ...out.transfer]);
       if (!reply.ok) throw new ArgumentError('transforms', `augmentation failed in a worker: ${reply.message}`);
-      if (!('x' in reply)) throw new ArgumentError('transforms', 'worker replied without batch data');
-      x = adoptTensorStorage(reply.x);
+      x = this.workerBatch('x' in reply ? reply.x : undefined, out.job, `batch ${index} of '${this.dataset.name}'`);
     } else {
       x = runPipeline(this.pipeline, images, count, params, tensorStorage(count * oh * ow * oc), this.scratch);
     }
     return { x, y, shape: [count, oh, ow, oc], epoch, index, indices };
+  }
+
+  /**
+   * Where a worker writes a batch of `length` floats: a shared slot when the backend pools tensor
+   * storage (no buffer changes hands), else a (recycled) array moved to the worker and back.
+   */
+  private workerOut(length: number): { job: { out?: Float32Array; outSlot?: number }; transfer: ArrayBuffer[] } {
+    if (this.slots && tensorStorageIsPooled()) {
+      const { array, id } = this.slots.take(length);
+      if (id !== undefined) return { job: { outSlot: id }, transfer: [] };
+      return { job: { out: array }, transfer: [array.buffer as ArrayBuffer] };
+    }
+    const out = tensorStorage(length);
+    return { job: { out }, transfer: [out.buffer as ArrayBuffer] };
+  }
+
+  /** The batch a worker wrote: the array it sent back, or the slot it wrote in place. */
+  private workerBatch(x: Float32Array | undefined, job: { outSlot?: number }, where: string): Float32Array {
+    if (x) {
+      if (job.outSlot !== undefined) this.slots!.unused(job.outSlot);
+      return adoptTensorStorage(x);
+    }
+    if (job.outSlot === undefined) throw new DataError(where, 'worker replied without batch data');
+    return this.slots!.filled(job.outSlot);
   }
 
   /** A batch of a streaming dataset: files decoded (in a worker when there is one) and augmented per image. */
@@ -288,11 +315,11 @@ export class Loader implements AsyncIterable<Batch>, BatchLoader {
     const [oh, ow, oc] = this.pipeline.outShape;
     let loaded: LoadedBatch;
     if (this.pool) {
-      const out = tensorStorage(files.length * oh * ow * oc);
-      const reply = await this.pool.run({ type: 'load-augment', pipeline: this.pipeline, files, channels: base.channels, params, out }, [params.buffer as ArrayBuffer, out.buffer as ArrayBuffer]);
+      const out = this.workerOut(files.length * oh * ow * oc);
+      const reply = await this.pool.run({ type: 'load-augment', pipeline: this.pipeline, files, channels: base.channels, params, ...out.job }, [params.buffer as ArrayBuffer, ...out.transfer]);
       if (!reply.ok) throw new DataError(`batch ${index} of '${this.dataset.name}'`, `decoding or augmentation failed in a worker: ${reply.message}`);
       if (!('kept' in reply)) throw new DataError(`batch ${index} of '${this.dataset.name}'`, 'worker replied without batch data');
-      loaded = { ...reply, x: adoptTensorStorage(reply.x) };
+      loaded = { kept: reply.kept, bad: reply.bad, x: this.workerBatch(reply.x, out.job, `batch ${index} of '${this.dataset.name}'`) };
     } else {
       loaded = await loadAndAugment(this.pipeline, files, base.channels, params, this.fileScratch, tensorStorage);
     }

@@ -10,7 +10,7 @@ import { importImageTransforms } from '../transforms/registry.js';
 import type { CompiledPipeline } from '../transforms/spec.js';
 import { setDecoderThreads } from '../streaming/decode-file.js';
 import { loadAndAugment } from '../streaming/load-batch.js';
-import type { LoadAugmentJob, WorkerJob, WorkerReply } from './protocol.js';
+import type { LoadAugmentJob, ShareSlotMessage, WorkerJob, WorkerReply } from './protocol.js';
 
 let scratch: { pipeline: string; buffers: KernelScratch } | undefined;
 
@@ -22,16 +22,30 @@ function scratchFor(pipeline: CompiledPipeline): KernelScratch {
 
 const fileScratch: KernelScratch[] = [];
 
-/** The batch array the loader sent (memory already paged in) when it has the right length, else a fresh one. */
-const outArray = (out: Float32Array | undefined, length: number): Float32Array => (out?.length === length ? out : new Float32Array(length));
+/** Shared batch slots the loader gave this worker (shared-batch-slots.ts), by slot id. */
+const slots = new Map<number, Float32Array>();
+
+/** Where to write the batch: its shared slot, else the array the loader sent (memory already paged in) when it has the right length, else a fresh one. */
+function outArray(job: { readonly out?: Float32Array; readonly outSlot?: number }, length: number): Float32Array {
+  const shared = job.outSlot === undefined ? undefined : slots.get(job.outSlot);
+  if (shared?.length === length) return shared;
+  return job.out?.length === length ? job.out : new Float32Array(length);
+}
+
+/** Replies with the batch: nothing to send when it is in a shared slot, else the array, moved. */
+function replyBatch(id: number, x: Float32Array, rest: { kept: Int32Array; bad: { row: number; message: string }[] } | undefined): void {
+  const inSlot = x.buffer instanceof SharedArrayBuffer;
+  const transfer = [...(inSlot ? [] : [x.buffer as ArrayBuffer]), ...(rest ? [rest.kept.buffer as ArrayBuffer] : [])];
+  parentPort!.postMessage({ id, ok: true, ...(inSlot ? {} : { x }), ...rest } satisfies WorkerReply, transfer);
+}
 let decoderThreadsSet = false;
 
 async function augment(job: Extract<WorkerJob, { type: 'augment' }>): Promise<void> {
   await importImageTransforms(job.pipeline);
   const [h, w, c] = job.pipeline.outShape;
-  const x = outArray(job.out, job.count * h * w * c);
+  const x = outArray(job, job.count * h * w * c);
   runPipeline(job.pipeline, job.images, job.count, job.params, x, scratchFor(job.pipeline));
-  parentPort!.postMessage({ id: job.id, ok: true, x } satisfies WorkerReply, [x.buffer as ArrayBuffer]);
+  replyBatch(job.id, x, undefined);
 }
 
 async function loadAugment(job: LoadAugmentJob): Promise<void> {
@@ -41,11 +55,15 @@ async function loadAugment(job: LoadAugmentJob): Promise<void> {
     await setDecoderThreads(1);
     decoderThreadsSet = true;
   }
-  const { x, kept, bad } = await loadAndAugment(job.pipeline, job.files, job.channels, job.params, fileScratch, (n) => outArray(job.out, n));
-  parentPort!.postMessage({ id: job.id, ok: true, x, kept, bad } satisfies WorkerReply, [x.buffer as ArrayBuffer, kept.buffer as ArrayBuffer]);
+  const { x, kept, bad } = await loadAndAugment(job.pipeline, job.files, job.channels, job.params, fileScratch, (n) => outArray(job, n));
+  replyBatch(job.id, x, { kept, bad });
 }
 
-parentPort?.on('message', (job: WorkerJob) => {
+parentPort?.on('message', (job: WorkerJob | ShareSlotMessage) => {
+  if (job.type === 'share-slot') {
+    slots.set(job.slot, new Float32Array(job.sab));
+    return;
+  }
   try {
     const fail = (error: unknown) => parentPort!.postMessage({ id: job.id, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies WorkerReply);
     if (job.type === 'load-augment') {

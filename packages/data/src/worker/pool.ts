@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, type TransferListItem } from 'node:worker_threads';
 import { ArgumentError, DataError } from '@dkl/core';
-import type { WorkerJob, WorkerReply } from './protocol.js';
+import type { ShareSlotMessage, WorkerJob, WorkerReply } from './protocol.js';
 
 /** The built worker entry next to this module, or undefined when running from TypeScript sources. */
 export function defaultWorkerScript(): URL | undefined {
@@ -89,6 +89,12 @@ export class WorkerPool {
       slot.worker.ref();
       slot.worker.postMessage({ ...job, id }, transfer);
     });
+  }
+
+  /** Sends `message` to every worker (no reply; each worker sees it before any later job). */
+  broadcast(message: ShareSlotMessage): void {
+    if (this.closed) return;
+    for (const s of this.slots) s.worker.postMessage(message);
   }
 
   /** Terminates every worker; pending jobs are rejected. */

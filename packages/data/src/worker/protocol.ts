@@ -12,6 +12,15 @@ export interface AugmentJob {
   readonly params: Int32Array;
   /** Where to write the batch (transferred; recycled tensor storage) if its length fits. */
   readonly out?: Float32Array;
+  /** Write the batch into shared slot `outSlot` instead (see shared-batch-slots.ts); the reply then carries no `x`. */
+  readonly outSlot?: number;
+}
+
+/** Keep a shared batch slot (sent to every worker, no reply): later jobs name it by `slot`. */
+export interface ShareSlotMessage {
+  readonly type: 'share-slot';
+  readonly slot: number;
+  readonly sab: SharedArrayBuffer;
 }
 
 /** Decode one encoded image file. */
@@ -33,12 +42,14 @@ export interface LoadAugmentJob {
   readonly params: Int32Array;
   /** Where to write the batch (transferred; recycled tensor storage) if its length fits. */
   readonly out?: Float32Array;
+  /** Write the batch into shared slot `outSlot` instead (see shared-batch-slots.ts); the reply then carries no `x`. */
+  readonly outSlot?: number;
 }
 
 export type WorkerJob = AugmentJob | DecodeJob | LoadAugmentJob;
 
 export type WorkerReply =
-  | { readonly id: number; readonly ok: true; readonly x: Float32Array }
+  | { readonly id: number; readonly ok: true; readonly x?: Float32Array }
   | { readonly id: number; readonly ok: true; readonly width: number; readonly height: number; readonly data: Uint8Array }
-  | { readonly id: number; readonly ok: true; readonly x: Float32Array; readonly kept: Int32Array; readonly bad: { readonly row: number; readonly message: string }[] }
+  | { readonly id: number; readonly ok: true; readonly x?: Float32Array; readonly kept: Int32Array; readonly bad: { readonly row: number; readonly message: string }[] }
   | { readonly id: number; readonly ok: false; readonly message: string };
