@@ -12,9 +12,10 @@
  * anything you need beyond that with `tf.keep`/`clone`, or copy values out. Disposing a batch
  * yourself earlier is allowed (tfjs ignores a second dispose).
  *
- * Batch memory: batches are written into `tensorStorage` arrays (sent to the worker and back when
- * a worker augments), which a recycling backend (dkl-native) takes from the memory of disposed
- * tensors: a batch lands in pages already touched instead of a fresh 10-40 MB allocation.
+ * Batch memory: batches are written into `tensorStorage` arrays, which a recycling backend
+ * (dkl-native) takes from the memory of disposed tensors: a batch lands in pages already touched
+ * instead of a fresh 10-40 MB allocation. A worker writes in place into a shared slot on such a
+ * backend (shared-batch-slots.ts); otherwise the array is moved to the worker and back.
  */
 import * as tf from '@tensorflow/tfjs';
 import { adoptTensorStorage, ArgumentError, DataError, SeededRng, tensorStorage, tensorStorageIsPooled, type BatchLoader, type Dataset } from '@dkl/core';

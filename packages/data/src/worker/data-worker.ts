@@ -38,6 +38,7 @@ function replyBatch(id: number, x: Float32Array, rest: { kept: Int32Array; bad: 
   const transfer = [...(inSlot ? [] : [x.buffer as ArrayBuffer]), ...(rest ? [rest.kept.buffer as ArrayBuffer] : [])];
   parentPort!.postMessage({ id, ok: true, ...(inSlot ? {} : { x }), ...rest } satisfies WorkerReply, transfer);
 }
+
 let decoderThreadsSet = false;
 
 async function augment(job: Extract<WorkerJob, { type: 'augment' }>): Promise<void> {
