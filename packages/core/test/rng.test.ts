@@ -70,4 +70,22 @@ describe('SeededRng', () => {
       }
     }
   });
+
+  it('fillNormal redraws a zero uniform as normal does, across its bulk-draw chunks', () => {
+    // xoshiro128** outputs 0 twice from a state [a, 0, a, b], so the first uniform is exactly 0.
+    const zeroFirst = { s: [5, 0, 5, 7] as const, spareNormal: null };
+    const probe = new SeededRng(1);
+    probe.setState(zeroFirst);
+    expect(probe.float()).toBe(0);
+    for (const n of [1, 2, 3, 20_001]) {
+      const bulk = new SeededRng(1);
+      const single = new SeededRng(1);
+      bulk.setState(zeroFirst);
+      single.setState(zeroFirst);
+      const values = bulk.fillNormal(new Float64Array(n), 1, 2);
+      expect(values).toEqual(Float64Array.from({ length: n }, () => single.normal(1, 2)));
+      expect(values.every(Number.isFinite)).toBe(true);
+      expect(bulk.getState()).toEqual(single.getState());
+    }
+  });
 });
