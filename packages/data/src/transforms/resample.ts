@@ -45,40 +45,12 @@ function taps(boxStart: number, boxSize: number, outSize: number): Taps {
 /** The horizontal pass's intermediate rows, reused across calls (resizing is synchronous). */
 let midBuffer = new Float32Array(0);
 
-/*
- * The horizontal pass exists twice, for uint8 and for float32 sources: one loop body fed both
- * array types runs polymorphic element loads in its hottest loop (decoded bytes come straight
- * from the decoder; later steps pass floats).
+/**
+ * Horizontal pass of `rows` rows from `row0` (source row index) into `mid`, RGB, channels unrolled.
+ * One body for both source types: specialising it per type saved about 10 % of a 400x300 -> 224x224
+ * resize, not worth a second copy.
  */
-
-/** Horizontal pass of `rows` rows from `row0` (source row index) into `mid`, RGB, uint8 source. */
-function horizontalRgbBytes(data: Uint8Array, srcWidth: number, row0: number, rows: number, tx: Taps, outWidth: number, mid: Float32Array): void {
-  const { start: xs, count: xn, weights: xw, stride } = tx;
-  for (let y = 0; y < rows; y++) {
-    const row = (row0 + y) * srcWidth * 3;
-    let m = y * outWidth * 3;
-    for (let x = 0; x < outWidth; x++, m += 3) {
-      const n = xn[x]!;
-      let wi = x * stride;
-      let si = row + xs[x]! * 3;
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let j = 0; j < n; j++, si += 3, wi++) {
-        const w = xw[wi]!;
-        r += w * data[si]!;
-        g += w * data[si + 1]!;
-        b += w * data[si + 2]!;
-      }
-      mid[m] = r;
-      mid[m + 1] = g;
-      mid[m + 2] = b;
-    }
-  }
-}
-
-/** {@link horizontalRgbBytes} for a float32 source. */
-function horizontalRgbFloats(data: Float32Array, srcWidth: number, row0: number, rows: number, tx: Taps, outWidth: number, mid: Float32Array): void {
+function horizontalRgb(data: Float32Array | Uint8Array, srcWidth: number, row0: number, rows: number, tx: Taps, outWidth: number, mid: Float32Array): void {
   const { start: xs, count: xn, weights: xw, stride } = tx;
   for (let y = 0; y < rows; y++) {
     const row = (row0 + y) * srcWidth * 3;
@@ -186,8 +158,7 @@ export function resizeBox(src: ImageBuffer, top: number, left: number, boxHeight
   const mid = midBuffer; // every element read below is written first
   const data = src.data as Float32Array | Uint8Array;
   if (c !== 3) horizontalAny(data, src.width, c, top, boxHeight, tx, outWidth, mid);
-  else if (data instanceof Uint8Array) horizontalRgbBytes(data, src.width, top, boxHeight, tx, outWidth, mid);
-  else horizontalRgbFloats(data, src.width, top, boxHeight, tx, outWidth, mid);
+  else horizontalRgb(data, src.width, top, boxHeight, tx, outWidth, mid);
   const outLen = outHeight * outWidth * c;
   const out = into ? (into.length === outLen ? into : into.subarray(0, outLen)) : new Float32Array(outLen);
   vertical(mid, ty, top, outWidth * c, outHeight, out);
