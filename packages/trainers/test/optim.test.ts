@@ -84,6 +84,18 @@ describe('SGD (PyTorch semantics)', () => {
     expect(() => createOptimizer({ name: 'sgd', momentum: -1 })).toThrow(/optimizer\.momentum/);
     expect(() => createOptimizer({ name: 'rmsprop' } as never)).toThrow(/optimizer\.name/);
   });
+
+  it("options: PyTorch's defaults in the constructors, the recipe's in a run config; bad values name the key", () => {
+    expect(new Sgd().options).toEqual({ momentum: 0, nesterov: false, weightDecay: 0, dampening: 0 });
+    expect(new AdamW().options).toEqual({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 });
+    const fromConfig = createOptimizer({ name: 'sgd' }) as Sgd;
+    expect(fromConfig.options).toEqual({ momentum: 0.9, nesterov: false, weightDecay: 5e-4, dampening: 0 });
+    expect((createOptimizer({ name: 'sgd', dampening: 0.5 }) as Sgd).options.dampening).toBe(0.5);
+    expect(() => new AdamW({ beta1: 1 })).toThrow(/adamw\.beta1/);
+    expect(() => new Sgd({ weightDecay: -1 })).toThrow(/sgd\.weightDecay/);
+    expect(() => new Sgd({ momentm: 0.9 } as never)).toThrow(/momentm/);
+    expect(() => createOptimizer({ name: 'adamw', momentum: 0.9 } as never)).toThrow(/momentum/);
+  });
 });
 
 describe('schedules', () => {

@@ -1,15 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError } from '@dkl/core';
+import { parseConfig } from '@dkl/core';
+import { z } from 'zod';
 import type { Optimizer, OptimizerState } from './optimizer.js';
 import { SlotSet } from './slots.js';
 
-export interface AdamWOptions {
-  readonly beta1?: number;
-  readonly beta2?: number;
-  readonly epsilon?: number;
-  /** Decoupled decay: w <- w * (1 - lr * weightDecay) before the Adam step (PyTorch AdamW). */
-  readonly weightDecay?: number;
-}
+/** AdamW's options with PyTorch's defaults. */
+export const adamWOptionsSchema = z
+  .object({
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    epsilon: z.number().positive().default(1e-8),
+    weightDecay: z.number().min(0).describe('decoupled decay: w <- w * (1 - lr * weightDecay) before the Adam step (PyTorch AdamW)').default(0.01),
+  })
+  .strict();
+
+export type AdamWOptions = z.input<typeof adamWOptionsSchema>;
 
 /** AdamW with PyTorch's update rule and bias correction. */
 export class AdamW implements Optimizer {
@@ -17,35 +22,28 @@ export class AdamW implements Optimizer {
   private readonly m = new SlotSet('m');
   private readonly v = new SlotSet('v');
   private stepCount = 0;
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly epsilon: number;
-  readonly weightDecay: number;
+  /** The options in effect, defaults filled in. */
+  readonly options: z.output<typeof adamWOptionsSchema>;
 
   constructor(options: AdamWOptions = {}) {
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.epsilon = options.epsilon ?? 1e-8;
-    this.weightDecay = options.weightDecay ?? 0.01;
-    for (const [name, value] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
-      if (!(value >= 0 && value < 1)) throw new ArgumentError(name, `must be in [0, 1), got ${value}`);
-    }
+    this.options = parseConfig(adamWOptionsSchema, options, 'adamw');
   }
 
   apply(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], learningRate: number): void {
+    const { beta1, beta2, epsilon, weightDecay } = this.options;
     this.stepCount++;
-    const bc1 = 1 - this.beta1 ** this.stepCount;
-    const bc2 = 1 - this.beta2 ** this.stepCount;
+    const bc1 = 1 - beta1 ** this.stepCount;
+    const bc2 = 1 - beta2 ** this.stepCount;
     tf.tidy(() => {
       variables.forEach((variable, i) => {
         const g = grads[i];
         if (!g) return;
         const m = this.m.get(i, variable);
         const v = this.v.get(i, variable);
-        m.assign(m.mul(this.beta1).add(g.mul(1 - this.beta1)));
-        v.assign(v.mul(this.beta2).add(g.square().mul(1 - this.beta2)));
-        const decayed = this.weightDecay ? variable.mul(1 - learningRate * this.weightDecay) : variable;
-        const denom = v.sqrt().div(Math.sqrt(bc2)).add(this.epsilon);
+        m.assign(m.mul(beta1).add(g.mul(1 - beta1)));
+        v.assign(v.mul(beta2).add(g.square().mul(1 - beta2)));
+        const decayed = weightDecay ? variable.mul(1 - learningRate * weightDecay) : variable;
+        const denom = v.sqrt().div(Math.sqrt(bc2)).add(epsilon);
         variable.assign(decayed.sub(m.div(denom).mul(learningRate / bc1)));
       });
     });

@@ -1,27 +1,17 @@
 import { parseConfig } from '@dkl/core';
 import { z } from 'zod';
-import { AdamW } from './adamw.js';
+import { AdamW, adamWOptionsSchema } from './adamw.js';
 import type { Optimizer } from './optimizer.js';
-import { Sgd } from './sgd.js';
+import { Sgd, sgdOptionsSchema } from './sgd.js';
 
+/** The optimizers' own options; SGD's defaults are the CIFAR recipe's (momentum 0.9, weight decay 5e-4). */
 export const optimizerConfigSchema = z.discriminatedUnion('name', [
-  z
-    .object({
-      name: z.literal('sgd'),
-      momentum: z.number().min(0).default(0.9),
-      nesterov: z.boolean().default(false),
-      weightDecay: z.number().min(0).default(5e-4),
-    })
-    .strict(),
-  z
-    .object({
-      name: z.literal('adamw'),
-      beta1: z.number().min(0).lt(1).default(0.9),
-      beta2: z.number().min(0).lt(1).default(0.999),
-      epsilon: z.number().positive().default(1e-8),
-      weightDecay: z.number().min(0).default(0.01),
-    })
-    .strict(),
+  sgdOptionsSchema.extend({
+    name: z.literal('sgd'),
+    momentum: sgdOptionsSchema.shape.momentum.removeDefault().default(0.9),
+    weightDecay: sgdOptionsSchema.shape.weightDecay.removeDefault().default(5e-4),
+  }),
+  adamWOptionsSchema.extend({ name: z.literal('adamw') }),
 ]);
 
 export type OptimizerConfig = z.input<typeof optimizerConfigSchema>;
@@ -30,9 +20,13 @@ export type OptimizerConfig = z.input<typeof optimizerConfigSchema>;
 export function createOptimizer(config: OptimizerConfig, keyPath = 'optimizer'): Optimizer {
   const parsed = parseConfig(optimizerConfigSchema, config, keyPath);
   switch (parsed.name) {
-    case 'sgd':
-      return new Sgd(parsed);
-    case 'adamw':
-      return new AdamW(parsed);
+    case 'sgd': {
+      const { name: _name, ...options } = parsed;
+      return new Sgd(options);
+    }
+    case 'adamw': {
+      const { name: _name, ...options } = parsed;
+      return new AdamW(options);
+    }
   }
 }
