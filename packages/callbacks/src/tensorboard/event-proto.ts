@@ -1,29 +1,16 @@
 /** The subset of TensorFlow's `Event` / `Summary` protobuf messages that scalar logging needs. */
 import protobuf from 'protobufjs';
 
-const root = protobuf.Root.fromJSON({
-  nested: {
-    tensorboard: {
-      nested: {
-        Event: {
-          fields: {
-            wall_time: { type: 'double', id: 1 },
-            step: { type: 'int64', id: 2 },
-            file_version: { type: 'string', id: 3 },
-            summary: { type: 'Summary', id: 5 },
-          },
-        },
-        Summary: { fields: { value: { rule: 'repeated', type: 'Value', id: 1 } } },
-        Value: {
-          fields: {
-            tag: { type: 'string', id: 1 },
-            simple_value: { type: 'float', id: 2 },
-          },
-        },
-      },
-    },
-  },
-});
+// Field names and numbers as TensorFlow's event.proto and summary.proto (proto3 upstream; these
+// fields encode the same in proto2).
+const root = protobuf.parse(
+  `syntax = "proto2";
+package tensorboard;
+message Event { optional double wall_time = 1; optional int64 step = 2; optional string file_version = 3; optional Summary summary = 5; }
+message Summary { repeated Value value = 1; }
+message Value { optional string tag = 1; optional float simple_value = 2; }`,
+  { keepCase: true },
+).root;
 
 export const EventMessage = root.lookupType('tensorboard.Event');
 

@@ -4,73 +4,42 @@
  */
 import protobuf from 'protobufjs';
 
-const root = protobuf.Root.fromJSON({
-  nested: {
-    onnx: {
-      nested: {
-        ModelProto: {
-          fields: {
-            ir_version: { type: 'int64', id: 1 },
-            producer_name: { type: 'string', id: 2 },
-            producer_version: { type: 'string', id: 3 },
-            domain: { type: 'string', id: 4 },
-            model_version: { type: 'int64', id: 5 },
-            doc_string: { type: 'string', id: 6 },
-            graph: { type: 'GraphProto', id: 7 },
-            opset_import: { rule: 'repeated', type: 'OperatorSetIdProto', id: 8 },
-            metadata_props: { rule: 'repeated', type: 'StringStringEntryProto', id: 14 },
-          },
-        },
-        StringStringEntryProto: { fields: { key: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
-        OperatorSetIdProto: { fields: { domain: { type: 'string', id: 1 }, version: { type: 'int64', id: 2 } } },
-        GraphProto: {
-          fields: {
-            node: { rule: 'repeated', type: 'NodeProto', id: 1 },
-            name: { type: 'string', id: 2 },
-            initializer: { rule: 'repeated', type: 'TensorProto', id: 5 },
-            doc_string: { type: 'string', id: 10 },
-            input: { rule: 'repeated', type: 'ValueInfoProto', id: 11 },
-            output: { rule: 'repeated', type: 'ValueInfoProto', id: 12 },
-          },
-        },
-        NodeProto: {
-          fields: {
-            input: { rule: 'repeated', type: 'string', id: 1 },
-            output: { rule: 'repeated', type: 'string', id: 2 },
-            name: { type: 'string', id: 3 },
-            op_type: { type: 'string', id: 4 },
-            attribute: { rule: 'repeated', type: 'AttributeProto', id: 5 },
-            domain: { type: 'string', id: 7 },
-          },
-        },
-        AttributeProto: {
-          fields: {
-            name: { type: 'string', id: 1 },
-            f: { type: 'float', id: 2 },
-            i: { type: 'int64', id: 3 },
-            s: { type: 'bytes', id: 4 },
-            floats: { rule: 'repeated', type: 'float', id: 7 },
-            ints: { rule: 'repeated', type: 'int64', id: 8 },
-            type: { type: 'int32', id: 20 },
-          },
-        },
-        TensorProto: {
-          fields: {
-            dims: { rule: 'repeated', type: 'int64', id: 1 },
-            data_type: { type: 'int32', id: 2 },
-            name: { type: 'string', id: 8 },
-            raw_data: { type: 'bytes', id: 9 },
-          },
-        },
-        ValueInfoProto: { fields: { name: { type: 'string', id: 1 }, type: { type: 'TypeProto', id: 2 } } },
-        TypeProto: { fields: { tensor_type: { type: 'TypeProtoTensor', id: 1 } } },
-        TypeProtoTensor: { fields: { elem_type: { type: 'int32', id: 1 }, shape: { type: 'TensorShapeProto', id: 2 } } },
-        TensorShapeProto: { fields: { dim: { rule: 'repeated', type: 'Dimension', id: 1 } } },
-        Dimension: { fields: { dim_value: { type: 'int64', id: 1 }, dim_param: { type: 'string', id: 2 } } },
-      },
-    },
-  },
-});
+// Written as onnx.proto is (proto2: repeated numbers unpacked), with upstream's field names and numbers.
+const root = protobuf.parse(
+  `syntax = "proto2";
+package onnx;
+message ModelProto {
+  optional int64 ir_version = 1; optional string producer_name = 2; optional string producer_version = 3;
+  optional string domain = 4; optional int64 model_version = 5; optional string doc_string = 6;
+  optional GraphProto graph = 7; repeated OperatorSetIdProto opset_import = 8;
+  repeated StringStringEntryProto metadata_props = 14;
+}
+message StringStringEntryProto { optional string key = 1; optional string value = 2; }
+message OperatorSetIdProto { optional string domain = 1; optional int64 version = 2; }
+message GraphProto {
+  repeated NodeProto node = 1; optional string name = 2; repeated TensorProto initializer = 5;
+  optional string doc_string = 10; repeated ValueInfoProto input = 11; repeated ValueInfoProto output = 12;
+}
+message NodeProto {
+  repeated string input = 1; repeated string output = 2; optional string name = 3; optional string op_type = 4;
+  repeated AttributeProto attribute = 5; optional string domain = 7;
+}
+message AttributeProto {
+  optional string name = 1; optional float f = 2; optional int64 i = 3; optional bytes s = 4;
+  repeated float floats = 7; repeated int64 ints = 8; optional int32 type = 20;
+}
+message TensorProto { repeated int64 dims = 1; optional int32 data_type = 2; optional string name = 8; optional bytes raw_data = 9; }
+message ValueInfoProto { optional string name = 1; optional TypeProto type = 2; }
+message TypeProto {
+  message Tensor { optional int32 elem_type = 1; optional TensorShapeProto shape = 2; }
+  optional Tensor tensor_type = 1;
+}
+message TensorShapeProto {
+  message Dimension { optional int64 dim_value = 1; optional string dim_param = 2; }
+  repeated Dimension dim = 1;
+}`,
+  { keepCase: true },
+).root;
 
 export const ModelProto = root.lookupType('onnx.ModelProto');
 
