@@ -22,11 +22,7 @@ export interface RunGroup {
 }
 
 /** Mean and sample standard deviation of the finite values (`n` of them). */
-export interface MeanStd {
-  readonly mean: number;
-  readonly std: number;
-  readonly n: number;
-}
+export interface MeanStd { readonly mean: number; readonly std: number; readonly n: number }
 
 /** One row of the per-cell table. */
 export interface CellSummary {
