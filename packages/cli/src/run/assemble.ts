@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { ComputePrecision } from '@dkl/core';
 import { ClassPriorStore, ConfigError, parseConfig, type BatchLoader, type ClassifierModel, type ComponentRef, type Dataset, type LossTerm, type PluginCreationContext, type TrainingPlugin } from '@dkl/core';
 import { classCounts, Loader } from '@dkl/data';
 import { DklModel, saveModel } from '@dkl/models';
@@ -21,7 +23,10 @@ export interface AssembleOptions {
   /** Adds the terminal progress plugin unless the config lists one (default true). */
   readonly progress?: boolean;
   readonly log?: (line: string) => void;
+  /** The tfjs backend the run trains on (default: the current one). */
   readonly backend?: string;
+  /** The arithmetic precision in effect on it (default `fp32`). */
+  readonly precision?: ComputePrecision;
 }
 
 /** A run ready to start: the trainer plus what commands report on afterwards. */
@@ -59,7 +64,9 @@ async function obtainTeacher(
   if (!training) {
     throw new ConfigError('models.teacher', "has no 'weights' and there is no 'models.teacherTraining' to train it; give one of them");
   }
-  const key = hashOf({ data: config.data.dataset, train: training.train ?? config.data.train, teacher: modelSourceOptions(teacherConfig), training, seed });
+  // Backend and precision are in the key: they change a trained teacher's bits.
+  const compute = { backend: options.backend ?? tf.getBackend(), precision: options.precision ?? 'fp32' };
+  const key = hashOf({ data: config.data.dataset, train: training.train ?? config.data.train, teacher: modelSourceOptions(teacherConfig), training, seed, compute });
   const dir = path.join(options.cacheDir, 'teachers', `${teacherConfig.name}-${key}`);
   if (existsSync(path.join(dir, 'model.json'))) {
     await loadModelWeights(teacher, dir, 'models.teacher');

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ClassPriorStore, describeBackend, initBackend, type BackendInfo } from '@dkl/core';
+import { ClassPriorStore, describeBackend, initBackend, type BackendInfo, type ComputePrecision } from '@dkl/core';
 import type { RunResult } from '@dkl/trainers';
 import type { RunConfig } from '../config/run-config.js';
 import { validateAgainstRegistries } from './validate.js';
@@ -54,7 +54,7 @@ export async function executeRun(written: RunConfig, options: ExecuteOptions): P
       await writeJson(files.backend, backendInfo ?? { name: tf.getBackend() });
     }
     log(`[dkl] run directory ${runDir}`);
-    return await trainAndFinish(app, config, runDir, backend, { ...options, log });
+    return await trainAndFinish(app, config, runDir, backend, { ...options, log, precision: backendInfo?.precision ?? 'fp32' });
   } finally {
     lock.release();
   }
@@ -66,13 +66,13 @@ async function trainAndFinish(
   config: RunConfig,
   runDir: string,
   backend: string,
-  options: ExecuteOptions & { log: (line: string) => void },
+  options: ExecuteOptions & { log: (line: string) => void; precision: ComputePrecision },
 ): Promise<ExecutedRun> {
   const { log } = options;
   const files = runFiles(runDir);
   const startedAt = new Date().toISOString();
   const started = performance.now();
-  const run = await assembleRun(app, config, { runDir, cacheDir: options.cacheDir, log, backend: tf.getBackend(), ...(options.progress !== undefined ? { progress: options.progress } : {}) });
+  const run = await assembleRun(app, config, { runDir, cacheDir: options.cacheDir, log, backend: tf.getBackend(), precision: options.precision, ...(options.progress !== undefined ? { progress: options.progress } : {}) });
   // Teacher training (or loading) and data preparation happen in assembleRun: reported apart from the student's time.
   const setupMs = performance.now() - started;
   let result: RunResult;

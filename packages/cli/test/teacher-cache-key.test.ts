@@ -1,0 +1,48 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assembleRun, createApplication, resolveConfig, validateAgainstRegistries, type AssembleOptions } from '../src/index.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const config = resolveConfig({
+  name: 'teacher-cache',
+  seed: 3,
+  data: {
+    dataset: { name: 'synthetic', options: { shape: [8, 8, 3], numClasses: 4, trainSize: 32, testSize: 16, seed: 2 } },
+    train: { split: 'train', batchSize: 16 },
+    eval: { test: { split: 'test', batchSize: 16 } },
+  },
+  models: {
+    student: { name: 'tiny_cnn' },
+    teacher: { name: 'tiny_cnn' },
+    teacherTraining: { epochs: 1, optimizer: { name: 'sgd' }, schedule: { name: 'constant', lr: 0.05 } },
+  },
+  trainer: { type: 'distillation', epochs: 1, losses: [{ name: 'kd', options: {} }] },
+  optimizer: { name: 'sgd' },
+  schedule: { name: 'constant', lr: 0.05 },
+});
+
+describe('the trained-teacher cache', () => {
+  it('is keyed by the backend and the precision in effect as well as the config: a bf16 or another backend run never loads an fp32 cpu teacher', async () => {
+    const app = await createApplication(config.packages);
+    const validated = validateAgainstRegistries(app, config);
+    const cacheDir = mkdtempSync(join(tmpdir(), 'dkl-teacher-cache-'));
+    const assemble = async (options: Partial<AssembleOptions>): Promise<string[]> => {
+      const lines: string[] = [];
+      const run = await assembleRun(app, validated, { runDir: mkdtempSync(join(tmpdir(), 'dkl-run-')), cacheDir, progress: false, log: (l) => lines.push(l), ...options });
+      await run.dispose();
+      return lines.filter((l) => l.includes('teacher'));
+    };
+    expect((await assemble({ backend: 'cpu', precision: 'fp32' })).join('\n')).toMatch(/training teacher tiny_cnn/);
+    expect((await assemble({ backend: 'cpu', precision: 'fp32' })).join('\n')).toMatch(/teacher tiny_cnn loaded from cache/);
+    expect((await assemble({})).join('\n')).toMatch(/loaded from cache/); // the defaults: the current backend, fp32
+    expect((await assemble({ backend: 'cpu', precision: 'bf16' })).join('\n')).toMatch(/training teacher tiny_cnn/);
+    expect((await assemble({ backend: 'dkl-native', precision: 'fp32' })).join('\n')).toMatch(/training teacher tiny_cnn/);
+    expect(readdirSync(join(cacheDir, 'teachers'))).toHaveLength(3);
+  }, 120_000);
+});
