@@ -13,17 +13,28 @@ const x = Float32Array.from([1, -2, 3, 0, -1, 4, 2, 2]);
 const w = Float32Array.from([1, -1, 2, 0, 3, -2]);
 const dy = Float32Array.from([1, 0, -1, 2, 1, 0, 0, -3, 1, 1, 1, 1]);
 
-/** y[p, o] = sum_i x[p, i] w[i, o] + bias[o], through leaky relu with slope alpha when given. */
-function expectedForward(bias: number[], alpha?: number): number[] {
-  const y: number[] = [];
-  for (let p = 0; p < P; ++p) {
-    for (let o = 0; o < OC; ++o) {
-      let s = bias[o]!;
-      for (let i = 0; i < IC; ++i) s += x[p * IC + i]! * w[i * OC + o]!;
-      y.push(alpha !== undefined && s < 0 ? alpha * s : s);
+/** out[r, c] = sum_k a(r, k) * b(k, c), row-major. */
+function contract(rows: number, cols: number, inner: number, a: (r: number, k: number) => number, b: (k: number, c: number) => number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < rows; ++r) {
+    for (let c = 0; c < cols; ++c) {
+      let s = 0;
+      for (let k = 0; k < inner; ++k) s += a(r, k) * b(k, c);
+      out.push(s);
     }
   }
-  return y;
+  return out;
+}
+const xAt = (p: number, i: number): number => x[p * IC + i]!;
+const wAt = (i: number, o: number): number => w[i * OC + o]!;
+const dyAt = (p: number, o: number): number => dy[p * OC + o]!;
+
+/** y = x w + bias per pixel, through leaky relu with slope alpha when given. */
+function expectedForward(bias: number[], alpha?: number): number[] {
+  return contract(P, OC, IC, xAt, wAt).map((s, j) => {
+    const t = s + bias[j % OC]!;
+    return alpha !== undefined && t < 0 ? alpha * t : t;
+  });
 }
 
 describe.skipIf(!addonBuilt)('native entry points: arguments', () => {
@@ -42,29 +53,15 @@ describe.skipIf(!addonBuilt)('native entry points: arguments', () => {
   it('convBackwardData(dy, w, dx, params, dyLayout, wLayout, acceptBlocked, precision, dyId, wId)', () => {
     const dx = new Float32Array(P * IC);
     expect(loadAddon().convBackwardData(dy, w, dx, params(), 0, 0, false, 0, 0, 0)).toBe(0);
-    const want: number[] = [];
-    for (let p = 0; p < P; ++p) {
-      for (let i = 0; i < IC; ++i) {
-        let s = 0;
-        for (let o = 0; o < OC; ++o) s += dy[p * OC + o]! * w[i * OC + o]!;
-        want.push(s);
-      }
-    }
-    expect(Array.from(dx)).toEqual(want);
+    // dx = dy w^T per pixel.
+    expect(Array.from(dx)).toEqual(contract(P, IC, OC, dyAt, (o, i) => wAt(i, o)));
   });
 
   it('convBackwardWeights(x, dy, dw, params, xLayout, dyLayout, acceptBlocked, precision, xId, dyId)', () => {
     const dw = new Float32Array(IC * OC);
     expect(loadAddon().convBackwardWeights(x, dy, dw, params(), 0, 0, false, 0, 0, 0)).toBe(0);
-    const want: number[] = [];
-    for (let i = 0; i < IC; ++i) {
-      for (let o = 0; o < OC; ++o) {
-        let s = 0;
-        for (let p = 0; p < P; ++p) s += x[p * IC + i]! * dy[p * OC + o]!;
-        want.push(s);
-      }
-    }
-    expect(Array.from(dw)).toEqual(want);
+    // dw = x^T dy over the pixels.
+    expect(Array.from(dw)).toEqual(contract(IC, OC, P, (i, p) => xAt(p, i), dyAt));
   });
 
   it('the convolution passes name the argument they refuse', () => {
