@@ -5,6 +5,7 @@
 #include <napi.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <array>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -49,6 +50,27 @@ inline void checkLen(const Napi::Float32Array &a, size_t need, const char *name)
     throw std::invalid_argument(std::string("buffer '") + name + "' has " + std::to_string(a.ElementLength()) +
                                 " elements, needs " + std::to_string(need));
   }
+}
+
+// A Float32Array argument that keeps the name its errors give it.
+class F32Arg : public Napi::Float32Array {
+ public:
+  F32Arg() = default;
+  F32Arg(const Napi::CallbackInfo &info, size_t i, const char *name) : Napi::Float32Array(f32(info, i, name)), name_(name) {}
+  // Refuses a buffer of fewer than `len` elements.
+  void needs(size_t len) const { checkLen(*this, len, name_); }
+
+ private:
+  const char *name_ = "";
+};
+
+// The Float32Array arguments `first`, `first + 1`, ... named `names`, checked
+// in order: `auto [x, gamma] = f32Args(info, 0, {"x", "gamma"});`.
+template <size_t N>
+std::array<F32Arg, N> f32Args(const Napi::CallbackInfo &info, size_t first, const char *const (&names)[N]) {
+  std::array<F32Arg, N> args;
+  for (size_t k = 0; k < N; ++k) args[k] = F32Arg(info, first + k, names[k]);
+  return args;
 }
 
 // An optional Float32Array argument of at least `len` elements: nullptr when

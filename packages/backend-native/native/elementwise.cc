@@ -113,17 +113,22 @@ void binaryImpl(const float *a, const float *b, float *o, const int32_t *shape) 
   }
 }
 
+// The shape block argument `i`: [rank, then `perDim` ints per dimension], rank 1 to 8.
+Napi::Int32Array shapeArg(const Napi::CallbackInfo &info, size_t i, int perDim) {
+  auto shape = i32(info, i, "shape", 1);
+  const int rank = shape[0];
+  if (rank < 1 || rank > 8 || shape.ElementLength() < static_cast<size_t>(1 + perDim * rank)) {
+    throw std::invalid_argument("argument 'shape' is malformed");
+  }
+  return shape;
+}
+
 // binary(op, a, b, out, shape Int32Array)
 Napi::Value Binary(const Napi::CallbackInfo &info) {
   const int op = info[0].As<Napi::Number>().Int32Value();
-  auto a = f32(info, 1, "a");
-  auto b = f32(info, 2, "b");
-  auto o = f32(info, 3, "out");
-  auto shape = i32(info, 4, "shape", 1);
+  auto [a, b, o] = f32Args(info, 1, {"a", "b", "out"});
+  auto shape = shapeArg(info, 4, 3);
   const int rank = shape[0];
-  if (rank < 1 || rank > 8 || shape.ElementLength() < static_cast<size_t>(1 + 3 * rank)) {
-    throw std::invalid_argument("argument 'shape' is malformed");
-  }
   int64_t total = 1, aNeed = 1, bNeed = 1;
   for (int d = 0; d < rank; ++d) {
     const int64_t n = shape[1 + d];
@@ -183,6 +188,23 @@ Napi::Value Unary(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// Reduces rows k0 .. k1 - 1 (k1 > k0) of `inner` floats at `base` into acc:
+// sums (ops 0, 1) in double, or max / min (ops 2, 3) with NaN winning as in
+// tfjs. The op is chosen per row, outside the vectorisable loops.
+inline void reduceRows(const float *base, int64_t k0, int64_t k1, int64_t inner, int op, double *acc) {
+  for (int64_t j = 0; j < inner; ++j) acc[j] = base[k0 * inner + j];
+  for (int64_t k = k0 + 1; k < k1; ++k) {
+    const float *row = base + k * inner;
+    if (op <= 1) {
+      for (int64_t j = 0; j < inner; ++j) acc[j] += row[j];
+    } else if (op == 2) {
+      for (int64_t j = 0; j < inner; ++j) acc[j] = (std::isnan(row[j]) || row[j] > acc[j]) ? row[j] : acc[j];
+    } else {
+      for (int64_t j = 0; j < inner; ++j) acc[j] = (std::isnan(row[j]) || row[j] < acc[j]) ? row[j] : acc[j];
+    }
+  }
+}
+
 // reduce(op, x, out, outer, r, inner): x viewed as [outer, r, inner], out as
 // [outer, inner]. op 0 sum, 1 mean, 2 max, 3 min. Sums accumulate in double,
 // like the JS number accumulator of the cpu backend.
@@ -210,18 +232,7 @@ Napi::Value Reduce(const Napi::CallbackInfo &info) {
       std::vector<double> acc(inner);
 #pragma omp for schedule(static)
       for (int64_t q = 0; q < outer; ++q) {
-        const float *base = xp + q * r * inner;
-        for (int64_t j = 0; j < inner; ++j) acc[j] = base[j];
-        for (int64_t k = 1; k < r; ++k) {
-          const float *row = base + k * inner;
-          if (isSum) {
-            for (int64_t j = 0; j < inner; ++j) acc[j] += row[j];
-          } else if (op == 2) {
-            for (int64_t j = 0; j < inner; ++j) acc[j] = (std::isnan(row[j]) || row[j] > acc[j]) ? row[j] : acc[j];
-          } else {
-            for (int64_t j = 0; j < inner; ++j) acc[j] = (std::isnan(row[j]) || row[j] < acc[j]) ? row[j] : acc[j];
-          }
-        }
+        reduceRows(xp + q * r * inner, 0, r, inner, op, acc.data());
         for (int64_t j = 0; j < inner; ++j) out[q * inner + j] = static_cast<float>(acc[j] * scale);
       }
     }
@@ -240,17 +251,7 @@ Napi::Value Reduce(const Napi::CallbackInfo &info) {
       double *acc = partial.data() + static_cast<size_t>(t) * inner;
       if (k1 > k0) {
         seen[t] = 1;
-        for (int64_t j = 0; j < inner; ++j) acc[j] = base[k0 * inner + j];
-        for (int64_t k = k0 + 1; k < k1; ++k) {
-          const float *row = base + k * inner;
-          if (isSum) {
-            for (int64_t j = 0; j < inner; ++j) acc[j] += row[j];
-          } else if (op == 2) {
-            for (int64_t j = 0; j < inner; ++j) acc[j] = (std::isnan(row[j]) || row[j] > acc[j]) ? row[j] : acc[j];
-          } else {
-            for (int64_t j = 0; j < inner; ++j) acc[j] = (std::isnan(row[j]) || row[j] < acc[j]) ? row[j] : acc[j];
-          }
-        }
+        reduceRows(base, k0, k1, inner, op, acc);
       }
     }
     for (int64_t j = 0; j < inner; ++j) {
@@ -292,15 +293,13 @@ int layoutArg(const Napi::CallbackInfo &info, size_t i) {
 }
 
 // The arguments every batch-norm entry point takes after its buffers, from `i`
-// on: the channel count, eps, then the layout code and H * W (see ChannelRows)
-// of an activation of n elements.
-struct BnArgs {
-  int64_t c;
+// on: the channel count, eps, then the layout code and H * W of an activation
+// of n elements, whose channel rows this is.
+struct BnArgs : ChannelRows {
   double eps;
-  ChannelRows v;
   BnArgs(const Napi::CallbackInfo &info, size_t i, int64_t n)
-      : c(info[i].As<Napi::Number>().Int64Value()), eps(info[i + 1].As<Napi::Number>().DoubleValue()),
-        v(n, c, layoutArg(info, i + 2), layoutArg(info, i + 3)) {}
+      : ChannelRows(n, info[i].As<Napi::Number>().Int64Value(), layoutArg(info, i + 2), layoutArg(info, i + 3)),
+        eps(info[i + 1].As<Napi::Number>().DoubleValue()) {}
   // sqrt(variance + eps) in double, the divisor of every normalisation.
   double stdDev(double variance) const { return std::sqrt(variance + eps); }
 };
@@ -335,9 +334,7 @@ void channelAffine(const ChannelRows &v, const float *xp, const float *m, const 
 // then max(y, 0) when relu (NaN kept); every parameter has either 1 or
 // `channels` elements.
 Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
-  auto x = f32(info, 0, "x");
-  auto mean = f32(info, 1, "mean");
-  auto var = f32(info, 2, "variance");
+  auto [x, mean, var] = f32Args(info, 0, {"x", "mean", "variance"});
   const bool hasOffset = !info[3].IsNull() && !info[3].IsUndefined();
   const bool hasScale = !info[4].IsNull() && !info[4].IsUndefined();
   Napi::Float32Array offset = hasOffset ? f32(info, 3, "offset") : Napi::Float32Array();
@@ -347,7 +344,6 @@ Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
   if (n == 0) return info.Env().Undefined();
   const BnArgs bn(info, 6, n);
   const int64_t c = bn.c;
-  const ChannelRows &v = bn.v;
   const bool relu = info.Length() > 10 && info[10].ToBoolean();
   checkLen(o, n, "out");
   auto at = [c](const Napi::Float32Array &a, int64_t j, const char *name) -> float {
@@ -366,7 +362,7 @@ Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
     k[j] = static_cast<float>(s / bn.stdDev(at(var, j, "variance")));
     b[j] = hasOffset ? at(offset, j, "offset") : 0.f;
   }
-  channelAffine(v, x.Data(), m.data(), k.data(), b.data(), o.Data(), relu);
+  channelAffine(bn, x.Data(), m.data(), k.data(), b.data(), o.Data(), relu);
   return info.Env().Undefined();
 }
 
@@ -383,7 +379,6 @@ Napi::Value BnInferBackward(const Napi::CallbackInfo &info) {
   if (n == 0) return info.Env().Undefined();
   const BnArgs bn(info, 5, n);
   const int64_t c = bn.c;
-  const ChannelRows &v = bn.v;
   const float *yp = optionalF32(info, 1, "y", n);
   const float *sp = optionalF32(info, 3, "scale", c);
   const bool masked = yp != nullptr;
@@ -394,12 +389,12 @@ Napi::Value BnInferBackward(const Napi::CallbackInfo &info) {
     const double s = sp != nullptr ? sp[j] : 1.0;
     k[j] = static_cast<float>(s / bn.stdDev(var.Data()[j]));
   }
-  const int64_t w = v.width;
+  const int64_t w = bn.width;
   const float *dyp = dy.Data();
   float *dxp = dx.Data();
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t r = 0; r < v.rows; ++r) {
-    const float *dr = dyp + r * w, *kp = k.data() + v.offset(r);
+  for (int64_t r = 0; r < bn.rows; ++r) {
+    const float *dr = dyp + r * w, *kp = k.data() + bn.offset(r);
     float *o = dxp + r * w;
     if (masked) {
       const float *yr = yp + r * w;
@@ -416,13 +411,9 @@ Napi::Value BnInferBackward(const Napi::CallbackInfo &info) {
 // tile(x, out, shape Int32Array[1 + 2 * rank] = [rank, xDims, reps]):
 // out[i] = x[i mod xDims] per dimension, rank <= 8.
 Napi::Value Tile(const Napi::CallbackInfo &info) {
-  auto x = f32(info, 0, "x");
-  auto o = f32(info, 1, "out");
-  auto shape = i32(info, 2, "shape", 1);
+  auto [x, o] = f32Args(info, 0, {"x", "out"});
+  auto shape = shapeArg(info, 2, 2);
   const int rank = shape[0];
-  if (rank < 1 || rank > 8 || shape.ElementLength() < static_cast<size_t>(1 + 2 * rank)) {
-    throw std::invalid_argument("argument 'shape' is malformed");
-  }
   const int32_t *xd = shape.Data() + 1, *reps = shape.Data() + 1 + rank;
   int64_t od[8], xs[8];
   int64_t xTotal = 1, oTotal = 1;
@@ -486,33 +477,24 @@ void channelSums(const ChannelRows &v, std::vector<double> &s1, std::vector<doub
 // max(y, 0) when relu (NaN kept, as tfjs' relu does); writes the biased batch
 // mean and variance.
 Napi::Value BnTrainForward(const Napi::CallbackInfo &info) {
-  auto x = f32(info, 0, "x");
-  auto gamma = f32(info, 1, "gamma");
-  auto beta = f32(info, 2, "beta");
-  auto y = f32(info, 3, "y");
-  auto meanOut = f32(info, 4, "mean");
-  auto varOut = f32(info, 5, "variance");
+  auto [x, gamma, beta, y, meanOut, varOut] = f32Args(info, 0, {"x", "gamma", "beta", "y", "mean", "variance"});
   const int64_t n = x.ElementLength();
   const BnArgs bn(info, 6, n);
   const int64_t c = bn.c;
-  const ChannelRows &v = bn.v;
   const bool relu = info.Length() > 10 && info[10].ToBoolean();
-  checkLen(y, n, "y");
-  checkLen(gamma, c, "gamma");
-  checkLen(beta, c, "beta");
-  checkLen(meanOut, c, "mean");
-  checkLen(varOut, c, "variance");
-  const int64_t count = n / c, w = v.width;
+  y.needs(n);
+  for (const F32Arg *a : {&gamma, &beta, &meanOut, &varOut}) a->needs(c);
+  const int64_t count = n / c, w = bn.width;
   const float *xp = x.Data();
   std::vector<double> s1, s2;
-  channelSums(v, s1, s2, [&](int64_t r, int64_t, double *a1, double *) {
+  channelSums(bn, s1, s2, [&](int64_t r, int64_t, double *a1, double *) {
     const float *xr = xp + r * w;
     for (int64_t j = 0; j < w; ++j) a1[j] += xr[j];
   });
   std::vector<float> m(c), k(c), b(c);
   for (int64_t j = 0; j < c; ++j) m[j] = static_cast<float>(s1[j] / count);
   // Second pass for the variance: exact even when |mean| >> std.
-  channelSums(v, s1, s2, [&](int64_t r, int64_t o, double *a1, double *) {
+  channelSums(bn, s1, s2, [&](int64_t r, int64_t o, double *a1, double *) {
     const float *xr = xp + r * w, *mr = m.data() + o;
     for (int64_t j = 0; j < w; ++j) { const double d = xr[j] - mr[j]; a1[j] += d * d; }
   });
@@ -523,7 +505,7 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo &info) {
     k[j] = static_cast<float>(gamma.Data()[j] / bn.stdDev(var));
     b[j] = beta.Data()[j];
   }
-  channelAffine(v, xp, m.data(), k.data(), b.data(), y.Data(), relu);
+  channelAffine(bn, xp, m.data(), k.data(), b.data(), y.Data(), relu);
   return info.Env().Undefined();
 }
 
@@ -532,24 +514,16 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo &info) {
 // included); with the forward output y of a relu forward, dy is first masked
 // by ReLU's gradient dy * step(y). dy, x, y and dx share one layout.
 Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
-  auto dy = f32(info, 0, "dy");
-  auto x = f32(info, 1, "x");
-  auto gamma = f32(info, 2, "gamma");
-  auto mean = f32(info, 3, "mean");
-  auto var = f32(info, 4, "variance");
-  auto dx = f32(info, 5, "dx");
-  auto dgamma = f32(info, 6, "dgamma");
-  auto dbeta = f32(info, 7, "dbeta");
+  auto [dy, x, gamma, mean, var, dx, dgamma, dbeta] =
+      f32Args(info, 0, {"dy", "x", "gamma", "mean", "variance", "dx", "dgamma", "dbeta"});
   const int64_t n = x.ElementLength();
   const BnArgs bn(info, 8, n);
   const int64_t c = bn.c;
-  const ChannelRows &v = bn.v;
   const float *yp = optionalF32(info, 12, "y", n);
   const bool masked = yp != nullptr;
-  checkLen(dy, n, "dy");
-  checkLen(dx, n, "dx");
-  for (auto *p : {&gamma, &mean, &var, &dgamma, &dbeta}) checkLen(*p, c, "per-channel parameter");
-  const int64_t count = n / c, w = v.width;
+  for (const F32Arg *a : {&dy, &dx}) a->needs(n);
+  for (const F32Arg *a : {&gamma, &mean, &var, &dgamma, &dbeta}) a->needs(c);
+  const int64_t count = n / c, w = bn.width;
   const float *xp = x.Data(), *dyp = dy.Data();
   std::vector<float> m(c), inv(c);
   for (int64_t j = 0; j < c; ++j) {
@@ -559,7 +533,7 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
   // With a fused relu, dy is first masked by ReLU's gradient exactly as the separate kernel
   // computes it (reluGrad); the branch on `masked` stays outside the vectorised loops.
   std::vector<double> sdy, sdyx;
-  channelSums(v, sdy, sdyx, [&](int64_t r, int64_t o, double *a1, double *a2) {
+  channelSums(bn, sdy, sdyx, [&](int64_t r, int64_t o, double *a1, double *a2) {
     const float *xr = xp + r * w, *dr = dyp + r * w, *mr = m.data() + o;
     if (masked) {
       const float *yr = yp + r * w;
@@ -588,8 +562,8 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
   }
   float *dxp = dx.Data();
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t r = 0; r < v.rows; ++r) {
-    const int64_t o = v.offset(r);
+  for (int64_t r = 0; r < bn.rows; ++r) {
+    const int64_t o = bn.offset(r);
     const float *xr = xp + r * w, *dr = dyp + r * w;
     const float *mp = m.data() + o, *k1p = k1.data() + o, *k2p = k2.data() + o, *k3p = k3.data() + o;
     float *out = dxp + r * w;

@@ -51,8 +51,10 @@ struct ConvParams {
   memory::dims padL() const { return {pt, pl}; }
   memory::dims padR() const { return {pb, pr}; }
   // Activations are NHWC in tfjs; oneDNN dims are always (N, C, H, W).
-  memory::desc srcMd(int block = 0) const { return activationMd({n, ic, ih, iw}, block); }
-  memory::desc dstMd(int block = 0) const { return activationMd({n, oc, oh, ow}, block); }
+  memory::dims srcDims() const { return {n, ic, ih, iw}; }
+  memory::dims dstDims() const { return {n, oc, oh, ow}; }
+  memory::desc srcMd(int block = 0) const { return activationMd(srcDims(), block); }
+  memory::desc dstMd(int block = 0) const { return activationMd(dstDims(), block); }
   // tfjs filters are [kh, kw, in, out] (regular) or [kh, kw, in, multiplier]
   // (depthwise, groups == in channels).
   memory::desc userWeightsMd() const {
@@ -133,7 +135,12 @@ dnnl::convolution_forward::primitive_desc convFwdPd(const ConvParams &c, bool wi
   return dnnl::convolution_forward::primitive_desc(d, attr, engine());
 }
 
-// A cached convolution primitive. scratchW holds the weights in the primitive's
+// The filter (or filter gradient) a convolution pass reads (writes).
+memory::desc filterDesc(const dnnl::convolution_forward::primitive_desc &pd) { return pd.weights_desc(); }
+memory::desc filterDesc(const dnnl::convolution_backward_data::primitive_desc &pd) { return pd.weights_desc(); }
+memory::desc filterDesc(const dnnl::convolution_backward_weights::primitive_desc &pd) { return pd.diff_weights_desc(); }
+
+// A cached convolution primitive. scratchW holds the filter in the primitive's
 // preferred layout: a C++-owned buffer reused across calls (never JS memory),
 // so each call reorders into warm pages.
 template <typename Prim>
@@ -141,6 +148,7 @@ struct ConvEntry {
   typename Prim::primitive_desc pd;
   Prim prim;
   memory scratchW;
+  explicit ConvEntry(const typename Prim::primitive_desc &d) : pd(d), prim(d), scratchW(filterDesc(d), engine()) {}
 };
 using ConvFwdEntry = ConvEntry<dnnl::convolution_forward>;
 using ConvBwdDataEntry = ConvEntry<dnnl::convolution_backward_data>;
@@ -286,6 +294,13 @@ int32_t intArg(const Napi::CallbackInfo &info, size_t i, const char *name) {
   return info[i].As<Napi::Number>().Int32Value();
 }
 
+// An optional number argument: `fallback` when absent or undefined.
+double optionalNumberArg(const Napi::CallbackInfo &info, size_t i, const char *name, double fallback) {
+  if (info.Length() <= i || info[i].IsUndefined()) return fallback;
+  if (!info[i].IsNumber()) throw std::invalid_argument(std::string("argument '") + name + "' must be a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
 // Backward passes let oneDNN pick blocked activation layouts (nChw16c on
 // AVX-512), whose kernels are ~2x faster than the NHWC ones in oneDNN 2.6;
 // the reorders in and out cost much less than that. DKL_NATIVE_NHWC_BWD=1
@@ -337,34 +352,67 @@ int precisionArg(const Napi::CallbackInfo &info, size_t i) {
 
 // A trailing optional source id argument of the conv entry points (0 when absent: no reuse).
 uint64_t sourceIdArg(const Napi::CallbackInfo &info, size_t i, const char *name) {
-  if (info.Length() <= i || info[i].IsUndefined()) return 0;
-  if (!info[i].IsNumber()) throw std::invalid_argument(std::string("argument '") + name + "' must be a number");
-  const double v = info[i].As<Napi::Number>().DoubleValue();
+  const double v = optionalNumberArg(info, i, name, 0.0);
   if (!(v >= 0) || v != static_cast<double>(static_cast<uint64_t>(v))) {
     throw std::invalid_argument(std::string("argument '") + name + "' must be a non-negative integer, got " + std::to_string(v));
   }
   return static_cast<uint64_t>(v);
 }
 
-// An activation a convolution pass reads or writes: the caller's buffer `ptr`
-// in layout `user`, the layout the primitive wants, its execution argument,
-// and (when read) the source id of its values (see operandIn).
-struct ActivationArg {
-  memory::desc user, want;
-  int arg;
-  float *ptr;
-  uint64_t sourceId;
+// How an entry point names its convolution operands in error messages.
+struct ConvNames {
+  const char *a, *aLayout, *aId, *b, *bLayout, *bId, *out;
 };
 
-// The body the forward and backward-data passes share: activation `in` and the
-// filter `w` (in `filterMd`) in, activation `out` written (see ActivationOut);
-// `args` holds any further arguments (the bias). Returns `out`'s layout code.
+// The arguments the three convolution entry points share, in one order:
+// (a, b, out, params Int32Array[19], aLayout, bLayout, acceptBlocked,
+// precision = 0, aId = 0, bId = 0). a and b are the operands read, stored in
+// layouts aLayout and bLayout (activationMd / ConvParams::filterMd codes), with
+// aId and bId naming their values for the bf16 copies (bf16_copies.h; 0 or
+// absent converts anew); out is written, in a blocked layout as is when
+// acceptBlocked and the primitive prefers one. Arguments are checked in order.
+struct ConvCall {
+  static constexpr size_t kArgs = 10;  // an entry point's own arguments follow these
+  ConvNames names;
+  Napi::Float32Array a, b, out;
+  Napi::Int32Array params;
+  int aLayout, bLayout;
+  bool acceptBlocked;
+  int precision;
+  uint64_t aId, bId;
+  ConvParams c;
+
+  ConvCall(const Napi::CallbackInfo &info, const ConvNames &n)
+      : names(n), a(f32(info, 0, n.a)), b(f32(info, 1, n.b)), out(f32(info, 2, n.out)), params(i32(info, 3, "params", 19)),
+        aLayout(intArg(info, 4, n.aLayout)), bLayout(intArg(info, 5, n.bLayout)),
+        acceptBlocked(info.Length() > 6 && info[6].ToBoolean()), precision(precisionArg(info, 7)),
+        aId(sourceIdArg(info, 8, n.aId)), bId(sourceIdArg(info, 9, n.bId)), c(params.Data()) {}
+
+  // The primitive cache key of pass `pass` for these params and precision.
+  std::string key(const char *pass) const { return paramsKey(pass, params.Data(), 19) + ",p" + std::to_string(precision); }
+};
+
+// An activation a convolution pass reads or writes: its dims (N, C, H, W), the
+// layout the primitive wants, and its execution argument.
+struct ActivationArg {
+  memory::dims nchw;
+  memory::desc want;
+  int arg;
+};
+
+// The body the forward and backward-data passes share: activation `in` (the
+// call's a, in layout aLayout) and the filter (b, in bLayout) in, activation
+// `out` (the call's out) written (see ActivationOut); `args` holds any further
+// arguments (the bias). Returns out's layout code.
 template <typename Entry>
-int runActivationPass(Entry &e, const ActivationArg &in, const memory::desc &filterMd, Napi::Float32Array &w, uint64_t wId,
-                      const ActivationArg &out, bool acceptBlocked, std::unordered_map<int, memory> &args) {
-  args.emplace(in.arg, activationIn(in.user, in.want, in.ptr, scratchIn1, in.sourceId));
-  args.emplace(DNNL_ARG_WEIGHTS, weightsIn(e.pd.weights_desc(), filterMd, e.scratchW, w, wId));
-  ActivationOut o(out.want, out.user, out.ptr, scratchOut, acceptBlocked);
+int runActivationPass(Entry &e, ConvCall &call, const ActivationArg &in, const ActivationArg &out,
+                      std::unordered_map<int, memory> &args) {
+  const memory::desc outUser = activationMd(out.nchw, 0);
+  checkSize(call.a, activationMd(in.nchw, 0), call.names.a);
+  checkSize(call.out, outUser, call.names.out);
+  args.emplace(in.arg, activationIn(activationMd(in.nchw, call.aLayout), in.want, call.a.Data(), scratchIn1, call.aId));
+  args.emplace(DNNL_ARG_WEIGHTS, weightsIn(e.pd.weights_desc(), call.c.filterMd(call.bLayout), e.scratchW, call.b, call.bId));
+  ActivationOut o(out.want, outUser, call.out.Data(), scratchOut, call.acceptBlocked);
   args.emplace(out.arg, o.mem());
   run(e, args);
   const int layout = o.finish();
@@ -372,94 +420,53 @@ int runActivationPass(Entry &e, const ActivationArg &in, const memory::desc &fil
   return layout;
 }
 
-// convForward(x, w, bias | null, y, params Int32Array[19], alpha, xLayout,
-// acceptBlocked, wLayout, precision, xId, wId) -> layout code of y. x is read in layout xLayout (see
-// activationMd), w in wLayout (see ConvParams::filterMd); y is NHWC unless
-// acceptBlocked and the primitive prefers a blocked layout, which is then
-// written as is (no reorder back). The *Id arguments of the conv entry points
-// name their operands' values for the bf16 copies (bf16_copies.h); 0 or absent
-// converts anew.
+// convForward(x, w, y, params, xLayout, wLayout, acceptBlocked, precision, xId,
+// wId, bias | null, alpha = 0) -> layout code of y (see ConvCall). alpha is the
+// slope of a fused leaky relu (activation code 4 in params).
 Napi::Value ConvForward(const Napi::CallbackInfo &info) {
-  auto x = f32(info, 0, "x");
-  auto w = f32(info, 1, "filter");
-  const bool withBias = !info[2].IsNull() && !info[2].IsUndefined();
-  float *bias = withBias ? f32(info, 2, "bias").Data() : nullptr;
-  auto y = f32(info, 3, "y");
-  auto p = i32(info, 4, "params", 19);
-  const float alpha = static_cast<float>(info[5].As<Napi::Number>().DoubleValue());
-  const int xLayout = intArg(info, 6, "xLayout");
-  const bool acceptBlocked = info[7].ToBoolean();
-  const int wLayout = info.Length() > 8 ? intArg(info, 8, "wLayout") : 0;
-  const int precision = precisionArg(info, 9);
-  const uint64_t xId = sourceIdArg(info, 10, "xId"), wId = sourceIdArg(info, 11, "wId");
-  ConvParams c(p.Data());
-  std::string key = paramsKey(withBias ? "fb" : "f", p.Data(), 19) + "," + std::to_string(alpha) + ",p" + std::to_string(precision);
+  ConvCall call(info, {"x", "xLayout", "xId", "filter", "wLayout", "wId", "y"});
+  const ConvParams &c = call.c;
+  float *bias = optionalF32(info, ConvCall::kArgs, "bias", static_cast<size_t>(c.oc));
+  const float alpha = static_cast<float>(optionalNumberArg(info, ConvCall::kArgs + 1, "alpha", 0.0));
+  const std::string key = call.key(bias != nullptr ? "fb" : "f") + "," + std::to_string(alpha);
   auto &e = cached(convFwdCache, key, [&] {
-    auto pd = convFwdPd(c, withBias, prop_kind::forward_training, userScratchpad(activationAttr(c.act, alpha)), precision);
-    return ConvFwdEntry{pd, dnnl::convolution_forward(pd), memory(pd.weights_desc(), engine())};
+    const dnnl::primitive_attr attr = userScratchpad(activationAttr(c.act, alpha));
+    return ConvFwdEntry(convFwdPd(c, bias != nullptr, prop_kind::forward_training, attr, call.precision));
   });
-  checkSize(x, c.srcMd(), "x");
-  checkSize(y, c.dstMd(), "y");
   std::unordered_map<int, memory> args;
-  if (withBias) args.emplace(DNNL_ARG_BIAS, memory(e.pd.bias_desc(), engine(), bias));
-  const int yLayout = runActivationPass(e, {c.srcMd(xLayout), e.pd.src_desc(), DNNL_ARG_SRC, x.Data(), xId}, c.filterMd(wLayout), w, wId,
-                                        {c.dstMd(), e.pd.dst_desc(), DNNL_ARG_DST, y.Data(), 0}, acceptBlocked, args);
-  return Napi::Number::New(info.Env(), yLayout);
+  if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, memory(e.pd.bias_desc(), engine(), bias));
+  return Napi::Number::New(info.Env(), runActivationPass(e, call, {c.srcDims(), e.pd.src_desc(), DNNL_ARG_SRC},
+                                                         {c.dstDims(), e.pd.dst_desc(), DNNL_ARG_DST}, args));
 }
 
-// convBackwardData(dy, w, dx, params, dyLayout, acceptBlocked, wLayout, precision, dyId, wId)
-// -> layout code of dx.
+// convBackwardData(dy, w, dx, params, dyLayout, wLayout, acceptBlocked,
+// precision, dyId, wId) -> layout code of dx (see ConvCall).
 Napi::Value ConvBackwardData(const Napi::CallbackInfo &info) {
-  auto dy = f32(info, 0, "dy");
-  auto w = f32(info, 1, "filter");
-  auto dx = f32(info, 2, "dx");
-  auto p = i32(info, 3, "params", 19);
-  const int dyLayout = intArg(info, 4, "dyLayout");
-  const bool acceptBlocked = info[5].ToBoolean();
-  const int wLayout = info.Length() > 6 ? intArg(info, 6, "wLayout") : 0;
-  const int precision = precisionArg(info, 7);
-  const uint64_t dyId = sourceIdArg(info, 8, "dyId"), wId = sourceIdArg(info, 9, "wId");
-  ConvParams c(p.Data());
-  std::string key = paramsKey("bd", p.Data(), 19) + ",p" + std::to_string(precision);
-  auto &e = cached(convBwdDataCache, key, [&] {
-    auto pd = convBwdDataPd(c, precision);
-    return ConvBwdDataEntry{pd, dnnl::convolution_backward_data(pd), memory(pd.weights_desc(), engine())};
-  });
-  checkSize(dy, c.dstMd(), "dy");
-  checkSize(dx, c.srcMd(), "dx");
+  ConvCall call(info, {"dy", "dyLayout", "dyId", "filter", "wLayout", "wId", "dx"});
+  const ConvParams &c = call.c;
+  auto &e = cached(convBwdDataCache, call.key("bd"), [&] { return ConvBwdDataEntry(convBwdDataPd(c, call.precision)); });
   std::unordered_map<int, memory> args;
-  const int dxLayout = runActivationPass(e, {c.dstMd(dyLayout), e.pd.diff_dst_desc(), DNNL_ARG_DIFF_DST, dy.Data(), dyId}, c.filterMd(wLayout),
-                                         w, wId, {c.srcMd(), e.pd.diff_src_desc(), DNNL_ARG_DIFF_SRC, dx.Data(), 0}, acceptBlocked, args);
-  return Napi::Number::New(info.Env(), dxLayout);
+  return Napi::Number::New(info.Env(), runActivationPass(e, call, {c.dstDims(), e.pd.diff_dst_desc(), DNNL_ARG_DIFF_DST},
+                                                         {c.srcDims(), e.pd.diff_src_desc(), DNNL_ARG_DIFF_SRC}, args));
 }
 
-// convBackwardWeights(x, dy, dw, params, xLayout, dyLayout, acceptBlocked, precision, xId, dyId) ->
-// layout code of dw: HWIO, or the primitive's blocked filter layout (see
-// ConvParams::filterMd) written as is when acceptBlocked.
+// convBackwardWeights(x, dy, dw, params, xLayout, dyLayout, acceptBlocked,
+// precision, xId, dyId) -> layout code of dw (see ConvCall): HWIO, or the
+// primitive's blocked filter layout (see ConvParams::filterMd) written as is
+// when acceptBlocked.
 Napi::Value ConvBackwardWeights(const Napi::CallbackInfo &info) {
-  auto x = f32(info, 0, "x");
-  auto dy = f32(info, 1, "dy");
-  auto dw = f32(info, 2, "dw");
-  auto p = i32(info, 3, "params", 19);
-  const int xLayout = intArg(info, 4, "xLayout");
-  const int dyLayout = intArg(info, 5, "dyLayout");
-  const bool acceptBlocked = info.Length() > 6 && info[6].ToBoolean();
-  const int precision = precisionArg(info, 7);
-  const uint64_t xId = sourceIdArg(info, 8, "xId"), dyId = sourceIdArg(info, 9, "dyId");
-  ConvParams c(p.Data());
-  std::string key = paramsKey("bw", p.Data(), 19) + ",p" + std::to_string(precision);
-  auto &e = cached(convBwdWeightsCache, key, [&] {
-    auto pd = convBwdWeightsPd(c, precision);
-    return ConvBwdWeightsEntry{pd, dnnl::convolution_backward_weights(pd), memory(pd.diff_weights_desc(), engine())};
-  });
-  checkSize(x, c.srcMd(), "x");
-  checkSize(dy, c.dstMd(), "dy");
-  checkSize(dw, c.userWeightsMd(), "dw");
-  memory src = activationIn(c.srcMd(xLayout), e.pd.src_desc(), x.Data(), scratchIn1, xId);
-  memory dyMem = activationIn(c.dstMd(dyLayout), e.pd.diff_dst_desc(), dy.Data(), scratchIn2, dyId);
+  ConvCall call(info, {"x", "xLayout", "xId", "dy", "dyLayout", "dyId", "dw"});
+  const ConvParams &c = call.c;
+  auto &e = cached(convBwdWeightsCache, call.key("bw"),
+                   [&] { return ConvBwdWeightsEntry(convBwdWeightsPd(c, call.precision)); });
+  checkSize(call.a, c.srcMd(), "x");
+  checkSize(call.b, c.dstMd(), "dy");
+  checkSize(call.out, c.userWeightsMd(), "dw");
+  memory src = activationIn(c.srcMd(call.aLayout), e.pd.src_desc(), call.a.Data(), scratchIn1, call.aId);
+  memory dyMem = activationIn(c.dstMd(call.bLayout), e.pd.diff_dst_desc(), call.b.Data(), scratchIn2, call.bId);
   const int want = c.filterBlockOf(e.pd.diff_weights_desc());
-  const bool direct = want == 0 || (want > 0 && acceptBlocked);
-  memory user(direct ? e.pd.diff_weights_desc() : c.userWeightsMd(), engine(), dw.Data());
+  const bool direct = want == 0 || (want > 0 && call.acceptBlocked);
+  memory user(direct ? e.pd.diff_weights_desc() : c.userWeightsMd(), engine(), call.out.Data());
   memory dwMem = direct ? user : e.scratchW;
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, dyMem}, {DNNL_ARG_DIFF_WEIGHTS, dwMem}};
   run(e, args);
@@ -484,15 +491,15 @@ Napi::Value ConvImpls(const Napi::CallbackInfo &info) {
 
 // ---- layouts -----------------------------------------------------------------
 
-// relayout(src, dst, dims Int32Array[4] = [n, h, w, c], fromLayout, toLayout):
-// copies an activation between NHWC and the blocked layouts.
-Napi::Value Relayout(const Napi::CallbackInfo &info) {
-  auto src = f32(info, 0, "src");
-  auto dst = f32(info, 1, "dst");
+// The body of relayout and relayoutFilter, (src, dst, dims Int32Array[4],
+// fromLayout, toLayout): copies src, described by mdOf(dims, fromLayout), into
+// dst, described by mdOf(dims, toLayout).
+template <typename MdOf>
+Napi::Value reorderCall(const Napi::CallbackInfo &info, MdOf mdOf) {
+  auto [src, dst] = f32Args(info, 0, {"src", "dst"});
   auto d = i32(info, 2, "dims", 4);
   const int from = intArg(info, 3, "fromLayout"), to = intArg(info, 4, "toLayout");
-  const memory::dims nchw{d.Data()[0], d.Data()[3], d.Data()[1], d.Data()[2]};
-  const memory::desc fromMd = activationMd(nchw, from), toMd = activationMd(nchw, to);
+  const memory::desc fromMd = mdOf(d.Data(), from), toMd = mdOf(d.Data(), to);
   checkSize(src, fromMd, "src");
   checkSize(dst, toMd, "dst");
   memory a(fromMd, engine(), src.Data()), b(toMd, engine(), dst.Data());
@@ -501,24 +508,20 @@ Napi::Value Relayout(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
-// relayoutFilter(src, dst, dims Int32Array[4] = [kh, kw, in, out], fromLayout,
-// toLayout): copies an ungrouped filter between HWIO and the blocked layouts.
+// relayout(src, dst, dims = [n, h, w, c], fromLayout, toLayout): copies an
+// activation between NHWC and the blocked layouts.
+Napi::Value Relayout(const Napi::CallbackInfo &info) {
+  return reorderCall(info, [](const int32_t *d, int layout) { return activationMd({d[0], d[3], d[1], d[2]}, layout); });
+}
+
+// relayoutFilter(src, dst, dims = [kh, kw, in, out], fromLayout, toLayout):
+// copies an ungrouped filter between HWIO and the blocked layouts.
 Napi::Value RelayoutFilter(const Napi::CallbackInfo &info) {
-  auto src = f32(info, 0, "src");
-  auto dst = f32(info, 1, "dst");
-  auto d = i32(info, 2, "dims", 4);
-  const int from = intArg(info, 3, "fromLayout"), to = intArg(info, 4, "toLayout");
-  const int32_t *q = d.Data();
-  // A 1x1 stride-1 convolution description of the filter's shape.
-  const int32_t params[19] = {1, 1, 1, q[2], 1, 1, q[3], q[0], q[1], 1, 1, 1, 1, 0, 0, 0, 0, 1, 0};
-  const ConvParams c(params);
-  const memory::desc fromMd = c.filterMd(from), toMd = c.filterMd(to);
-  checkSize(src, fromMd, "src");
-  checkSize(dst, toMd, "dst");
-  memory a(fromMd, engine(), src.Data()), b(toMd, engine(), dst.Data());
-  dnnl::reorder(a, b).execute(stream(), a, b);
-  stream().wait();
-  return info.Env().Undefined();
+  return reorderCall(info, [](const int32_t *q, int layout) {
+    // A 1x1 stride-1 convolution description of the filter's shape.
+    const int32_t params[19] = {1, 1, 1, q[2], 1, 1, q[3], q[0], q[1], 1, 1, 1, 1, 0, 0, 0, 0, 1, 0};
+    return ConvParams(params).filterMd(layout);
+  });
 }
 
 // ---- matmul ----------------------------------------------------------------
@@ -578,9 +581,12 @@ Napi::Value MatMul(const Napi::CallbackInfo &info) {
 // kind 0 = max, 1 = average (padding excluded from the count, as in tfjs).
 struct PoolParams {
   int64_t n, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pb, pl, pr, kind;
-  explicit PoolParams(const int32_t *p)
+  std::string key;  // the primitive cache key of pass `pass`
+  // The params argument `i` of a pooling pass `pass`.
+  PoolParams(const Napi::CallbackInfo &info, size_t i, const char *pass) : PoolParams(i32(info, i, "params", 15).Data(), pass) {}
+  PoolParams(const int32_t *p, const char *pass)
       : n(p[0]), ih(p[1]), iw(p[2]), c(p[3]), oh(p[4]), ow(p[5]), kh(p[6]), kw(p[7]), sh(p[8]),
-        sw(p[9]), pt(p[10]), pb(p[11]), pl(p[12]), pr(p[13]), kind(p[14]) {
+        sw(p[9]), pt(p[10]), pb(p[11]), pl(p[12]), pr(p[13]), kind(p[14]), key(paramsKey(pass, p, 15)) {
     if ((ih - kh + pt + pb) / sh + 1 != oh) pb = (oh - 1) * sh + kh - ih - pt;
     if ((iw - kw + pl + pr) / sw + 1 != ow) pr = (ow - 1) * sw + kw - iw - pl;
   }
@@ -596,27 +602,27 @@ struct PoolParams {
 struct PoolFwdEntry {
   dnnl::pooling_forward::primitive_desc pd;
   dnnl::pooling_forward prim;
+  explicit PoolFwdEntry(const PoolParams &c) : pd(c.fwdPd(prop_kind::forward_inference)), prim(pd) {}
 };
 struct PoolBwdEntry {
   dnnl::pooling_forward::primitive_desc fwdPd;  // training mode: has a workspace for max
   dnnl::pooling_forward fwd;
   dnnl::pooling_backward::primitive_desc pd;
   dnnl::pooling_backward prim;
+  explicit PoolBwdEntry(const PoolParams &c)
+      : fwdPd(c.fwdPd(prop_kind::forward_training)), fwd(fwdPd),
+        pd(dnnl::pooling_backward::desc(c.alg(), c.srcMd(), c.dstMd(), {c.sh, c.sw}, {c.kh, c.kw}, {c.pt, c.pl}, {c.pb, c.pr}),
+           engine(), fwdPd),
+        prim(pd) {}
 };
 std::unordered_map<std::string, PoolFwdEntry> poolFwdCache;
 std::unordered_map<std::string, PoolBwdEntry> poolBwdCache;
 
 // poolForward(x, y, params)
 Napi::Value PoolForward(const Napi::CallbackInfo &info) {
-  auto x = f32(info, 0, "x");
-  auto y = f32(info, 1, "y");
-  auto p = i32(info, 2, "params", 15);
-  PoolParams c(p.Data());
-  std::string key = paramsKey("pf", p.Data(), 15);
-  auto &e = cached(poolFwdCache, key, [&] {
-    auto pd = c.fwdPd(prop_kind::forward_inference);
-    return PoolFwdEntry{pd, dnnl::pooling_forward(pd)};
-  });
+  auto [x, y] = f32Args(info, 0, {"x", "y"});
+  const PoolParams c(info, 2, "pf");
+  auto &e = cached(poolFwdCache, c.key, [&] { return PoolFwdEntry(c); });
   checkSize(x, e.pd.src_desc(), "x");
   checkSize(y, e.pd.dst_desc(), "y");
   e.prim.execute(stream(), {{DNNL_ARG_SRC, memory(e.pd.src_desc(), engine(), x.Data())},
@@ -628,19 +634,9 @@ Napi::Value PoolForward(const Napi::CallbackInfo &info) {
 // poolBackward(dy, x, dx, params): max pooling recomputes the forward pass to
 // get oneDNN's argmax workspace (tfjs hands the kernel x and y, not indices).
 Napi::Value PoolBackward(const Napi::CallbackInfo &info) {
-  auto dy = f32(info, 0, "dy");
-  auto x = f32(info, 1, "x");
-  auto dx = f32(info, 2, "dx");
-  auto p = i32(info, 3, "params", 15);
-  PoolParams c(p.Data());
-  std::string key = paramsKey("pb", p.Data(), 15);
-  auto &e = cached(poolBwdCache, key, [&] {
-    auto fwdPd = c.fwdPd(prop_kind::forward_training);
-    dnnl::pooling_backward::desc d(c.alg(), c.srcMd(), c.dstMd(), {c.sh, c.sw}, {c.kh, c.kw}, {c.pt, c.pl},
-                                   {c.pb, c.pr});
-    dnnl::pooling_backward::primitive_desc pd(d, engine(), fwdPd);
-    return PoolBwdEntry{fwdPd, dnnl::pooling_forward(fwdPd), pd, dnnl::pooling_backward(pd)};
-  });
+  auto [dy, x, dx] = f32Args(info, 0, {"dy", "x", "dx"});
+  const PoolParams c(info, 3, "pb");
+  auto &e = cached(poolBwdCache, c.key, [&] { return PoolBwdEntry(c); });
   checkSize(dy, e.pd.diff_dst_desc(), "dy");
   checkSize(dx, e.pd.diff_src_desc(), "dx");
   memory dyMem(e.pd.diff_dst_desc(), engine(), dy.Data());

@@ -40,25 +40,27 @@ export interface NativeAddon {
   info(): AddonInfo;
   setThreads(threads: number): number;
   /**
-   * Layout codes: 0 = NHWC, 8 / 16 = oneDNN's nChw8c / nChw16c. The forward and
-   * backward-data passes return the layout they wrote their output in (blocked
-   * only when `acceptBlocked`). Precision codes (last argument of the conv and
-   * matmul entry points, default 0): 0 = fp32; 1 = bf16 operands (rounded
-   * inside the call) with fp32 accumulation and fp32 outputs. The trailing ids
-   * name the operands' values for the bf16 copies (see `releaseBf16Copies`);
-   * 0 or absent converts anew.
+   * The three convolution passes share one argument order: the two operands read
+   * (`a`, `b`), the buffer written, the params, the operands' layout codes,
+   * `acceptBlocked`, the precision code and the operands' source ids.
+   * Activation layout codes: 0 = NHWC, 8 / 16 = oneDNN's nChw8c / nChw16c; filter
+   * layout codes: 0 = HWIO, 8 / 16 = OIhw8i8o / OIhw16i16o. Each pass returns the
+   * layout it wrote its output in (blocked only when `acceptBlocked`). Precision
+   * codes (default 0): 0 = fp32; 1 = bf16 operands (rounded inside the call) with
+   * fp32 accumulation and fp32 outputs. The ids name the operands' values for the
+   * bf16 copies (see `releaseBf16Copies`); 0 or absent converts anew. The forward
+   * pass takes its bias and the slope of a fused leaky relu (`alpha`, default 0) last.
    */
   convForward(
-    x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, params: Int32Array, alpha: number,
-    xLayout: number, acceptBlocked: boolean, wLayout?: number, precision?: number, xId?: number, wId?: number,
+    x: Float32Array, w: Float32Array, y: Float32Array, params: Int32Array, xLayout: number, wLayout: number, acceptBlocked: boolean,
+    precision?: number, xId?: number, wId?: number, bias?: Float32Array | null, alpha?: number,
   ): number;
   convBackwardData(
-    dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array, dyLayout: number, acceptBlocked: boolean, wLayout?: number,
+    dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array, dyLayout: number, wLayout: number, acceptBlocked: boolean,
     precision?: number, dyId?: number, wId?: number,
   ): number;
-  /** Filter layout codes: 0 = HWIO, 8 / 16 = OIhw8i8o / OIhw16i16o; returns the layout dw was written in. */
   convBackwardWeights(
-    x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array, xLayout: number, dyLayout: number, acceptBlocked?: boolean,
+    x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array, xLayout: number, dyLayout: number, acceptBlocked: boolean,
     precision?: number, xId?: number, dyId?: number,
   ): number;
   /**

@@ -59,7 +59,7 @@ describe.skipIf(!addonBuilt)('dkl-native backend', () => {
   it('rejects buffers too small for the primitive instead of overrunning them', () => {
     const addon = loadAddon();
     const params = Int32Array.from([1, 4, 4, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
-    expect(() => addon.convForward(new Float32Array(32), new Float32Array(54), null, new Float32Array(10), params, 0, 0, false)).toThrow(
+    expect(() => addon.convForward(new Float32Array(32), new Float32Array(54), new Float32Array(10), params, 0, 0, false)).toThrow(
       /buffer 'y' has 10 elements/,
     );
     expect(() => addon.binary(0, new Float32Array(2), new Float32Array(3), new Float32Array(3), Int32Array.from([1, 3, 1, 1]))).toThrow(

@@ -203,6 +203,6 @@ describe.skipIf(!bf16Native)('bf16 operand copies', () => {
     expect(() => addon.releaseBf16Copies(1.5)).toThrow(/sourceId/);
     const p = Int32Array.from([1, 4, 4, 16, 4, 4, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0]);
     const x = new Float32Array(256), w = new Float32Array(256), y = new Float32Array(256);
-    expect(() => addon.convForward(x, w, null, y, p, 0, 0, false, 0, 1, -1, 0)).toThrow(/xId/);
+    expect(() => addon.convForward(x, w, y, p, 0, 0, false, 1, -1, 0)).toThrow(/xId/);
   });
 });

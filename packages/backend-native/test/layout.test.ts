@@ -12,7 +12,7 @@ import { addonBuilt, arr, compareBackends, compareWithGrads, randomArray, runOn,
 function preferredBlock(c: number): number {
   const params = Int32Array.from([2, 6, 6, c, 6, 6, c, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
   const x = randomArray(2 * 6 * 6 * c, 1), w = randomArray(9 * c * c, 2), y = new Float32Array(2 * 6 * 6 * c);
-  return loadAddon().convForward(x, w, null, y, params, 0, 0, true);
+  return loadAddon().convForward(x, w, y, params, 0, 0, true);
 }
 
 function nativeBackend(): NativeBackend {

@@ -77,9 +77,8 @@ function forward(args: KernelArgs, b: NativeBackend, depthwise: boolean, fused: 
   const wIn = filterIn(b, filter, depthwise);
   const precision = convPrecision(depthwise);
   const yLayout = b.addon.convForward(
-    xIn.values, wIn.values, bias ? b.f32(bias) : null, y,
-    convParams(ci, depthwise ? ci.inChannels : 1, act), alpha, xIn.block, b.blockedLayouts, wIn.block, precision,
-    ...sourceIds(b, precision, x, filter),
+    xIn.values, wIn.values, y, convParams(ci, depthwise ? ci.inChannels : 1, act), xIn.block, wIn.block, b.blockedLayouts,
+    precision, ...sourceIds(b, precision, x, filter), bias ? b.f32(bias) : null, alpha,
   );
   return b.outputInLayout(ci.outShape, y, { kind: 'activation', block: yLayout });
 }
@@ -95,7 +94,7 @@ function backpropInput(args: KernelArgs, b: NativeBackend, depthwise: boolean): 
   const wIn = filterIn(b, filter, depthwise);
   const precision = convPrecision(depthwise);
   const dxLayout = b.addon.convBackwardData(
-    dyIn.values, wIn.values, dx, convParams(ci, depthwise ? ci.inChannels : 1, 0), dyIn.block, b.blockedLayouts, wIn.block,
+    dyIn.values, wIn.values, dx, convParams(ci, depthwise ? ci.inChannels : 1, 0), dyIn.block, wIn.block, b.blockedLayouts,
     precision, ...sourceIds(b, precision, dy, filter),
   );
   return b.outputInLayout(ci.inShape, dx, { kind: 'activation', block: dxLayout });
