@@ -4,27 +4,25 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assembleRun, createApplication, resolveConfig, validateAgainstRegistries, type AssembleOptions } from '../src/index.js';
+import { tinyRunConfig } from './helpers/tiny-run-config.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
+const schedule = { name: 'constant', lr: 0.05 } as const;
 const config = resolveConfig({
-  name: 'teacher-cache',
-  seed: 3,
-  data: {
-    dataset: { name: 'synthetic', options: { shape: [8, 8, 3], numClasses: 4, trainSize: 32, testSize: 16, seed: 2 } },
-    train: { split: 'train', batchSize: 16 },
+  ...tinyRunConfig({
+    name: 'teacher-cache',
+    seed: 3,
+    dataset: { shape: [8, 8, 3], numClasses: 4, trainSize: 32, testSize: 16, seed: 2 },
+    train: { batchSize: 16 },
     eval: { test: { split: 'test', batchSize: 16 } },
-  },
-  models: {
-    student: { name: 'tiny_cnn' },
-    teacher: { name: 'tiny_cnn' },
-    teacherTraining: { epochs: 1, optimizer: { name: 'sgd' }, schedule: { name: 'constant', lr: 0.05 } },
-  },
+    optimizer: { name: 'sgd' },
+    schedule,
+  }),
+  models: { student: { name: 'tiny_cnn' }, teacher: { name: 'tiny_cnn' }, teacherTraining: { epochs: 1, optimizer: { name: 'sgd' }, schedule } },
   trainer: { type: 'distillation', epochs: 1, losses: [{ name: 'kd', options: {} }] },
-  optimizer: { name: 'sgd' },
-  schedule: { name: 'constant', lr: 0.05 },
 });
 
 describe('the trained-teacher cache', () => {
