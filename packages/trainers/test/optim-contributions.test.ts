@@ -3,22 +3,7 @@ import { ConfigError, createContainer, NamedRegistry } from '@dkl/core';
 import { ContainerModule } from 'inversify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  AdamW,
-  constantSchedule,
-  cosineSchedule,
-  createOptimizer,
-  createSchedule,
-  defineOptimizer,
-  defineSchedule,
-  multiStepSchedule,
-  OptimizerDefinition,
-  resolveSchedule,
-  ScheduleDefinition,
-  Sgd,
-  trainersModule,
-  type Optimizer,
-} from '../src/index.js';
+import { AdamW, constantSchedule, cosineSchedule, createOptimizer, createSchedule, defineOptimizer, defineSchedule, multiStepSchedule, OptimizerDefinition, resolveSchedule, ScheduleDefinition, Sgd, trainersModule, type Optimizer } from '../src/index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
