@@ -13,6 +13,7 @@ export const sgdOptimizer = defineOptimizer({
   create: (options) => new Sgd(options),
 });
 
+/** AdamW with PyTorch's defaults (weight decay 0.01). */
 export const adamWOptimizer = defineOptimizer({
   name: 'adamw',
   description: "AdamW with PyTorch's semantics (decoupled weight decay, bias correction)",

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineSchedule, type ScheduleDefinition } from './schedule-definition.js';
 import { constantSchedule, cosineSchedule, multiStepSchedule } from './schedules.js';
 
+/** `constant`: `lr` every epoch. */
 export const constantScheduleDefinition = defineSchedule({
   name: 'constant',
   description: 'the same learning rate every epoch',
@@ -9,6 +10,7 @@ export const constantScheduleDefinition = defineSchedule({
   create: (options) => constantSchedule(options.lr),
 });
 
+/** `multistep`: {@link multiStepSchedule}, mdistiller's milestones by default. */
 export const multiStepScheduleDefinition = defineSchedule({
   name: 'multistep',
   description: "step decay: lr * gamma^(milestones passed), mdistiller's (x0.1 after epochs 150, 180, 210)",
@@ -21,6 +23,7 @@ export const multiStepScheduleDefinition = defineSchedule({
   create: (options) => multiStepSchedule(options.lr, options.milestones, options.gamma),
 });
 
+/** `cosine`: {@link cosineSchedule} over the run's epochs. */
 export const cosineScheduleDefinition = defineSchedule({
   name: 'cosine',
   description: "cosine annealing over the run to minLr (PyTorch's CosineAnnealingLR, or the IKL-AT scripts' dkl-at variant)",
