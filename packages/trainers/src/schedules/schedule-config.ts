@@ -4,10 +4,10 @@ import { builtinSchedules } from './builtin-schedules.js';
 import type { ScheduleDefinition } from './schedule-definition.js';
 import { linearWarmup, type LearningRateSchedule } from './schedules.js';
 
-/** Keys of `schedule` the framework owns; every other key belongs to the named schedule. */
-export const SCHEDULE_COMMON_KEYS = ['name', 'lr', 'warmupEpochs'] as const;
-
-/** The keys every schedule has: which one, its base rate, and the linear warm-up wrapped around it. */
+/**
+ * The keys of `schedule` the framework owns (which one, its base rate, and the linear warm-up
+ * wrapped around it); every other key belongs to the named schedule.
+ */
 export const scheduleCommonShape = {
   name: z.string().min(1),
   lr: z.number().positive(),
