@@ -66,10 +66,13 @@ function loadBase(sweep: SweepFile, file: string): RunConfig {
   }
 }
 
-/** Validates a trial's config; a rejected key the sweep added (absent from the base) is reported as an unknown key path. */
-function parseSweptConfig(input: Record<string, unknown>, keys: readonly string[], base: RunConfig): RunConfig {
+/**
+ * A rejection of a key the sweep added (absent from the base) as an unknown key path; `check`
+ * parses the run config or checks it against the registries (an optimizer's or trainer's own keys).
+ */
+function withUnknownKeyPaths<T>(check: () => T, keys: readonly string[], base: RunConfig): T {
   try {
-    return parseConfig(runConfigSchema, input);
+    return check();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const key of keys) {
@@ -102,11 +105,12 @@ export async function planSweep(file: string, options: { dir?: string } = {}): P
       try {
         let input: Record<string, unknown> = { ...structuredClone(base), name: sweep.name, seed };
         for (const [key, value] of Object.entries(cell.values)) input = setKeyPath(input, key, value);
-        config = parseSweptConfig(input, Object.keys(cell.values), base);
+        const keys = Object.keys(cell.values);
+        config = withUnknownKeyPaths(() => parseConfig(runConfigSchema, input), keys, base);
         const packagesKey = JSON.stringify(config.packages);
         const app = apps.get(packagesKey) ?? (await createApplication(config.packages, path.dirname(absolute)));
         apps.set(packagesKey, app);
-        validateAgainstRegistries(app, config);
+        withUnknownKeyPaths(() => validateAgainstRegistries(app, config), keys, base);
       } catch (error) {
         throw error instanceof ConfigError ? inContext(error, where) : error;
       }

@@ -1,14 +1,19 @@
 /**
  * @dkl/trainers: the training engine and the supervised, distillation, adversarial and
  * semi-supervised (FixMatch, Mean Teacher) trainers,
- * PyTorch-exact optimizers and learning-rate schedules.
+ * PyTorch-exact optimizers and learning-rate schedules (each a contribution, as the trainers).
  * @packageDocumentation
  */
 export * from './optim/optimizer.js';
 export * from './optim/sgd.js';
 export * from './optim/adamw.js';
 export * from './optim/optimizer-config.js';
+export * from './optim/optimizer-definition.js';
+export * from './optim/builtin-optimizers.js';
 export * from './schedules/schedules.js';
+export * from './schedules/schedule-definition.js';
+export * from './schedules/builtin-schedules.js';
+export * from './schedules/schedule-config.js';
 export * from './engine/step.js';
 export * from './engine/evaluate.js';
 export * from './engine/loss-terms.js';

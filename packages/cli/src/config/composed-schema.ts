@@ -1,10 +1,13 @@
 /**
  * The run config's JSON Schema composed from what is registered: `trainer` is one alternative per
- * registered trainer (its own keys included), each transform step one per registered kind, and every component reference (dataset, model,
- * loss, plugin) one alternative per registered name with that contribution's options schema. A
- * package that adds a trainer, transform, loss or plugin gets editor completion with no edit here.
+ * registered trainer (its own keys included), each transform step one per registered kind,
+ * `optimizer` and `schedule` one per registered name (its own keys included), and every component
+ * reference (dataset, model, loss, plugin) one alternative per registered name with that
+ * contribution's options schema. A package that adds any of them gets editor completion with no
+ * edit here.
  */
 import { componentRefSchema } from '@dkl/core';
+import { scheduleCommonShape } from '@dkl/trainers';
 import { z } from 'zod';
 import type { Application } from '../run/application.js';
 import { buildRunConfigSchema, engineTrainerShape, looseParts, modelSourceName, type ContributedSchemas } from './run-config.js';
@@ -60,6 +63,14 @@ export function contributedSchemas(app: Application): ContributedSchemas {
       .describe(definition.description);
   });
   const models = app.modelSources.names().flatMap((sourceName) => modelAlternatives(app, sourceName));
+  const named = (contributions: readonly Contribution[], common: z.ZodRawShape) =>
+    contributions.map((c) => {
+      const own = c.schema instanceof z.ZodObject ? c.schema.shape : {};
+      return z.object({ ...common, ...own, name: z.literal(c.name) }).strict().describe(c.description ?? c.name);
+    });
+  const optimizers = named(app.optimizers.names().map((n) => app.optimizers.get(n)), {});
+  const { name: _name, ...scheduleCommon } = scheduleCommonShape;
+  const schedules = named(app.schedules.names().map((n) => app.schedules.get(n)), scheduleCommon);
   return {
     trainer: alternatives(trainers, looseParts.trainer),
     transform: alternatives(app.transforms.allSchemas(), looseParts.transform),
@@ -67,6 +78,8 @@ export function contributedSchemas(app: Application): ContributedSchemas {
     model: alternatives(models, looseParts.model),
     loss,
     plugin: componentRefs(app.plugins.names().map((n) => app.plugins.get(n))),
+    optimizer: alternatives(optimizers, looseParts.optimizer),
+    schedule: alternatives(schedules, looseParts.schedule),
   };
 }
 

@@ -74,7 +74,7 @@ export const trainerConfigSchema = z.object(engineTrainerShape).catchall(z.unkno
  * The parts of a run config that registered contributions define. Commands parse with
  * {@link looseParts} (names are strings, options are checked against the registries afterwards,
  * see `validateAgainstRegistries`); `dkl schema` composes the registered schemas in (see
- * composed-schema.ts), so editors complete every trainer, transform, loss and plugin.
+ * composed-schema.ts), so editors complete every trainer, transform, loss, plugin, optimizer and schedule.
  */
 export interface ContributedSchemas {
   readonly trainer: z.ZodType;
@@ -83,6 +83,8 @@ export interface ContributedSchemas {
   readonly model: z.ZodType;
   readonly loss: z.ZodType;
   readonly plugin: z.ZodType;
+  readonly optimizer: z.ZodType;
+  readonly schedule: z.ZodType;
 }
 
 /** The parts as commands parse them. */
@@ -94,6 +96,10 @@ export const looseParts = {
   model: modelConfigSchema,
   loss: componentRefSchema,
   plugin: componentRefSchema,
+  /** `{ name, ...options }`; the named optimizer's registered schema validates the options. */
+  optimizer: optimizerConfigSchema,
+  /** `{ name, lr, warmupEpochs?, ...options }`; the named schedule's registered schema validates the options. */
+  schedule: scheduleConfigSchema,
 } as const satisfies ContributedSchemas;
 
 /**
@@ -143,8 +149,8 @@ export function buildRunConfigSchema(composed: ContributedSchemas = looseParts) 
       /** Seed of the teacher's initialisation and training (default: the run's seed). Fix it to share one teacher across student seeds. */
       seed: seedSchema.optional(),
       epochs: z.number().int().positive(),
-      optimizer: optimizerConfigSchema,
-      schedule: scheduleConfigSchema,
+      optimizer: parts.optimizer,
+      schedule: parts.schedule,
     })
     .strict();
   return z
@@ -173,12 +179,12 @@ export function buildRunConfigSchema(composed: ContributedSchemas = looseParts) 
         .strict(),
       models: z.object({ student: parts.model, teacher: parts.model.optional(), teacherTraining: teacherTraining.optional() }).strict(),
       trainer: parts.trainer,
-      optimizer: optimizerConfigSchema,
-      schedule: scheduleConfigSchema,
+      optimizer: parts.optimizer,
+      schedule: parts.schedule,
       evaluation: z.object({ every: z.number().int().positive().default(1) }).strict().default({ every: 1 }),
       /** Plugins by registered name with options (`checkpoint`, `class-prior`, `metrics-log`...). */
       plugins: z.array(parts.plugin).default([]),
-      /** npm packages whose ContainerModule adds losses, plugins, models, datasets, trainers or transforms. */
+      /** npm packages whose ContainerModule adds losses, plugins, models, datasets, trainers, transforms, optimizers or schedules. */
       packages: z.array(z.string().min(1)).default([]),
     })
     .strict();

@@ -17,7 +17,7 @@ import { dataModule, ImageTransformDefinition, TransformRegistry } from '@dkl/da
 import { distillersModule } from '@dkl/distillers';
 import { lossesModule } from '@dkl/losses';
 import { modelSourcesModule, modelsModule } from '@dkl/models';
-import { TrainerDefinition, trainersModule } from '@dkl/trainers';
+import { OptimizerDefinition, ScheduleDefinition, TrainerDefinition, trainersModule } from '@dkl/trainers';
 import { ContainerModule, type Container } from 'inversify';
 
 /** The container of a run plus name lookups for every extension point. */
@@ -30,6 +30,8 @@ export interface Application {
   readonly modelSources: NamedRegistry<ModelSource>;
   readonly plugins: NamedRegistry<TrainingPluginDefinition>;
   readonly trainers: NamedRegistry<TrainerDefinition>;
+  readonly optimizers: NamedRegistry<OptimizerDefinition>;
+  readonly schedules: NamedRegistry<ScheduleDefinition>;
   readonly transforms: TransformRegistry;
 }
 
@@ -81,6 +83,8 @@ export async function createApplication(packages: readonly string[] = [], fromDi
     modelSources: new NamedRegistry('model source', all<ModelSource>(ModelSource)),
     plugins: new NamedRegistry('plugin', all<TrainingPluginDefinition>(TrainingPluginDefinition)),
     trainers: new NamedRegistry('trainer', all<TrainerDefinition>(TrainerDefinition)),
+    optimizers: new NamedRegistry('optimizer', all<OptimizerDefinition>(OptimizerDefinition)),
+    schedules: new NamedRegistry('schedule', all<ScheduleDefinition>(ScheduleDefinition)),
     transforms: new TransformRegistry(all<ImageTransformDefinition<any>>(ImageTransformDefinition)),
   };
 }

@@ -1,4 +1,5 @@
 import { ConfigError, parseConfig } from '@dkl/core';
+import { resolveOptimizer, resolveSchedule } from '@dkl/trainers';
 import { trainerOwnOptions, type RunConfig } from '../config/run-config.js';
 import type { Application } from './application.js';
 import { checkRunRequirements } from './requirements.js';
@@ -10,8 +11,9 @@ import { checkUnlabelledData } from './unlabelled-data.js';
  * Checks every name and options block against the registries, and every loss's and plugin's
  * requirements against the trainer, without loading data or building models: what `--dry-run`
  * promises, and what every run passes before it is assembled. Throws ConfigError with the key
- * path of the first problem. Returns the config with the trainer's keys and every transform step
- * completed by their registered schemas' defaults (what `--dry-run` prints and a run directory keeps).
+ * path of the first problem. Returns the config with the trainer's, the optimizer's and the
+ * schedule's keys and every transform step completed by their registered schemas' defaults (what
+ * `--dry-run` prints and a run directory keeps).
  */
 export function validateAgainstRegistries(app: Application, config: RunConfig): RunConfig {
   const dataset = app.datasets.get(config.data.dataset.name, 'data.dataset.name');
@@ -29,6 +31,8 @@ export function validateAgainstRegistries(app: Application, config: RunConfig): 
   type Split = RunConfig['data']['train'];
   const withDefaults = (split: Split, key: string): Split => ({ ...split, transforms: split.transforms.map((step, i) => app.transforms.validate(step, `${key}.transforms[${i}]`)) as Split['transforms'] });
   const teacherTraining = config.models.teacherTraining;
+  const optimizer = (value: RunConfig['optimizer'], key: string) => resolveOptimizer(value, key, app.optimizers).config;
+  const schedule = (value: RunConfig['schedule'], key: string) => resolveSchedule(value, key, app.schedules).config;
   const unlabelled = checkUnlabelledData(app, config, trainer, trainerOptions);
   const resolved: RunConfig = {
     ...config,
@@ -40,9 +44,20 @@ export function validateAgainstRegistries(app: Application, config: RunConfig): 
     },
     models: {
       ...config.models,
-      ...(teacherTraining ? { teacherTraining: { ...teacherTraining, ...(teacherTraining.train ? { train: withDefaults(teacherTraining.train, 'models.teacherTraining.train') } : {}) } } : {}),
+      ...(teacherTraining
+        ? {
+            teacherTraining: {
+              ...teacherTraining,
+              ...(teacherTraining.train ? { train: withDefaults(teacherTraining.train, 'models.teacherTraining.train') } : {}),
+              optimizer: optimizer(teacherTraining.optimizer, 'models.teacherTraining.optimizer'),
+              schedule: schedule(teacherTraining.schedule, 'models.teacherTraining.schedule'),
+            },
+          }
+        : {}),
     },
     trainer: { ...config.trainer, ...(trainerOptions as Record<string, unknown>) },
+    optimizer: optimizer(config.optimizer, 'optimizer'),
+    schedule: schedule(config.schedule, 'schedule'),
   };
   for (const [name, split] of Object.entries(config.data.eval)) {
     if (split.mix) throw new ConfigError(`data.eval.${name}.mix`, 'mixes examples, which only a training split may do (evaluation measures each example as it is)');

@@ -2,8 +2,7 @@
  * Learning-rate schedules as pure functions of the 1-based epoch, as the authors' trainers set
  * the rate once per epoch.
  */
-import { ArgumentError, parseConfig } from '@dkl/core';
-import { z } from 'zod';
+import { ArgumentError } from '@dkl/core';
 
 export type LearningRateSchedule = (epoch: number) => number;
 
@@ -33,30 +32,4 @@ export function cosineSchedule(base: number, epochs: number, options: { minLr?: 
 export function linearWarmup(schedule: LearningRateSchedule, warmupEpochs: number): LearningRateSchedule {
   if (warmupEpochs <= 0) return schedule;
   return (epoch) => (epoch <= warmupEpochs ? (schedule(epoch) * epoch) / warmupEpochs : schedule(epoch));
-}
-
-export const scheduleConfigSchema = z
-  .object({
-    name: z.enum(['constant', 'multistep', 'cosine']),
-    lr: z.number().positive(),
-    milestones: z.array(z.number().int().positive()).default([150, 180, 210]),
-    gamma: z.number().positive().default(0.1),
-    minLr: z.number().min(0).default(0),
-    variant: z.enum(['pytorch', 'dkl-at']).default('pytorch'),
-    warmupEpochs: z.number().int().min(0).default(0),
-  })
-  .strict();
-
-export type ScheduleConfig = z.input<typeof scheduleConfigSchema>;
-
-/** Builds a schedule from config; `epochs` is the run length (for cosine). */
-export function createSchedule(config: ScheduleConfig, epochs: number, keyPath = 'schedule'): LearningRateSchedule {
-  const c = parseConfig(scheduleConfigSchema, config, keyPath);
-  const base =
-    c.name === 'constant'
-      ? constantSchedule(c.lr)
-      : c.name === 'multistep'
-        ? multiStepSchedule(c.lr, c.milestones, c.gamma)
-        : cosineSchedule(c.lr, epochs, { minLr: c.minLr, variant: c.variant });
-  return linearWarmup(base, c.warmupEpochs);
 }
