@@ -1,115 +1,100 @@
 /**
- * The geometric core of FAB for L-inf: the smallest L-inf step from a point onto a hyperplane,
- * staying inside the box [0, 1]. Pure JS over one example's flattened pixels.
+ * FAB's projections (fra31/auto-attack fab_projections.py `projection_linf`, `projection_l2`): the
+ * smallest L-inf or L2 step d from a point t in [0, 1]^d onto the hyperplane w·z = c, staying
+ * inside the box. Pure JS over one example's flattened pixels.
  *
- * Given t in [0, 1]^d, w and c, find d minimising ||d||_inf subject to w·(t + d) = c and
- * t + d in [0, 1]^d. With r = c - w·t >= 0 (flip w otherwise), the most a budget λ can move w·t
- * is g(λ) = Σ |w_i| · min(λ, room_i), where room_i is the distance to the box face in the
- * direction of sign(w_i). g is piecewise linear and increasing, so the optimal λ is found by
- * walking the rooms in ascending order; then d_i = sign(w_i) · min(λ, room_i). When even the
- * whole box cannot reach the plane (g(∞) < r) every coordinate moves to its face.
+ * With r = |c - w·t| and s its sign, the optimum (KKT) moves every coordinate towards the plane:
+ * d_i = sign(s w_i) · min(λ b_i, room_i), where room_i is the distance to the box face in that
+ * direction, b_i = 1 for L-inf and |w_i| for L2, and λ >= 0 solves
+ *   g(λ) = Σ |w_i| · min(λ b_i, room_i) = r.
+ * g is piecewise linear, increasing and concave with breakpoints room_i / b_i. The reference sorts
+ * the breakpoints and searches them (d log d per projection, and FAB projects twice per example and
+ * step). Here Newton's method on g finds the same root in a few linear passes: from the first
+ * piece (no coordinate at its face), each pass fixes the coordinates whose breakpoint λ has passed
+ * and solves that piece's linear equation exactly. On a concave increasing g the iterates climb
+ * monotonically to the root and stop as soon as the set of saturated coordinates stops growing.
+ * When even the whole box cannot reach the plane, every coordinate moves to its face.
  */
-/** Which side of the hyperplane w·z = c the point t lies on (`s`: the sign of c - w·t) and how far in w·z (`r` = |c - w·t|). */
-function planeGap(t: Float32Array, w: Float32Array, c: number): { s: number; r: number } {
-  let wt = 0;
-  for (let i = 0; i < t.length; i++) wt += w[i]! * t[i]!;
-  const gap = c - wt;
-  const s = gap >= 0 ? 1 : -1;
-  return { s, r: gap * s };
-}
+
+/** Weights below this magnitude do not move their coordinate in L2 (the reference's `w.abs() < 1e-8` mask). */
+const ZERO_WEIGHT_L2 = 1e-8;
+
+// Per-coordinate scratch, grown to the largest example seen: FAB projects hundreds of thousands of
+// times per evaluation, and allocating three float64 arrays per call would dominate small inputs.
+let scratchRoom = new Float64Array(0);
+let scratchWeight = new Float64Array(0);
+let scratchRate = new Float64Array(0);
 
 export function projectOntoHyperplaneLinf(t: Float32Array, w: Float32Array, c: number): Float32Array {
-  const d = t.length;
-  const { s, r } = planeGap(t, w, c);
-  const out = new Float32Array(d);
-  if (r === 0) return out;
+  return projectOntoHyperplane(t, w, c, false);
+}
 
-  const rooms: number[] = [];
-  const weights: number[] = [];
+export function projectOntoHyperplaneL2(t: Float32Array, w: Float32Array, c: number): Float32Array {
+  return projectOntoHyperplane(t, w, c, true);
+}
+
+function projectOntoHyperplane(t: Float32Array, w: Float32Array, c: number, l2: boolean): Float32Array {
+  const d = t.length;
+  const out = new Float32Array(d);
+  let wt = 0;
+  for (let i = 0; i < d; i++) wt += w[i]! * t[i]!;
+  const gap = c - wt;
+  if (gap === 0) return out;
+  const s = gap > 0 ? 1 : -1;
+  const r = gap * s;
+
+  if (scratchRoom.length < d) {
+    scratchRoom = new Float64Array(d);
+    scratchWeight = new Float64Array(d);
+    scratchRate = new Float64Array(d);
+  }
+  const room = scratchRoom;
+  const weight = scratchWeight; // |w_i|, 0 for a coordinate that does not move
+  const rate = scratchRate; // b_i: how fast the coordinate moves with λ
+  let slope = 0; // g'(0) = Σ |w_i| b_i
   for (let i = 0; i < d; i++) {
     const wi = w[i]! * s;
-    if (wi === 0) continue;
-    rooms.push(wi > 0 ? 1 - t[i]! : t[i]!);
-    weights.push(Math.abs(wi));
-  }
-  const order = rooms.map((_, i) => i).sort((a, b) => rooms[a]! - rooms[b]!);
-  let remainingWeight = weights.reduce((acc, v) => acc + v, 0);
-  let reached = 0; // g at the previous breakpoint
-  let previousRoom = 0;
-  let lambda = Infinity;
-  for (const i of order) {
-    const room = rooms[i]!;
-    const atRoom = reached + remainingWeight * (room - previousRoom);
-    if (atRoom >= r) {
-      lambda = previousRoom + (r - reached) / remainingWeight;
-      break;
+    const a = Math.abs(wi);
+    if (l2 ? a < ZERO_WEIGHT_L2 : a === 0) {
+      weight[i] = 0;
+      continue;
     }
-    reached = atRoom;
-    previousRoom = room;
-    remainingWeight -= weights[i]!;
+    room[i] = wi > 0 ? 1 - t[i]! : t[i]!;
+    weight[i] = a;
+    rate[i] = l2 ? a : 1;
+    slope += a * rate[i]!;
   }
+  const lambda = slope > 0 ? newtonRoot(d, room, weight, rate, r, slope) : Infinity;
   for (let i = 0; i < d; i++) {
-    const wi = w[i]! * s;
-    if (wi === 0) continue;
-    const room = wi > 0 ? 1 - t[i]! : t[i]!;
-    const move = Math.min(lambda, room);
-    out[i] = wi > 0 ? move : -move;
+    const a = weight[i]!;
+    if (a === 0) continue;
+    const move = Math.min(lambda * rate[i]!, room[i]!);
+    out[i] = w[i]! * s > 0 ? move : -move;
   }
   return out;
 }
 
-/** Weights below this magnitude do not move their coordinate (the reference's `w.abs() < 1e-8` mask). */
-const ZERO_WEIGHT = 1e-8;
-
-/**
- * FAB's L2 projection (the reference's `projection_l2` in autoattack/fab_projections.py): the
- * smallest L2 step d from t onto the hyperplane w·z = c inside the box [0, 1].
- *
- * The optimum (KKT) is d_i = sign(w_i) · min(λ |w_i|, room_i) for one λ >= 0, with room_i the
- * distance to the box face in the direction that moves w·t towards c; g(λ) = Σ |w_i| min(λ |w_i|,
- * room_i) is piecewise linear and increasing with breakpoints room_i / |w_i|. The reference
- * finds the segment by bisection over the sorted breakpoints; walking them in order gives the same
- * λ. When the whole box cannot reach the plane, every coordinate moves to its face (the
- * reference's `c3` case); when no coordinate saturates, d = λ w (its `c4` case).
- */
-export function projectOntoHyperplaneL2(t: Float32Array, w: Float32Array, c: number): Float32Array {
-  const d = t.length;
-  const { s, r } = planeGap(t, w, c);
-  const out = new Float32Array(d);
-  if (r === 0) return out;
-
-  const active: number[] = [];
-  const breakpoints: number[] = [];
-  for (let i = 0; i < d; i++) {
-    const wi = w[i]! * s;
-    if (Math.abs(wi) < ZERO_WEIGHT) continue;
-    const room = wi > 0 ? 1 - t[i]! : t[i]!;
-    active.push(i);
-    breakpoints.push(room / Math.abs(wi));
-  }
-  const order = breakpoints.map((_, k) => k).sort((a, b) => breakpoints[a]! - breakpoints[b]!);
-  let slope = 0; // Σ w_i² over the coordinates not yet at their face
-  for (const i of active) slope += w[i]! * w[i]!;
-  let reached = 0;
-  let previous = 0;
-  let lambda = Infinity;
-  for (const k of order) {
-    const bp = breakpoints[k]!;
-    const atBreakpoint = reached + slope * (bp - previous);
-    if (atBreakpoint >= r && slope > 0) {
-      lambda = previous + (r - reached) / slope;
-      break;
+/** λ with Σ weight_i min(λ rate_i, room_i) = r (Infinity when the box cannot reach r); `slope` = Σ weight_i rate_i. */
+function newtonRoot(d: number, room: Float64Array, weight: Float64Array, rate: Float64Array, r: number, slope: number): number {
+  let lambda = r / slope;
+  let saturated = 0;
+  for (;;) {
+    // The linear piece at λ: coordinates at their face contribute their room, the others λ rate_i.
+    let reached = 0;
+    let rest = 0;
+    let count = 0;
+    for (let i = 0; i < d; i++) {
+      const a = weight[i]!;
+      if (a === 0) continue;
+      if (room[i]! <= lambda * rate[i]!) {
+        reached += a * room[i]!;
+        count++;
+      } else rest += a * rate[i]!;
     }
-    reached = atBreakpoint;
-    previous = bp;
-    const wi = w[active[k]!]!;
-    slope -= wi * wi;
+    if (count === saturated) return lambda; // λ solved this very piece
+    saturated = count;
+    if (rest === 0) return Infinity; // every coordinate is at its face and still short of (or just at) the plane
+    // max: rounding must not let an iterate step back below a breakpoint it has already passed.
+    lambda = Math.max(lambda, (r - reached) / rest);
   }
-  for (const i of active) {
-    const wi = w[i]! * s;
-    const room = wi > 0 ? 1 - t[i]! : t[i]!;
-    const move = Math.min(lambda * Math.abs(wi), room);
-    out[i] = wi > 0 ? move : -move;
-  }
-  return out;
 }

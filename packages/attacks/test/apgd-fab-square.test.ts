@@ -114,6 +114,34 @@ describe('fab (targeted, L-inf)', () => {
     );
   });
 
+  it('finds the exact L-inf budget when the faces bind one after another (sorted-breakpoint walk as reference)', () => {
+    // 3072 coordinates whose faces lie at every distance: the budget λ passes thousands of them.
+    const d = 3072;
+    const t = Float32Array.from({ length: d }, (_, i) => ((i * 7919) % d) / d);
+    const w = Float32Array.from({ length: d }, (_, i) => (i % 3 === 0 ? -1 : 1) * (0.5 + (i % 5) / 10));
+    const wt = t.reduce((acc, v, i) => acc + v * w[i]!, 0);
+    for (const shift of [1, 300, -200, 1e6]) {
+      const d1 = projectOntoHyperplaneLinf(t, w, wt + shift);
+      // Reference: walk the rooms in ascending order until g(λ) = Σ |w_i| min(λ, room_i) reaches |shift|.
+      const s = Math.sign(shift);
+      const rooms = Array.from(t, (v, i) => (w[i]! * s > 0 ? 1 - v : v));
+      const order = rooms.map((_, i) => i).sort((a, b) => rooms[a]! - rooms[b]!);
+      let weight = w.reduce((acc, v) => acc + Math.abs(v), 0);
+      let reached = 0;
+      let previous = 0;
+      let lambda = Infinity;
+      for (const i of order) {
+        const at = reached + weight * (rooms[i]! - previous);
+        if (at >= Math.abs(shift)) {
+          lambda = previous + (Math.abs(shift) - reached) / weight;
+          break;
+        }
+        [reached, previous, weight] = [at, rooms[i]!, weight - Math.abs(w[i]!)];
+      }
+      d1.forEach((v, i) => expect(Math.abs(v), `shift ${shift}, coordinate ${i}`).toBeCloseTo(Math.min(lambda, rooms[i]!), 6));
+    }
+  });
+
   it('finds misclassified points inside the eps ball only', () => {
     const before = tf.memory().numTensors;
     const adv = fab(forward, x, y, { eps: EPS, steps: 20, nTargetClasses: 3 });
