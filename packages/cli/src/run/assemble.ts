@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ClassPriorStore, ConfigError, parseConfig, type BatchLoader, type ClassifierModel, type ComponentRef, type ComputePrecision, type Dataset, type LossTerm, type PluginCreationContext, type TrainingPlugin } from '@dkl/core';
 import { classCounts, Loader } from '@dkl/data';
 import { DklModel, saveModel } from '@dkl/models';
-import { createOptimizer, createSchedule, SupervisedTrainer, TrainingEngine } from '@dkl/trainers';
+import { createOptimizer, createSchedule, SupervisedTrainer, TrainingEngine, type RunResult } from '@dkl/trainers';
 import { modelSourceName, modelSourceOptions, trainerOwnOptions, type RunConfig } from '../config/run-config.js';
 import type { Application } from './application.js';
 import { loadSplit, makeLoader } from './build-data.js';
@@ -77,17 +77,23 @@ async function obtainTeacher(
   const teacherTrain = training.train
     ? makeLoader(app, await loadSplit(app, { ...config, seed }, training.train, 'models.teacherTraining.train'), { ...config, seed }, training.train, 'models.teacherTraining.train', true)
     : train;
-  const result = await new SupervisedTrainer({
-    model: teacher,
-    epochs: training.epochs,
-    seed: `${String(seed)}/teacher-training`,
-    optimizer: createOptimizer(training.optimizer, 'models.teacherTraining.optimizer', app.optimizers),
-    schedule: createSchedule(training.schedule, training.epochs, 'models.teacherTraining.schedule', app.schedules),
-    train: teacherTrain,
-    evaluation: { loaders: evalLoaders },
-    plugins: progress,
-    backend: options.backend,
-  }).run();
+  const optimizer = createOptimizer(training.optimizer, 'models.teacherTraining.optimizer', app.optimizers);
+  let result: RunResult;
+  try {
+    result = await new SupervisedTrainer({
+      model: teacher,
+      epochs: training.epochs,
+      seed: `${String(seed)}/teacher-training`,
+      optimizer,
+      schedule: createSchedule(training.schedule, training.epochs, 'models.teacherTraining.schedule', app.schedules),
+      train: teacherTrain,
+      evaluation: { loaders: evalLoaders },
+      plugins: progress,
+      backend: options.backend,
+    }).run();
+  } finally {
+    optimizer.dispose(); // its slots (momentum buffers) outlive the run otherwise
+  }
   if (teacherTrain !== train) await (teacherTrain as Loader).close();
   if (result.status !== 'completed') throw result.error ?? new Error(`teacher training ended with status ${result.status}`);
   if (teacher instanceof DklModel) await saveModel(teacher, dir);
@@ -138,11 +144,12 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
     return definition.create(parseConfig(definition.schema, ref.options, `plugins[${i}].options`), context);
   });
 
+  const optimizer = createOptimizer(config.optimizer, 'optimizer', app.optimizers);
   const common = {
     runId: path.basename(options.runDir),
     epochs: config.trainer.epochs,
     seed: config.seed,
-    optimizer: createOptimizer(config.optimizer, 'optimizer', app.optimizers),
+    optimizer,
     schedule: createSchedule(config.schedule, config.trainer.epochs, 'schedule', app.schedules),
     train,
     evaluation: { loaders: evalLoaders, every: config.evaluation.every },
@@ -194,6 +201,7 @@ export async function assembleRun(app: Application, config: RunConfig, options: 
       await Promise.all([train, ...Object.values(evalLoaders), ...Object.values(streams)].map((l) => l.close()));
       student.dispose();
       teacher?.dispose();
+      optimizer.dispose();
       app.container.get<ClassPriorStore>(ClassPriorStore).clear();
     },
   };

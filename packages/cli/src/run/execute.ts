@@ -37,7 +37,9 @@ export async function executeRun(written: RunConfig, options: ExecuteOptions): P
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const backendInfo: BackendInfo | undefined = options.initBackend === false ? undefined : await initBackend({
         ...(written.backend.prefer ? { prefer: written.backend.prefer } : {}),
-        ...(written.backend.precision ? { precision: written.backend.precision } : {}),
+        // Always set (DKL_NATIVE_PRECISION still wins): a process that runs several runs, as a
+        // sweep's reused trial process does, must not keep the previous run's precision.
+        precision: written.backend.precision ?? 'fp32',
         log,
       });
   const backend = backendInfo ? describeBackend(backendInfo) : `[dkl] backend ${tf.getBackend()}`;
