@@ -13,7 +13,7 @@ export { planSweep, trialId, sweepDirectory, trialDir, type SweepPlan, type Plan
 export { prepareSweepDir, readStoredPlan, sweepFiles, type StoredPlan } from './sweep-dir.js';
 export { trialFiles, type TrialSpec, type TrialState } from './trial-files.js';
 export { runTrial, readProgress, summaryMetrics, type TrialOutcome, type TrialProgress, type RunTrialOptions } from './run-trial.js';
-export { TrialSpawner, type SpawnedTrial } from './trial-spawner.js';
+export { TrialSpawner, type SpawnedTrial, type TrialSpawnerOptions } from './trial-spawner.js';
 export { runSweepLocally, type LocalRunOptions, type LocalRunResult } from './local/run-local.js';
 export { collectStatuses, countStatuses, type TrialStatus, type TrialStatusName, type QueueTrialState } from './status.js';
 export { trialRecords, trialsCsv, cellSummaryTable, writeSweepReport, type TrialRecord } from './report.js';

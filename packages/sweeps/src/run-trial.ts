@@ -112,10 +112,11 @@ export async function runTrial(runDir: string, options: RunTrialOptions): Promis
   }
   options.onSpawn?.(child.pid!);
   child.stdout!.pipe(logStream, { end: false });
-  child.stderr!.on('data', (d: Buffer) => {
+  const onStderr = (d: Buffer) => {
     if (!logStream.writableEnded) logStream.write(d);
     tail = (tail + d.toString()).slice(-4000);
-  });
+  };
+  child.stderr!.on('data', onStderr);
   let reported = -1;
   const poll = setInterval(() => {
     const progress = readProgress(files.metrics);
@@ -125,15 +126,19 @@ export async function runTrial(runDir: string, options: RunTrialOptions): Promis
       void writeState(files.state, { status: 'running', attempts, epoch: progress.epoch }).catch(() => undefined);
     }
   }, 500);
+  // The trial reports its exit code over IPC before exiting (or before waiting for its next trial); whichever comes first settles it.
+  const listeners: { error?: () => void; message?: (m: TrialMessage) => void; exit?: (code: number | null, signal: NodeJS.Signals | null) => void } = {};
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    child.on('error', () => done({ code: null, signal: null }));
-    // The trial reports its exit code over IPC before exiting; whichever comes first settles it.
-    child.on('message', (message: TrialMessage) => {
+    listeners.error = () => done({ code: null, signal: null });
+    listeners.message = (message) => {
       if (message?.type === 'trial-done' && typeof message.code === 'number') done({ code: message.code, signal: null });
-    });
-    child.on('exit', (code, signal) => done({ code, signal }));
+    };
+    listeners.exit = (code, signal) => done({ code, signal });
+    child.on('error', listeners.error).on('message', listeners.message).on('exit', listeners.exit);
     if (child.exitCode !== null || child.signalCode !== null) done({ code: child.exitCode, signal: child.signalCode }); // a waiting process that died before it was taken
   });
+  child.off('error', listeners.error!).off('message', listeners.message!).off('exit', listeners.exit!);
+  child.stderr!.off('data', onStderr);
   clearInterval(poll);
   // The epochs the last poll missed (a short trial may end between two polls).
   const last = readProgress(files.metrics);
@@ -155,6 +160,9 @@ export async function runTrial(runDir: string, options: RunTrialOptions): Promis
     const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
     outcome = { status: 'failed', transient: true, error: `trial process ${how}${lastLine ? `: ${lastLine.replace(/^dkl: /, '')}` : ''}`, metrics: {}, epoch: readProgress(files.metrics)?.epoch ?? 0, wallTimeMs };
   }
+  // A completed trial's process waits for another (a spawner reuses it); any other stops here.
+  if (outcome.status === 'done' && exit.code === 0 && exit.signal === null && options.spawner) options.spawner.giveBack(child, spec.threads);
+  else if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await writeState(files.state, { status: outcome.status, attempts, epoch: outcome.epoch, ...(outcome.error ? { error: outcome.error } : {}) });
   return outcome;
 }

@@ -3,7 +3,8 @@
  * run directory from scratch, or resumes it from its newest snapshot (the `dkl resume` logic),
  * or, if it already completed, does nothing. The run directory and cache come as arguments, or,
  * for a process started ahead of need (trial-spawner.ts), in a `trial-start` message once its
- * modules are loaded (it says `ready` then). It exits when its parent dies, so a killed worker
+ * modules are loaded (it says `ready` then); such a process whose trial completed waits for the
+ * next `trial-start` (the spawner reuses it). It exits when its parent dies, so a killed worker
  * leaves no trial running behind. Exit codes as `dkl`: 0 completed, 1 run failed, 2 bad config.
  */
 import 'reflect-metadata';
@@ -17,11 +18,17 @@ const orphaned = () => process.exit(137);
 process.on('disconnect', orphaned);
 
 /**
- * Tells the worker the outcome over IPC (the run directory is complete by now), then exits at
- * once: draining tfjs, loader threads and the native backend would add a few hundred ms to every
+ * Tells the worker the outcome over IPC (the run directory is complete by now). A process given
+ * its trials over IPC waits for the next one after a completed trial; otherwise it exits at once:
+ * draining tfjs, loader threads and the native backend would add a few hundred ms to every
  * trial's "result visible" time.
  */
-function finish(code: number): void {
+function finish(code: number, reusable: boolean): void {
+  if (reusable && code === 0 && process.send) {
+    waitForTrial(); // listening before the worker can send the next trial
+    process.send({ type: 'trial-done', code } satisfies TrialMessage);
+    return;
+  }
   process.off('disconnect', orphaned);
   if (process.send) process.send({ type: 'trial-done', code } satisfies TrialMessage, () => process.exit(code));
   else process.exit(code);
@@ -47,22 +54,29 @@ async function main(runDir: string | undefined, cacheDir: string | undefined): P
   return run.result.status === 'completed' ? 0 : 1;
 }
 
-function runAndExit(runDir: string | undefined, cacheDir: string | undefined): void {
-  main(runDir, cacheDir).then(finish, (error: unknown) => {
-    const { code, message } = describeFailure(error);
-    process.stderr.write(`${message}\n`);
-    finish(code);
-  });
+function runThenFinish(runDir: string | undefined, cacheDir: string | undefined, reusable: boolean): void {
+  main(runDir, cacheDir).then(
+    (code) => finish(code, reusable),
+    (error: unknown) => {
+      const { code, message } = describeFailure(error);
+      process.stderr.write(`${message}\n`);
+      finish(code, false);
+    },
+  );
 }
 
-const args = process.argv.slice(2);
-if (args.length > 0 || !process.send) runAndExit(args[0], args[1]);
-else {
+function waitForTrial(): void {
   const onMessage = (m: TrialMessage) => {
     if (m?.type !== 'trial-start') return;
     process.off('message', onMessage);
-    runAndExit(m.runDir, m.cacheDir);
+    runThenFinish(m.runDir, m.cacheDir, true);
   };
   process.on('message', onMessage);
+}
+
+const args = process.argv.slice(2);
+if (args.length > 0 || !process.send) runThenFinish(args[0], args[1], false);
+else {
+  waitForTrial();
   process.send({ type: 'ready' } satisfies TrialMessage);
 }

@@ -1,11 +1,15 @@
 /**
- * Trial processes started ahead of need. A trial process spends a second or more loading its
- * modules (tfjs, the native backend, every dkl package) before it reads its run directory; the
- * spawner keeps one such process loaded and waiting, so the next trial starts at once, and starts
- * the following one as soon as that is taken (it loads while the current trial trains). The
+ * Trial processes started ahead of need, and reused. A trial process spends a second or more of
+ * CPU loading its modules (tfjs, the native backend, every dkl package) before it reads its run
+ * directory. The spawner keeps one such process loaded and waiting, so the next trial starts at
+ * once, and starts the following one as soon as that is taken (it loads while the current trial
+ * trains). A process whose trial completed is handed back and runs a later trial (Ray Tune's
+ * `reuse_actors`): a run leaves no state behind that changes another run's bits (the trial
+ * process test checks this against fresh processes), and skipping the reload matters most when
+ * every core is busy with trials. A process whose trial failed or was killed is never reused. The
  * waiting process's thread count (OMP_NUM_THREADS, read when the native backend loads) is fixed
- * when it starts: a trial with another count gets a fresh process. A waiting process exits when
- * its parent dies, like a running trial.
+ * when it starts: a trial with another count gets a fresh process. Waiting processes exit when
+ * their parent dies, like running trials.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -41,15 +45,29 @@ export function forkTrialProcess(threads: number, env: NodeJS.ProcessEnv | undef
 
 function start(threads: number, env: NodeJS.ProcessEnv | undefined): SpawnedTrial {
   const child = forkTrialProcess(threads, env);
-  const early: Buffer[] = [];
-  const keep = (d: Buffer) => early.push(d);
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
   const ready = new Promise<void>((done) => {
-    child.on('message', (m: TrialMessage) => m?.type === 'ready' && done());
+    const onMessage = (m: TrialMessage) => {
+      if (m?.type !== 'ready') return;
+      child.off('message', onMessage);
+      done();
+    };
+    child.on('message', onMessage);
     child.once('exit', () => done());
     child.once('error', () => done());
   });
+  return collect(child, ready, true);
+}
+
+/**
+ * Reads what a waiting process prints until `release()` (its trial's log takes the streams over
+ * then): kept for a new process (its loading messages belong to its first trial), dropped for a
+ * reused one (late output of its previous trial).
+ */
+function collect(child: ChildProcess, ready: Promise<void>, keepOutput: boolean): SpawnedTrial {
+  const early: Buffer[] = [];
+  const keep = (d: Buffer) => keepOutput && early.push(d);
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const release = () => {
     child.stdout!.off('data', keep);
     child.stderr!.off('data', keep);
@@ -57,36 +75,60 @@ function start(threads: number, env: NodeJS.ProcessEnv | undefined): SpawnedTria
   return { child, early, ready, release };
 }
 
-/** Hands out trial processes, one loaded ahead; `close()` stops the waiting one. */
-export class TrialSpawner {
-  private waiting: { threads: number; trial: SpawnedTrial } | undefined;
-  private closed = false;
+export interface TrialSpawnerOptions {
+  /** Extra environment of every trial process. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Run later trials in processes whose trial completed (default true); false: one fresh process per trial. */
+  readonly reuse?: boolean;
+}
 
-  /** @param env extra environment of every trial process */
-  constructor(private readonly env?: NodeJS.ProcessEnv) {}
+/** Hands out trial processes: reused ones first, then the one loaded ahead; `close()` stops the waiting ones. */
+export class TrialSpawner {
+  /** Loaded processes waiting for a trial: the one started ahead, and those handed back after a completed trial (last). */
+  private idle: Array<{ threads: number; trial: SpawnedTrial }> = [];
+  private closed = false;
+  private readonly env: NodeJS.ProcessEnv | undefined;
+  readonly reuse: boolean;
+
+  constructor(options: TrialSpawnerOptions = {}) {
+    this.env = options.env;
+    this.reuse = options.reuse ?? true;
+  }
 
   /**
-   * A trial process with `threads` threads: the waiting one if it matches and is alive, else a
-   * new one. Unless `ahead` is false (no trial will follow), another starts loading at once.
+   * A trial process with `threads` threads: the most recently handed-back or loaded-ahead one if
+   * it matches and is alive, else a new one (waiting processes of other thread counts stop).
+   * Unless `ahead` is false (no trial will follow), another starts loading when none is left waiting.
    */
   take(threads: number, ahead = true): SpawnedTrial {
-    let trial: SpawnedTrial;
-    const w = this.waiting;
-    this.waiting = undefined;
-    if (w && w.threads === threads && w.trial.child.exitCode === null && w.trial.child.signalCode === null && w.trial.child.connected) trial = w.trial;
-    else {
-      if (w) w.trial.child.kill('SIGKILL');
-      trial = start(threads, this.env);
+    let trial: SpawnedTrial | undefined;
+    const alive = (t: SpawnedTrial) => t.child.exitCode === null && t.child.signalCode === null && t.child.connected;
+    for (const w of this.idle.splice(0).reverse()) {
+      if (!trial && w.threads === threads && alive(w.trial)) trial = w.trial;
+      else if (w.threads === threads && alive(w.trial)) this.idle.unshift(w);
+      else w.trial.child.kill('SIGKILL');
     }
+    trial ??= start(threads, this.env);
     trial.release();
-    if (ahead && !this.closed) this.waiting = { threads, trial: start(threads, this.env) };
+    if (ahead && !this.closed && this.idle.length === 0) this.idle.push({ threads, trial: start(threads, this.env) });
     return trial;
   }
 
-  /** Stops the waiting process (running trials are not this spawner's to stop). */
+  /**
+   * Takes back a process whose trial completed (it waits for the next `trial-start`), to be handed
+   * out again by `take`; with reuse off, or once closed, it is stopped instead.
+   */
+  giveBack(child: ChildProcess, threads: number): void {
+    if (!this.reuse || this.closed || child.exitCode !== null || child.signalCode !== null || !child.connected) {
+      child.kill('SIGKILL');
+      return;
+    }
+    this.idle.push({ threads, trial: collect(child, Promise.resolve(), false) });
+  }
+
+  /** Stops the waiting processes (running trials are not this spawner's to stop). */
   close(): void {
     this.closed = true;
-    this.waiting?.trial.child.kill('SIGKILL');
-    this.waiting = undefined;
+    for (const w of this.idle.splice(0)) w.trial.child.kill('SIGKILL');
   }
 }

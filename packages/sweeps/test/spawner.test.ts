@@ -2,20 +2,26 @@
  * Trial processes loaded ahead of need (real processes: the built trial-process.js): the next
  * take gets the process that loaded while the previous trial ran, another thread count gets a
  * fresh one with its own OMP_NUM_THREADS (and V8's single-threaded GC), a waiting process runs the trial it is sent, and one
- * whose parent lets go exits.
+ * whose parent lets go exits. A completed trial's process runs later trials, to the bits of fresh
+ * processes; a failed trial's process is not reused.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Sweeps from '../src/index.js';
-import { TEST_ENV, waitFor } from './fixtures.js';
+import { TEST_ENV, tinyBase, waitFor, writeSweep } from './fixtures.js';
 
+let sweeps: typeof Sweeps;
 let TrialSpawner: typeof Sweeps.TrialSpawner;
 beforeAll(async () => {
   // The built package: the spawner forks dist/trial-process.js next to itself.
-  ({ TrialSpawner } = (await import(join(__dirname, '../dist/index.js'))) as typeof Sweeps);
+  sweeps = (await import(join(__dirname, '../dist/index.js'))) as typeof Sweeps;
+  ({ TrialSpawner } = sweeps);
 });
+const root = mkdtempSync(join(tmpdir(), 'dkl-sweep-spawner-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Pids of this process's trial-process children. */
 const trialChildren = (): number[] =>
@@ -27,7 +33,7 @@ const environ = (pid: number): string[] => readFileSync(`/proc/${pid}/environ`, 
 
 describe('TrialSpawner', () => {
   it('hands out the process it loaded ahead; another thread count gets a fresh one; close and a lost parent stop waiting processes', async () => {
-    const spawner = new TrialSpawner({ DKL_BACKEND: TEST_ENV.DKL_BACKEND });
+    const spawner = new TrialSpawner({ env: { DKL_BACKEND: TEST_ENV.DKL_BACKEND } });
     const a = spawner.take(1);
     await a.ready;
     expect(a.child.exitCode).toBeNull(); // loaded, waiting for its trial
@@ -62,4 +68,45 @@ describe('TrialSpawner', () => {
     expect(await Promise.all(gone)).toEqual([137, 137]);
     expect(trialChildren()).toEqual([]);
   });
+
+  it('runs later trials in the process of a completed one, to the bits of fresh processes; a failed trial ends its process', async () => {
+    const file = writeSweep(join(root, 'reuse'), { name: 'reuse', parameters: { 'schedule.lr': { grid: [0.05, 1e30, 0.1] } }, seeds: [0] }, tinyBase({ epochs: 2 }));
+    const plan = await sweeps.planSweep(file);
+    await sweeps.prepareSweepDir(plan);
+    const [first, diverging, third] = plan.trials;
+    const spawner = new TrialSpawner({ env: { DKL_BACKEND: TEST_ENV.DKL_BACKEND } });
+    const run = async (trial: Sweeps.PlannedTrial) => {
+      let pid = 0;
+      const outcome = await sweeps.runTrial(sweeps.trialDir(plan.dir, trial.id), { cacheDir: sweeps.sweepFiles(plan.dir).cache, spawner, ahead: false, onSpawn: (p) => (pid = p) });
+      return { outcome, pid };
+    };
+    const a = await run(first!);
+    const b = await run(third!);
+    expect([a.outcome.status, b.outcome.status]).toEqual(['done', 'done']);
+    expect(b.pid).toBe(a.pid); // reused
+    expect(trialChildren()).toEqual([a.pid]); // waiting for a next trial
+    // Each trial's log holds its own run only.
+    const log = (trial: Sweeps.PlannedTrial) => readFileSync(sweeps.trialFiles(sweeps.trialDir(plan.dir, trial.id)).log, 'utf8');
+    expect(log(third!)).toContain(sweeps.trialDir(plan.dir, third!.id));
+    expect(log(third!)).not.toContain(sweeps.trialDir(plan.dir, first!.id));
+    const c = await run(diverging!);
+    expect(c.outcome).toMatchObject({ status: 'failed', transient: false });
+    expect(c.pid).toBe(a.pid);
+    await waitFor(() => trialChildren().length === 0, 30_000, 'the failed trial\'s process to exit');
+    const d = await run(first!); // completed already: a fresh process says so at once
+    expect(d.pid).not.toBe(a.pid);
+    spawner.close();
+    await waitFor(() => trialChildren().length === 0, 30_000, 'close() to stop the waiting process');
+
+    // The same trials, each in a fresh process, in another sweep directory: the same bits.
+    const freshPlan = await sweeps.planSweep(file, { dir: join(root, 'reuse-fresh') });
+    await sweeps.prepareSweepDir(freshPlan);
+    const untimed = (dir: string) =>
+      JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'), (k, v) => (['startedAt', 'wallTimeMs', 'setupMs', 'durationMs', 'imagesPerSecond', 'time'].includes(k) ? undefined : v));
+    for (const trial of [first!, third!]) {
+      const dir = sweeps.trialDir(freshPlan.dir, trial.id);
+      expect((await sweeps.runTrial(dir, { cacheDir: sweeps.sweepFiles(freshPlan.dir).cache, env: { DKL_BACKEND: TEST_ENV.DKL_BACKEND } })).status).toBe('done');
+      expect(untimed(sweeps.trialDir(plan.dir, trial.id))).toEqual(untimed(dir));
+    }
+  }, 180_000);
 });

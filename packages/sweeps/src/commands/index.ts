@@ -27,8 +27,9 @@ function registerSweepCommands(program: Command): void {
     .argument('<sweep-file>', 'sweep YAML')
     .option('--workers <n>', 'trial processes at a time', positiveInt, 1)
     .option('--dir <dir>', 'sweep directory (default: runs/<name> next to the sweep file)')
+    .option('--fresh-processes', 'one new process per trial (default: a completed trial\'s process runs a later trial, skipping the reload)')
     .description('run the sweep on this machine (no Redis); completed trials are skipped')
-    .action(async (file: string, o: { workers: number; dir?: string }) => {
+    .action(async (file: string, o: { workers: number; dir?: string; freshProcesses?: boolean }) => {
       const failed = await sweepRunCommand(file, o);
       if (failed > 0) process.exitCode = EXIT.runFailed;
     });
@@ -66,8 +67,9 @@ function registerSweepCommands(program: Command): void {
     .requiredOption('--redis <url>', 'Redis URL, e.g. redis://host:6379')
     .option('--concurrency <n>', 'trials at a time (per sweep)', positiveInt, 1)
     .option('--lock-ms <ms>', 'job lock: a worker silent this long loses its trial to another (default 30000)', positiveInt)
+    .option('--fresh-processes', 'one new process per trial (default: a completed trial\'s process runs a later trial, skipping the reload)')
     .description('run trials of submitted sweeps, each in a child process, until SIGINT / SIGTERM')
-    .action(async (o: { redis: string; concurrency: number; lockMs?: number }) => {
+    .action(async (o: { redis: string; concurrency: number; lockMs?: number; freshProcesses?: boolean }) => {
       await workerCommand(o);
     });
 }

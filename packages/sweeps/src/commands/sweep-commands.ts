@@ -34,12 +34,12 @@ export async function sweepPlanCommand(file: string, options: SweepCommandOption
 }
 
 /** `dkl sweep run --workers N`: all trials on this machine; resolves with the number of failed trials. */
-export async function sweepRunCommand(file: string, options: SweepCommandOptions & { workers: number; env?: NodeJS.ProcessEnv }): Promise<number> {
+export async function sweepRunCommand(file: string, options: SweepCommandOptions & { workers: number; env?: NodeJS.ProcessEnv; freshProcesses?: boolean }): Promise<number> {
   if (!Number.isInteger(options.workers) || options.workers < 1) throw new ArgumentError('--workers', `must be a positive integer, got ${options.workers}`);
   const plan = await planSweep(file, options.dir ? { dir: options.dir } : {});
   const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   log(`[sweep] ${plan.name}: ${plan.trials.length} trials, ${options.workers} worker(s) x ${plan.threads} thread(s), in ${plan.dir}`);
-  const result = await runSweepLocally(plan, { workers: options.workers, log, ...(options.env ? { env: options.env } : {}) });
+  const result = await runSweepLocally(plan, { workers: options.workers, log, ...(options.env ? { env: options.env } : {}), ...(options.freshProcesses ? { reuseProcesses: false } : {}) });
   if (result.skipped) log(`[sweep] ${result.skipped} trial(s) had completed already`);
   const statuses = statusesOf(readStoredPlan(plan.dir)!, plan.dir);
   printer(options)(cellSummaryTable(statuses));
@@ -110,10 +110,16 @@ export async function sweepSubmitCommand(file: string, options: SweepCommandOpti
 }
 
 /** `dkl worker`: serves every submitted sweep until SIGINT / SIGTERM. */
-export async function workerCommand(options: { redis: string; concurrency: number; lockMs?: number; log?: (l: string) => void }): Promise<void> {
+export async function workerCommand(options: { redis: string; concurrency: number; lockMs?: number; freshProcesses?: boolean; log?: (l: string) => void }): Promise<void> {
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new ArgumentError('--concurrency', `must be a positive integer, got ${options.concurrency}`);
   const { startSweepWorker } = await import('../queue/worker.js');
-  const worker = await startSweepWorker({ redis: options.redis, concurrency: options.concurrency, ...(options.lockMs ? { lockDurationMs: options.lockMs } : {}), ...(options.log ? { log: options.log } : {}) });
+  const worker = await startSweepWorker({
+    redis: options.redis,
+    concurrency: options.concurrency,
+    ...(options.lockMs ? { lockDurationMs: options.lockMs } : {}),
+    ...(options.freshProcesses ? { reuseProcesses: false } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
       (options.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(`[worker] ${signal}: stopping (running trials are abandoned and resume elsewhere)`);

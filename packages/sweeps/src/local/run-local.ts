@@ -13,6 +13,8 @@ export interface LocalRunOptions {
   readonly attempts?: number;
   readonly log?: (line: string) => void;
   readonly env?: NodeJS.ProcessEnv;
+  /** Run later trials in the processes of completed ones (default true; see `TrialSpawner`). */
+  readonly reuseProcesses?: boolean;
 }
 
 export interface LocalRunResult {
@@ -37,8 +39,8 @@ export async function runSweepLocally(plan: SweepPlan, options: LocalRunOptions 
   const pending = plan.trials.filter((t) => !completed(trialDir(plan.dir, t.id)));
   const outcomes = new Map<string, TrialOutcome>();
   let next = 0;
-  // The next trial's process loads its modules while the current ones run.
-  const spawner = new TrialSpawner(options.env);
+  // The next trial's process loads its modules while the current ones run; completed trials' processes run later ones.
+  const spawner = new TrialSpawner({ ...(options.env ? { env: options.env } : {}), ...(options.reuseProcesses !== undefined ? { reuse: options.reuseProcesses } : {}) });
   const runOne = async (trial: PlannedTrial): Promise<void> => {
     const dir = trialDir(plan.dir, trial.id);
     for (let attempt = 1; ; attempt++) {

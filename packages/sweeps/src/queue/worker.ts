@@ -40,6 +40,8 @@ export interface SweepWorkerOptions {
   readonly log?: (line: string) => void;
   /** Extra environment of the trial processes. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Run later trials in the processes of completed ones (default true; see `TrialSpawner`). */
+  readonly reuseProcesses?: boolean;
 }
 
 export interface SweepWorker {
@@ -70,8 +72,8 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
   if (hidden) throw notVisible(hidden);
   const workers = new Map<string, Worker<TrialJobData, TrialResult>>();
   const skipped = new Set<string>();
-  // The next trial's process loads its modules while the current trial runs.
-  const spawner = new TrialSpawner(options.env);
+  // The next trial's process loads its modules while the current trial runs; completed trials' processes run later ones.
+  const spawner = new TrialSpawner({ ...(options.env ? { env: options.env } : {}), ...(options.reuseProcesses !== undefined ? { reuse: options.reuseProcesses } : {}) });
 
   const processTrial = async (job: Job<TrialJobData, TrialResult>): Promise<TrialResult> => {
     const runDir = trialDir(job.data.sweepDir, job.data.trialId);
