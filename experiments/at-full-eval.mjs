@@ -4,9 +4,11 @@
 // with the raw (last) and the averaged weights. Every step is resumable: a finished training is not
 // repeated, and `dkl eval` continues a killed evaluation from its state file in the run directory.
 //   node experiments/at-full-eval.mjs [--seeds 3] [--scale 1] [--n-ex N (default: all 10,000)]
-//     [--out DIR (default experiments/results/at-full)] [--smoke]
+//     [--out DIR (default experiments/results/at-full)] [--methods trades,ikl-at] [--smoke]
 // --smoke: one seed, tiny data, 20 examples and small attack budgets (checks the pipeline only).
-// Writes <out>/at-full.json and prints a table of clean_acc / autoattack_acc per method and weights.
+// --methods: a subset, e.g. to evaluate the methods in two processes side by side (each keeps ~1 core).
+// The results then go to at-full-<methods>.json.
+// Writes <out>/at-full.json (or at-full-<methods>.json) and prints a table of clean_acc / autoattack_acc per method and weights.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AT_EPSILON, AT_METHODS, atConfig } from './configs.mjs';
@@ -17,6 +19,8 @@ const seeds = Number(flag('seeds', smoke ? 1 : 3));
 const scale = Number(flag('scale', smoke ? 0.01 : 1));
 const nEx = flag('n-ex', smoke ? '20' : undefined);
 const out = resolve(flag('out', join(here, 'results', smoke ? 'at-full-smoke' : 'at-full')));
+const methods = flag('methods', Object.keys(AT_METHODS).join(',')).split(',');
+for (const m of methods) if (!(m in AT_METHODS)) throw new Error(`--methods: unknown method '${m}'; known: ${Object.keys(AT_METHODS).join(', ')}`);
 const budgets = smoke ? ['apgdSteps=5', 'nTargetClasses=2', 'fabSteps=5', 'squareQueries=20'].flatMap((o) => ['--attack-option', o]) : [];
 
 function dkl(argv) {
@@ -48,7 +52,7 @@ function finishedRun(name) {
 
 mkdirSync(join(out, 'configs'), { recursive: true });
 const results = [];
-for (const method of Object.keys(AT_METHODS)) {
+for (const method of methods) {
   for (let seed = 0; seed < seeds; seed++) {
     const cfg = config(method, seed);
     let runDir = finishedRun(cfg.name);
@@ -77,11 +81,12 @@ for (const method of Object.keys(AT_METHODS)) {
     }
   }
 }
-writeFileSync(join(out, 'at-full.json'), `${JSON.stringify({ seeds, scale, results }, null, 2)}\n`);
+const allMethods = methods.length === Object.keys(AT_METHODS).length;
+writeFileSync(join(out, allMethods ? 'at-full.json' : `at-full-${methods.join('+')}.json`), `${JSON.stringify({ seeds, scale, results }, null, 2)}\n`);
 
 console.log('| objective | weights | clean_acc % | autoattack_acc % | n_ex |');
 console.log('|---|---|---|---|---|');
-for (const method of Object.keys(AT_METHODS)) {
+for (const method of methods) {
   for (const weights of ['last', 'averaged']) {
     const rows = results.filter((r) => r.method === method && r.weights === weights);
     console.log(`| ${method} | ${weights} | ${meanSd(rows.map((r) => r.clean_acc))} | ${meanSd(rows.map((r) => r.autoattack_acc))} | ${rows[0].n_ex} |`);

@@ -2,7 +2,7 @@
 // Sweeps on BullMQ: queue overhead per trial and the wall time of a 12-trial sweep on 1 vs 2
 // workers (1 thread each). Starts its own redis-server (loopback, free port, temporary directory,
 // appendonly yes) and real `dkl worker` processes; build first (npm run build).
-//   node tools/bench/sweeps/bench.mjs [--trials 12] [--overhead-trials 5] [--epochs 300]
+//   node tools/bench/sweeps/bench.mjs [--trials 12] [--overhead-trials 5] [--epochs 300] [--fresh-processes]
 // (300 epochs: trials of ~15 s, the scale the goals speak of; --epochs 4 for a quick check)
 // Overhead: submit -> start = the job's processedOn minus when it became runnable (its submission,
 // or its worker's previous job's finish); result -> visible = the job's finishedOn (the result in
@@ -27,6 +27,8 @@ const DKL = join(root, 'packages/cli/bin/dkl.mjs');
 const trials = numArg('trials', 12);
 const overheadTrials = numArg('overhead-trials', 5);
 const epochs = numArg('epochs', 300);
+// Workers start one process per trial instead of reusing a completed trial's process (dkl worker --fresh-processes).
+const fresh = process.argv.includes('--fresh-processes');
 const env = { ...process.env, DKL_BACKEND: process.env.DKL_BACKEND ?? 'dkl-native' };
 
 const freePort = () => new Promise((done) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => done(port)); }); });
@@ -45,7 +47,7 @@ function dkl(args) {
     child.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`dkl ${args.join(' ')} exited ${code}:\n${out}`))));
   });
 }
-const startWorker = () => spawn(process.execPath, [DKL, '--no-progress', 'worker', '--redis', redisUrl], { env, stdio: 'ignore' });
+const startWorker = () => spawn(process.execPath, [DKL, '--no-progress', 'worker', '--redis', redisUrl, ...(fresh ? ['--fresh-processes'] : [])], { env, stdio: 'ignore' });
 
 function baseConfig(name) {
   return {
@@ -149,7 +151,7 @@ try {
   console.log(`  submit -> start   ${mean(startMs).toFixed(1)} ms (max ${Math.max(...startMs).toFixed(1)})`);
   console.log(`  result -> visible ${mean(visibleMs).toFixed(1)} ms (max ${Math.max(...visibleMs).toFixed(1)})`);
   console.log(`  trial (process start to result) ${(perTrial / 1000).toFixed(2)} s; overhead ${(100 * overhead / perTrial).toFixed(3)} % of it, ${(100 * overhead / 20000).toFixed(3)} % of a 20 s trial`);
-  console.log(`${trials}-trial sweep, 1 thread per trial: 1 worker ${(wall[1] / 1000).toFixed(1)} s, 2 workers ${(wall[2] / 1000).toFixed(1)} s`);
+  console.log(`${trials}-trial sweep, 1 thread per trial, ${fresh ? 'a fresh process per trial' : 'trial processes reused'}: 1 worker ${(wall[1] / 1000).toFixed(1)} s, 2 workers ${(wall[2] / 1000).toFixed(1)} s`);
   for (const n of [1, 2]) console.log(`  ${n} worker(s): trials per worker ${JSON.stringify(perWorker[n].byWorker)}, summed trial time ${(perWorker[n].busy / 1000).toFixed(1)} s`);
   console.log(`  2 workers / (1 worker / 2) = ${(wall[2] / (wall[1] / 2)).toFixed(3)} (goal <= 1.10); speed-up ${(wall[1] / wall[2]).toFixed(2)}x`);
   console.log(`same trials as plain \`dkl train\` processes, no queue: 1 at a time ${(plain[1] / 1000).toFixed(1)} s, 2 at a time ${(plain[2] / 1000).toFixed(1)} s`);
