@@ -2,7 +2,9 @@
 // Sweeps on BullMQ: queue overhead per trial and the wall time of a 12-trial sweep on 1 vs 2
 // workers (1 thread each). Starts its own redis-server (loopback, free port, temporary directory,
 // appendonly yes) and real `dkl worker` processes; build first (npm run build).
-//   node tools/bench/sweeps/bench.mjs [--trials 12] [--overhead-trials 5] [--epochs 300] [--fresh-processes]
+//   node tools/bench/sweeps/bench.mjs [--trials 12] [--overhead-trials 5] [--epochs 300] [--rounds 1] [--no-plain] [--fresh-processes]
+// --rounds R: the 1-worker and 2-worker sweeps (and the plain baseline) R times, interleaved, with
+// each round's ratio and their median: a noisy VM moves a single round's ratio by several percent.
 // (300 epochs: trials of ~15 s, the scale the goals speak of; --epochs 4 for a quick check)
 // Overhead: submit -> start = the job's processedOn minus when it became runnable (its submission,
 // or its worker's previous job's finish); result -> visible = the job's finishedOn (the result in
@@ -29,6 +31,8 @@ const overheadTrials = numArg('overhead-trials', 5);
 const epochs = numArg('epochs', 300);
 // Workers start one process per trial instead of reusing a completed trial's process (dkl worker --fresh-processes).
 const fresh = process.argv.includes('--fresh-processes');
+const rounds = numArg('rounds', 1);
+const withPlain = !process.argv.includes('--no-plain');
 const env = { ...process.env, DKL_BACKEND: process.env.DKL_BACKEND ?? 'dkl-native' };
 
 const freePort = () => new Promise((done) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => done(port)); }); });
@@ -82,12 +86,12 @@ async function waitAll(queue, n) {
  * The machine's own limit: the same trials as plain `dkl train` processes (1 thread, V8 flags as
  * the trial processes), `n` at a time, no queue, no worker. Returns the wall time in ms.
  */
-async function plainProcesses(n) {
-  const dir = join(work, `plain${n}`);
+async function plainProcesses(n, round) {
+  const dir = join(work, `plain${n}r${round}`);
   mkdirSync(dir, { recursive: true });
   const files = Array.from({ length: trials }, (_, seed) => {
     const file = join(dir, `seed${seed}.yaml`);
-    writeFileSync(file, stringify({ ...baseConfig(`plain${n}`), seed }));
+    writeFileSync(file, stringify({ ...baseConfig(`plain${n}r${round}`), seed }));
     return file;
   });
   const runOne = (file) => new Promise((done, fail) => {
@@ -124,38 +128,48 @@ try {
   w.kill('SIGTERM');
   const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
 
-  // 2. Wall time of a `trials`-trial sweep: 1 worker, then 2 (1 thread each), fresh sweep directories.
-  const wall = {};
-  const perWorker = {};
-  for (const n of [1, 2]) {
-    const file = writeSweep(`wall${n}`, Array.from({ length: trials }, (_, i) => i));
-    const workers = Array.from({ length: n }, startWorker);
-    await new Promise((r) => setTimeout(r, 3000)); // workers up and waiting (their start is not the sweep's)
-    const started = performance.now();
-    await dkl(['sweep', 'submit', file, '--redis', redisUrl]);
-    const q = new Queue(`dkl-sweep-wall${n}`, { connection });
-    await waitAll(q, trials);
-    wall[n] = performance.now() - started;
-    const done = await q.getJobs(['completed']);
-    const byWorker = {};
-    for (const job of done) byWorker[job.returnvalue?.worker ?? '?'] = (byWorker[job.returnvalue?.worker ?? '?'] ?? 0) + 1;
-    const busy = done.reduce((s, job) => s + (job.finishedOn - job.processedOn), 0);
-    perWorker[n] = { byWorker, busy };
-    await q.close();
-    for (const x of workers) x.kill('SIGTERM');
+  // 2. Wall time of a `trials`-trial sweep: 1 worker, then 2 (1 thread each), fresh sweep
+  // directories; then the plain baseline; `rounds` times.
+  const wall = { 1: [], 2: [] };
+  const perWorker = { 1: [], 2: [] };
+  const plain = { 1: [], 2: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const n of [1, 2]) {
+      const name = `wall${n}r${round}`;
+      const file = writeSweep(name, Array.from({ length: trials }, (_, i) => i));
+      const workers = Array.from({ length: n }, startWorker);
+      await new Promise((r) => setTimeout(r, 3000)); // workers up and waiting (their start is not the sweep's)
+      const started = performance.now();
+      await dkl(['sweep', 'submit', file, '--redis', redisUrl]);
+      const q = new Queue(`dkl-sweep-${name}`, { connection });
+      await waitAll(q, trials);
+      wall[n].push(performance.now() - started);
+      const done = await q.getJobs(['completed']);
+      const byWorker = {};
+      for (const job of done) byWorker[job.returnvalue?.worker ?? '?'] = (byWorker[job.returnvalue?.worker ?? '?'] ?? 0) + 1;
+      const busy = done.reduce((s, job) => s + (job.finishedOn - job.processedOn), 0);
+      perWorker[n].push({ byWorker, busy });
+      await q.close();
+      for (const x of workers) x.kill('SIGTERM');
+    }
+    if (withPlain) for (const n of [1, 2]) plain[n].push(await plainProcesses(n, round));
   }
-  const plain = { 1: await plainProcesses(1), 2: await plainProcesses(2) };
+  const median = (a) => [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)];
   const perTrial = mean(trialMs);
   const overhead = mean(startMs) + mean(visibleMs);
   console.log(`queue overhead per trial (${overheadTrials} trials, 1 idle worker):`);
   console.log(`  submit -> start   ${mean(startMs).toFixed(1)} ms (max ${Math.max(...startMs).toFixed(1)})`);
   console.log(`  result -> visible ${mean(visibleMs).toFixed(1)} ms (max ${Math.max(...visibleMs).toFixed(1)})`);
   console.log(`  trial (process start to result) ${(perTrial / 1000).toFixed(2)} s; overhead ${(100 * overhead / perTrial).toFixed(3)} % of it, ${(100 * overhead / 20000).toFixed(3)} % of a 20 s trial`);
-  console.log(`${trials}-trial sweep, 1 thread per trial, ${fresh ? 'a fresh process per trial' : 'trial processes reused'}: 1 worker ${(wall[1] / 1000).toFixed(1)} s, 2 workers ${(wall[2] / 1000).toFixed(1)} s`);
-  for (const n of [1, 2]) console.log(`  ${n} worker(s): trials per worker ${JSON.stringify(perWorker[n].byWorker)}, summed trial time ${(perWorker[n].busy / 1000).toFixed(1)} s`);
-  console.log(`  2 workers / (1 worker / 2) = ${(wall[2] / (wall[1] / 2)).toFixed(3)} (goal <= 1.10); speed-up ${(wall[1] / wall[2]).toFixed(2)}x`);
-  console.log(`same trials as plain \`dkl train\` processes, no queue: 1 at a time ${(plain[1] / 1000).toFixed(1)} s, 2 at a time ${(plain[2] / 1000).toFixed(1)} s`);
-  console.log(`  2 at a time / (1 at a time / 2) = ${(plain[2] / (plain[1] / 2)).toFixed(3)} (what the machine allows); the queue's ratio over it ${((wall[2] / wall[1]) / (plain[2] / plain[1])).toFixed(3)}`);
+  const ratios = wall[1].map((one, r) => wall[2][r] / (one / 2));
+  const plainRatios = plain[1].map((one, r) => plain[2][r] / (one / 2));
+  console.log(`${trials}-trial sweep, 1 thread per trial, ${fresh ? 'a fresh process per trial' : 'trial processes reused'}, ${rounds} round(s):`);
+  for (let r = 0; r < rounds; r++) {
+    console.log(`  round ${r + 1}: 1 worker ${(wall[1][r] / 1000).toFixed(1)} s, 2 workers ${(wall[2][r] / 1000).toFixed(1)} s, 2 workers / (1 worker / 2) = ${ratios[r].toFixed(3)}; speed-up ${(wall[1][r] / wall[2][r]).toFixed(2)}x`);
+    for (const n of [1, 2]) console.log(`    ${n} worker(s): trials per worker ${JSON.stringify(perWorker[n][r].byWorker)}, summed trial time ${(perWorker[n][r].busy / 1000).toFixed(1)} s`);
+    if (withPlain) console.log(`    plain \`dkl train\` processes, no queue: 1 at a time ${(plain[1][r] / 1000).toFixed(1)} s, 2 at a time ${(plain[2][r] / 1000).toFixed(1)} s, ratio ${plainRatios[r].toFixed(3)} (what the machine allows)`);
+  }
+  console.log(`  median 2 workers / (1 worker / 2) = ${median(ratios).toFixed(3)} (goal <= 1.10)${withPlain ? `; median plain ratio ${median(plainRatios).toFixed(3)}` : ''}`);
 } finally {
   redis.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
