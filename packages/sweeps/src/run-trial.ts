@@ -127,17 +127,18 @@ export async function runTrial(runDir: string, options: RunTrialOptions): Promis
     }
   }, 500);
   // The trial reports its exit code over IPC before exiting (or before waiting for its next trial); whichever comes first settles it.
-  const listeners: { error?: () => void; message?: (m: TrialMessage) => void; exit?: (code: number | null, signal: NodeJS.Signals | null) => void } = {};
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    listeners.error = () => done({ code: null, signal: null });
-    listeners.message = (message) => {
-      if (message?.type === 'trial-done' && typeof message.code === 'number') done({ code: message.code, signal: null });
-    };
-    listeners.exit = (code, signal) => done({ code, signal });
-    child.on('error', listeners.error).on('message', listeners.message).on('exit', listeners.exit);
-    if (child.exitCode !== null || child.signalCode !== null) done({ code: child.exitCode, signal: child.signalCode }); // a waiting process that died before it was taken
-  });
-  child.off('error', listeners.error!).off('message', listeners.message!).off('exit', listeners.exit!);
+  type Exit = { code: number | null; signal: NodeJS.Signals | null };
+  let settle!: (exit: Exit) => void;
+  const ended = new Promise<Exit>((done) => (settle = done));
+  const onError = () => settle({ code: null, signal: null });
+  const onMessage = (message: TrialMessage) => {
+    if (message?.type === 'trial-done' && typeof message.code === 'number') settle({ code: message.code, signal: null });
+  };
+  const onExit = (code: number | null, signal: NodeJS.Signals | null) => settle({ code, signal });
+  child.on('error', onError).on('message', onMessage).on('exit', onExit);
+  if (child.exitCode !== null || child.signalCode !== null) settle({ code: child.exitCode, signal: child.signalCode }); // a waiting process that died before it was taken
+  const exit = await ended;
+  child.off('error', onError).off('message', onMessage).off('exit', onExit);
   child.stderr!.off('data', onStderr);
   clearInterval(poll);
   // The epochs the last poll missed (a short trial may end between two polls).

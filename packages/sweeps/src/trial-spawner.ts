@@ -43,6 +43,11 @@ export function forkTrialProcess(threads: number, env: NodeJS.ProcessEnv | undef
   });
 }
 
+/** Neither exited nor killed, and its IPC channel open (it can still be sent a trial). */
+function isAlive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null && child.connected;
+}
+
 function start(threads: number, env: NodeJS.ProcessEnv | undefined): SpawnedTrial {
   const child = forkTrialProcess(threads, env);
   const ready = new Promise<void>((done) => {
@@ -102,10 +107,9 @@ export class TrialSpawner {
    */
   take(threads: number, ahead = true): SpawnedTrial {
     let trial: SpawnedTrial | undefined;
-    const alive = (t: SpawnedTrial) => t.child.exitCode === null && t.child.signalCode === null && t.child.connected;
     for (const w of this.idle.splice(0).reverse()) {
-      if (!trial && w.threads === threads && alive(w.trial)) trial = w.trial;
-      else if (w.threads === threads && alive(w.trial)) this.idle.unshift(w);
+      if (!trial && w.threads === threads && isAlive(w.trial.child)) trial = w.trial;
+      else if (w.threads === threads && isAlive(w.trial.child)) this.idle.unshift(w);
       else w.trial.child.kill('SIGKILL');
     }
     trial ??= start(threads, this.env);
@@ -119,7 +123,7 @@ export class TrialSpawner {
    * out again by `take`; with reuse off, or once closed, it is stopped instead.
    */
   giveBack(child: ChildProcess, threads: number): void {
-    if (!this.reuse || this.closed || child.exitCode !== null || child.signalCode !== null || !child.connected) {
+    if (!this.reuse || this.closed || !isAlive(child)) {
       child.kill('SIGKILL');
       return;
     }
