@@ -4,10 +4,11 @@
 // with the raw (last) and the averaged weights. Every step is resumable: a finished training is not
 // repeated, and `dkl eval` continues a killed evaluation from its state file in the run directory.
 //   node experiments/at-full-eval.mjs [--seeds 3] [--scale 1] [--n-ex N (default: all 10,000)]
-//     [--out DIR (default experiments/results/at-full)] [--methods trades,ikl-at] [--smoke]
+//     [--out DIR (default experiments/results/at-full)] [--methods trades,ikl-at] [--weights last,averaged] [--smoke]
 // --smoke: one seed, tiny data, 20 examples and small attack budgets (checks the pipeline only).
 // --methods: a subset, e.g. to evaluate the methods in two processes side by side (each keeps ~1 core).
-// The results then go to at-full-<methods>.json.
+// --weights: a subset likewise (an evaluation of `last` and one of `averaged` can run side by side).
+// The results of a subset go to at-full-<methods>[-<weights>].json.
 // Writes <out>/at-full.json (or at-full-<methods>.json) and prints a table of clean_acc / autoattack_acc per method and weights.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -21,6 +22,9 @@ const nEx = flag('n-ex', smoke ? '20' : undefined);
 const out = resolve(flag('out', join(here, 'results', smoke ? 'at-full-smoke' : 'at-full')));
 const methods = flag('methods', Object.keys(AT_METHODS).join(',')).split(',');
 for (const m of methods) if (!(m in AT_METHODS)) throw new Error(`--methods: unknown method '${m}'; known: ${Object.keys(AT_METHODS).join(', ')}`);
+const WEIGHTS = ['last', 'averaged'];
+const weightsList = flag('weights', WEIGHTS.join(',')).split(',');
+for (const w of weightsList) if (!WEIGHTS.includes(w)) throw new Error(`--weights: unknown weights '${w}'; known: ${WEIGHTS.join(', ')}`);
 const budgets = smoke ? ['apgdSteps=5', 'nTargetClasses=2', 'fabSteps=5', 'squareQueries=20'].flatMap((o) => ['--attack-option', o]) : [];
 
 function dkl(argv) {
@@ -63,7 +67,7 @@ for (const method of methods) {
       runDir = finishedRun(cfg.name);
       if (!runDir) throw new Error(`no finished run directory for ${cfg.name} under ${join(out, 'runs')}`);
     }
-    for (const weights of ['last', 'averaged']) {
+    for (const weights of weightsList) {
       const started = Date.now();
       const metrics = JSON.parse(
         dkl(['eval', runDir, '--attack', 'autoattack', '--version', 'standard', '--norm', 'linf', '--eps', String(AT_EPSILON), '--weights', weights, '--json', ...(nEx ? ['--n-ex', nEx] : []), ...budgets])
@@ -82,12 +86,14 @@ for (const method of methods) {
   }
 }
 const allMethods = methods.length === Object.keys(AT_METHODS).length;
-writeFileSync(join(out, allMethods ? 'at-full.json' : `at-full-${methods.join('+')}.json`), `${JSON.stringify({ seeds, scale, results }, null, 2)}\n`);
+const allWeights = weightsList.length === WEIGHTS.length;
+const resultFile = allMethods && allWeights ? 'at-full.json' : `at-full-${methods.join('+')}${allWeights ? '' : `-${weightsList.join('+')}`}.json`;
+writeFileSync(join(out, resultFile), `${JSON.stringify({ seeds, scale, results }, null, 2)}\n`);
 
 console.log('| objective | weights | clean_acc % | autoattack_acc % | n_ex |');
 console.log('|---|---|---|---|---|');
 for (const method of methods) {
-  for (const weights of ['last', 'averaged']) {
+  for (const weights of weightsList) {
     const rows = results.filter((r) => r.method === method && r.weights === weights);
     console.log(`| ${method} | ${weights} | ${meanSd(rows.map((r) => r.clean_acc))} | ${meanSd(rows.map((r) => r.autoattack_acc))} | ${rows[0].n_ex} |`);
   }

@@ -2,10 +2,16 @@
 // Sweeps on BullMQ: queue overhead per trial and the wall time of a 12-trial sweep on 1 vs 2
 // workers (1 thread each). Starts its own redis-server (loopback, free port, temporary directory,
 // appendonly yes) and real `dkl worker` processes; build first (npm run build).
-//   node tools/bench/sweeps/bench.mjs [--trials 12] [--overhead-trials 5] [--epochs 300] [--rounds 1] [--no-plain] [--fresh-processes]
+//   node tools/bench/sweeps/bench.mjs [--workload synthetic|fashion-mnist] [--trials 12] [--overhead-trials 5] [--epochs N]
+//     [--rounds 1] [--no-plain] [--fresh-processes]
+// --workload: what each trial trains (1 thread, ~15-20 s each):
+//   synthetic (default): tiny_cnn on 8x8 synthetic images, 300 epochs of 16 steps, a checkpoint per
+//     epoch (20 fsynced snapshots a second): a stress case of short kernels, allocations and I/O;
+//   fashion-mnist: tiny_cnn on 1,000 Fashion-MNIST images at 32x32 (the KD study's student and
+//     transforms), 12 epochs of 16 steps, a checkpoint per epoch: a trial of the experiments' kind.
 // --rounds R: the 1-worker and 2-worker sweeps (and the plain baseline) R times, interleaved, with
 // each round's ratio and their median: a noisy VM moves a single round's ratio by several percent.
-// (300 epochs: trials of ~15 s, the scale the goals speak of; --epochs 4 for a quick check)
+// (--epochs sets the trial length: the defaults give trials of ~15-20 s, the scale the goals speak of)
 // Overhead: submit -> start = the job's processedOn minus when it became runnable (its submission,
 // or its worker's previous job's finish); result -> visible = the job's finishedOn (the result in
 // Redis, what status / report read) minus the trial's summary.json write. Ratios: overhead per
@@ -18,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { numArg } from '../args.mjs';
+import { arg, numArg } from '../args.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
@@ -28,7 +34,27 @@ const { stringify } = await import(require.resolve('yaml'));
 const DKL = join(root, 'packages/cli/bin/dkl.mjs');
 const trials = numArg('trials', 12);
 const overheadTrials = numArg('overhead-trials', 5);
-const epochs = numArg('epochs', 300);
+const workloads = {
+  synthetic: {
+    epochs: 300,
+    data: { dataset: { name: 'synthetic', options: { shape: [8, 8, 3], numClasses: 4, trainSize: 256, testSize: 64, seed: 2 } }, train: { split: 'train', batchSize: 16 }, eval: { test: { split: 'test', batchSize: 32 } } },
+  },
+  'fashion-mnist': {
+    epochs: 12,
+    data: (() => {
+      const shape = [{ kind: 'pad-resize', to: [32, 32, 3] }, { kind: 'normalize', mean: [0.286], std: [0.353] }];
+      return {
+        dataset: { name: 'fashion-mnist', options: {} },
+        train: { split: 'train', batchSize: 64, subset: { perClass: 100 }, transforms: [...shape, { kind: 'random-crop', padding: 2 }] },
+        eval: { test: { split: 'test', batchSize: 250, subset: { perClass: 50 }, transforms: shape } },
+      };
+    })(),
+  },
+};
+const workloadName = arg('workload', 'synthetic');
+const workload = workloads[workloadName];
+if (!workload) throw new Error(`--workload must be one of ${Object.keys(workloads).join(', ')}, got '${workloadName}'`);
+const epochs = numArg('epochs', workload.epochs);
 // Workers start one process per trial instead of reusing a completed trial's process (dkl worker --fresh-processes).
 const fresh = process.argv.includes('--fresh-processes');
 const rounds = numArg('rounds', 1);
@@ -56,7 +82,7 @@ const startWorker = () => spawn(process.execPath, [DKL, '--no-progress', 'worker
 function baseConfig(name) {
   return {
     name, seed: 0,
-    data: { dataset: { name: 'synthetic', options: { shape: [8, 8, 3], numClasses: 4, trainSize: 256, testSize: 64, seed: 2 } }, train: { split: 'train', batchSize: 16 }, eval: { test: { split: 'test', batchSize: 32 } } },
+    data: workload.data,
     models: { student: { name: 'tiny_cnn' } },
     trainer: { type: 'supervised', epochs },
     optimizer: { name: 'sgd', momentum: 0.9 },
@@ -163,7 +189,7 @@ try {
   console.log(`  trial (process start to result) ${(perTrial / 1000).toFixed(2)} s; overhead ${(100 * overhead / perTrial).toFixed(3)} % of it, ${(100 * overhead / 20000).toFixed(3)} % of a 20 s trial`);
   const ratios = wall[1].map((one, r) => wall[2][r] / (one / 2));
   const plainRatios = plain[1].map((one, r) => plain[2][r] / (one / 2));
-  console.log(`${trials}-trial sweep, 1 thread per trial, ${fresh ? 'a fresh process per trial' : 'trial processes reused'}, ${rounds} round(s):`);
+  console.log(`${trials}-trial sweep, workload ${workloadName} (${epochs} epochs), 1 thread per trial, ${fresh ? 'a fresh process per trial' : 'trial processes reused'}, ${rounds} round(s):`);
   for (let r = 0; r < rounds; r++) {
     console.log(`  round ${r + 1}: 1 worker ${(wall[1][r] / 1000).toFixed(1)} s, 2 workers ${(wall[2][r] / 1000).toFixed(1)} s, 2 workers / (1 worker / 2) = ${ratios[r].toFixed(3)}; speed-up ${(wall[1][r] / wall[2][r]).toFixed(2)}x`);
     for (const n of [1, 2]) console.log(`    ${n} worker(s): trials per worker ${JSON.stringify(perWorker[n][r].byWorker)}, summed trial time ${(perWorker[n][r].busy / 1000).toFixed(1)} s`);
