@@ -65,6 +65,14 @@ export interface AttackPlanResult<Name extends string = string> {
   readonly resumed: readonly Name[];
   /** Batches of the attack under way that the state file said were done. */
   readonly resumedBatches: number;
+  /**
+   * Seconds each attack's batches took, summed over every invocation that attacked them (a
+   * resumed evaluation counts the earlier ones too); undefined where a state file written before
+   * times were kept has none.
+   */
+  readonly perAttackSeconds: Readonly<Record<string, number | undefined>>;
+  /** The clean pass and every attack, summed over invocations; undefined when a part is unknown. */
+  readonly totalSeconds: number | undefined;
   /** Per example: robust after every attack. */
   readonly robustFlags: readonly boolean[];
 }
@@ -112,12 +120,15 @@ export async function runAttackPlan(forward: ForwardFn, x: tf.Tensor, y: tf.Tens
   }
 
   if (!state) {
+    const started = performance.now();
     const clean = cleanFlags(forward, x, labels, batchSize);
-    await save({ version: 2, norm, eps, examples: n, labelsHash, settings, cleanAccuracy: mean(clean), robustFlags: encodeFlags(clean), finished: [] });
+    const cleanSeconds = (performance.now() - started) / 1000;
+    await save({ version: 2, norm, eps, examples: n, labelsHash, settings, cleanAccuracy: mean(clean), cleanSeconds, robustFlags: encodeFlags(clean), finished: [] });
   }
   let current: AutoAttackState = state!;
   const flags = decodeFlags(current.robustFlags);
   const perAttack: Record<string, number> = {};
+  const perAttackSeconds: Record<string, number | undefined> = {};
   const resumed: string[] = [];
   let resumedBatches = 0;
 
@@ -125,6 +136,7 @@ export async function runAttackPlan(forward: ForwardFn, x: tf.Tensor, y: tf.Tens
     const done = current.finished[s];
     if (done) {
       perAttack[stage.name] = done.robustAccuracy;
+      perAttackSeconds[stage.name] = done.seconds;
       resumed.push(stage.name);
       options.onAttackEnd?.(stage.name, done.robustAccuracy, true);
       continue;
@@ -134,7 +146,10 @@ export async function runAttackPlan(forward: ForwardFn, x: tf.Tensor, y: tf.Tens
     const robustIdx = decodeFlags(robustAtStart).flatMap((ok, i) => (ok ? [i] : []));
     const batches = Math.ceil(robustIdx.length / batchSize);
     resumedBatches += partial?.batchesDone ?? 0;
+    // Unknown (undefined) stays unknown: an older state file did not count its batches.
+    let seconds = partial && partial.batchesDone > 0 ? partial.seconds : 0;
     for (let b = partial?.batchesDone ?? 0; b < batches; b++) {
+      const started = performance.now();
       const idx = robustIdx.slice(b * batchSize, (b + 1) * batchSize);
       const xs = tf.gather(x, idx);
       const ys = tf.tensor1d(Int32Array.from(idx, (i) => labels[i]!), 'int32');
@@ -146,18 +161,22 @@ export async function runAttackPlan(forward: ForwardFn, x: tf.Tensor, y: tf.Tens
       } finally {
         tf.dispose([xs, ys]);
       }
-      await save({ ...current, robustFlags: encodeFlags(flags), current: { attack: stage.name, robustAtStart, batchesDone: b + 1 } });
+      if (seconds !== undefined) seconds += (performance.now() - started) / 1000;
+      await save({ ...current, robustFlags: encodeFlags(flags), current: { attack: stage.name, robustAtStart, batchesDone: b + 1, ...(seconds !== undefined ? { seconds } : {}) } });
       current = state!;
       options.onBatchEnd?.(stage.name, b, batches);
     }
     const robustAccuracy = mean(flags);
     perAttack[stage.name] = robustAccuracy;
+    perAttackSeconds[stage.name] = seconds;
     const { current: _finishedAttack, ...rest } = current;
-    await save({ ...rest, robustFlags: encodeFlags(flags), finished: [...current.finished, { attack: stage.name, robustAccuracy }] });
+    await save({ ...rest, robustFlags: encodeFlags(flags), finished: [...current.finished, { attack: stage.name, robustAccuracy, ...(seconds !== undefined ? { seconds } : {}) }] });
     current = state!;
     options.onAttackEnd?.(stage.name, robustAccuracy, false);
   }
-  return { cleanAccuracy: current.cleanAccuracy, robustAccuracy: mean(flags), perAttack, resumed, resumedBatches, robustFlags: flags };
+  const parts = [current.cleanSeconds, ...Object.values(perAttackSeconds)];
+  const totalSeconds = parts.every((v) => v !== undefined) ? parts.reduce((sum, v) => sum! + v!, 0) : undefined;
+  return { cleanAccuracy: current.cleanAccuracy, robustAccuracy: mean(flags), perAttack, resumed, resumedBatches, perAttackSeconds, totalSeconds, robustFlags: flags };
 }
 
 /** Tolerance of the threat-model check: float32 rounding of the stored pixels. */

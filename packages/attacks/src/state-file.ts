@@ -17,12 +17,20 @@ export interface AutoAttackState {
   /** Seed, batch size and budgets (JSON): resuming under other settings would not give the same result. */
   readonly settings: string;
   readonly cleanAccuracy: number;
+  /** Seconds the clean pass took (absent in files written before times were kept). */
+  readonly cleanSeconds?: number;
   /** Per example, '1' or '0': still robust after the finished attacks and the finished batches of `current`. */
   readonly robustFlags: string;
-  /** Finished attacks in order, with the robust accuracy after each. */
-  readonly finished: Array<{ readonly attack: string; readonly robustAccuracy: number }>;
-  /** The attack under way: the robust flags it started from (they fix its batches) and how many batches are done. */
-  readonly current?: { readonly attack: string; readonly robustAtStart: string; readonly batchesDone: number };
+  /**
+   * Finished attacks in order, with the robust accuracy after each and the seconds its batches
+   * took, summed over every invocation that attacked them (absent where an older file did not count).
+   */
+  readonly finished: Array<{ readonly attack: string; readonly robustAccuracy: number; readonly seconds?: number }>;
+  /**
+   * The attack under way: the robust flags it started from (they fix its batches), how many
+   * batches are done and the seconds they took (summed over invocations, as in `finished`).
+   */
+  readonly current?: { readonly attack: string; readonly robustAtStart: string; readonly batchesDone: number; readonly seconds?: number };
 }
 
 /** Reads a state file, or undefined when it does not exist. */

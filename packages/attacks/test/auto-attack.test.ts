@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { apgd, autoAttack, checkSquareStronger, fab, fgsm, pgd, square, type AutoAttackOptions, type ForwardFn } from '../src/index.js';
+import { apgd, autoAttack, checkSquareStronger, fab, fgsm, pgd, runAttackPlan, square, type AttackStage, type AutoAttackOptions, type ForwardFn } from '../src/index.js';
 import { accuracy, asClassifier, tempDir, trainedNet } from './helpers.js';
 
 const EPS = 0.08;
@@ -64,7 +64,7 @@ describe('autoAttack', () => {
     const base = { norm: 'linf' as const, eps: EPS, version: 'custom' as const, batchSize: 48, ...BUDGET, onWarning: () => undefined, statePath };
     const first = await autoAttack(counting, x, y, { ...base, attacks: ['apgd-ce'] });
     const state = JSON.parse(await fs.readFile(statePath, 'utf8'));
-    expect(state.finished).toEqual([{ attack: 'apgd-ce', robustAccuracy: first.robustAccuracy }]);
+    expect(state.finished).toEqual([{ attack: 'apgd-ce', robustAccuracy: first.robustAccuracy, seconds: first.perAttackSeconds['apgd-ce'] }]);
     expect((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 
     calls = 0;
@@ -89,6 +89,44 @@ describe('autoAttack', () => {
     expect(callsWithSquare).toBeGreaterThan(50);
 
     await expect(autoAttack(counting, x, y, { ...base, eps: 0.1, attacks: ['apgd-ce'] })).rejects.toThrow(/aa-state\.json.*eps 0\.08/);
+  });
+
+  it("counts each attack's seconds over every invocation of a resumed evaluation", async () => {
+    const statePath = path.join(dir, 'timed-state.json');
+    const BATCH_MS = 40;
+    let failAt = 2; // the first invocation dies while attacking batch 2 (a kill, as far as the state file knows)
+    let attacked = 0;
+    const slow: AttackStage = {
+      name: 'slow',
+      robustFlags: async (_forward, xs) => {
+        if (attacked++ === failAt) throw new Error('killed');
+        await new Promise((r) => setTimeout(r, BATCH_MS));
+        return new Array<boolean>(xs.shape[0]!).fill(true);
+      },
+    };
+    const plan = { stages: [slow], settings: {} };
+    const options = { norm: 'linf' as const, eps: EPS, batchSize: 8, statePath };
+    const batches = Math.ceil((await runAttackPlan(forward, x, y, { stages: [], settings: {} }, { norm: 'linf', eps: EPS, batchSize: 8 })).cleanAccuracy * x.shape[0]! / 8);
+    expect(batches).toBeGreaterThan(3);
+    await expect(runAttackPlan(forward, x, y, plan, options)).rejects.toThrow('killed');
+    failAt = -1;
+    attacked = 0;
+    const resumed = await runAttackPlan(forward, x, y, plan, options);
+    expect(resumed.resumedBatches).toBe(2);
+    expect(attacked).toBe(batches - 2);
+    // The two batches of the first invocation count too: all of them, not only the resumed ones.
+    const seconds = resumed.perAttackSeconds['slow']!;
+    expect(seconds).toBeGreaterThanOrEqual((batches * BATCH_MS) / 1000 - 0.005);
+    const state = JSON.parse(await fs.readFile(statePath, 'utf8'));
+    expect(state.finished).toEqual([{ attack: 'slow', robustAccuracy: resumed.robustAccuracy, seconds }]);
+    expect(resumed.totalSeconds).toBeCloseTo(state.cleanSeconds + seconds, 9);
+
+    // A state file written before times were kept: the unknown stays unknown instead of counting from zero.
+    const { cleanSeconds: _clean, ...older } = state;
+    await fs.writeFile(statePath, JSON.stringify({ ...older, finished: [{ attack: 'slow', robustAccuracy: resumed.robustAccuracy }] }));
+    const fromOlder = await runAttackPlan(forward, x, y, plan, options);
+    expect(fromOlder.perAttackSeconds).toEqual({ slow: undefined });
+    expect(fromOlder.totalSeconds).toBeUndefined();
   });
 
   it('warns when the model has zero input gradients', async () => {

@@ -111,6 +111,11 @@ describe('dkl eval robust evaluation', () => {
     expect(Object.keys(result['per_attack_acc'] as object)).toEqual(['apgd-ce', 'apgd-t', 'fab-t', 'square']);
     expect(result).toMatchObject({ threat_model: 'Linf', eps: 0.1, n_ex: 32, attack: 'autoattack', version: 'standard', weights: 'last', dataset: 'synthetic', split: 'test' });
     expect(typeof result['wall_time_s']).toBe('number');
+    // Compute time summed over the killed and the resumed invocation: every attack has its seconds.
+    const attackSeconds = result['per_attack_time_s'] as Record<string, number>;
+    expect(Object.keys(attackSeconds)).toEqual(['apgd-ce', 'apgd-t', 'fab-t', 'square']);
+    for (const s of Object.values(attackSeconds)) expect(s).toBeGreaterThan(0);
+    expect(result['eval_time_s'] as number).toBeGreaterThan(Object.values(attackSeconds).reduce((a, b) => a + b, 0));
     expect(result['robust_acc']).toBeLessThanOrEqual(result['clean_acc'] as number);
   }, 600_000);
 

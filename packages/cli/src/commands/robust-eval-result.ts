@@ -47,6 +47,8 @@ export async function fileId(file: string): Promise<string> {
 const THREAT_MODEL: Readonly<Record<Norm, string>> = { linf: 'Linf', l2: 'L2' };
 
 const percent = (fraction: number) => Math.round(fraction * 1e6) / 1e4;
+/** Seconds to the millisecond; null where unknown (a state file written before times were kept). */
+const seconds = (s: number | undefined) => (s === undefined ? null : Math.round(s * 1000) / 1000);
 
 /** The result record of one evaluation. */
 export function robustResultRecord(o: {
@@ -86,7 +88,10 @@ export function robustResultRecord(o: {
     robust_acc: percent(robust.robustAccuracy),
     ...(o.attack === 'autoattack' ? { autoattack_acc: percent(robust.robustAccuracy) } : {}),
     per_attack_acc: Object.fromEntries(Object.entries(robust.perAttack).map(([k, v]) => [k, percent(v)])),
-    wall_time_s: Math.round(o.wallTimeS * 1000) / 1000,
+    wall_time_s: seconds(o.wallTimeS),
+    // Summed over every invocation of a resumed evaluation, unlike wall_time_s (this one).
+    eval_time_s: seconds(robust.totalSeconds),
+    per_attack_time_s: Object.fromEntries(Object.entries(robust.perAttackSeconds).map(([k, v]) => [k, seconds(v)])),
     resumed_attacks: robust.resumedAttacks,
     resumed_batches: robust.resumedBatches,
     state_file: path.basename(o.stateFile),

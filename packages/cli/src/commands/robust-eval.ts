@@ -52,6 +52,9 @@ export interface RobustEvaluation {
   readonly perAttack: Readonly<Record<string, number>>;
   readonly resumedAttacks: readonly string[];
   readonly resumedBatches: number;
+  /** Seconds per attack and in all (clean pass included), summed over invocations; undefined where unknown. */
+  readonly perAttackSeconds: Readonly<Record<string, number | undefined>>;
+  readonly totalSeconds: number | undefined;
 }
 
 /**
@@ -88,6 +91,8 @@ export async function robustEvaluation(forward: ForwardFn, loader: BatchLoader, 
       perAttack: result.perAttack,
       resumedAttacks: result.resumed,
       resumedBatches: result.resumedBatches,
+      perAttackSeconds: result.perAttackSeconds,
+      totalSeconds: result.totalSeconds,
     };
   } finally {
     tf.dispose([x, y]);
