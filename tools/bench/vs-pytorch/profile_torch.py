@@ -1,0 +1,83 @@
+"""PyTorch side of where-time-goes.mjs: one training step of bench_torch.py's setup (same models,
+SGD, cross-entropy, random 32x32x3 images; bf16 = CPU autocast with channels-last) under
+torch.profiler. Prints one JSON line: the median step time and every operator's self CPU time per
+step, with the phase it ran in (forward, backward, optimizer), and the profiled steps' wall time.
+Usage: python3 profile_torch.py MODEL THREADS BATCH WARMUP STEPS [fp32|bf16]"""
+import json
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.profiler import ProfilerActivity, profile, record_function
+
+from bench_torch import make_model
+
+PHASES = ("forward", "backward", "optimizer")
+
+
+def phase_of(event):
+    """The record_function range (forward / backward / optimizer) an operator ran under."""
+    parent = event.cpu_parent
+    while parent is not None:
+        if parent.name in PHASES:
+            return parent.name
+        parent = parent.cpu_parent
+    return "other"
+
+
+def main():
+    name, threads, batch, warmup, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    precision = sys.argv[6] if len(sys.argv) > 6 else "fp32"
+    if precision not in ("fp32", "bf16"):
+        raise ValueError(f"precision must be fp32 or bf16, got '{precision}'")
+    bf16 = precision == "bf16"
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = make_model(name)
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
+    x = torch.randn(batch, 3, 32, 32)
+    y = torch.randint(0, 100, (batch,))
+    if bf16:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.to(memory_format=torch.channels_last)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        with record_function("forward"):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                loss = F.cross_entropy(model(x), y)
+        with record_function("backward"):
+            loss.backward()
+        with record_function("optimizer"):
+            opt.step()
+
+    for _ in range(warmup):
+        step()
+    # Step times without the profiler (it adds its own cost), then the profiled steps.
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1000)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        profiled_ms = (time.perf_counter() - t0) * 1000 / steps
+    ops = {}
+    for event in prof.events():
+        if event.name in PHASES:
+            continue
+        key = (phase_of(event), event.name)
+        entry = ops.setdefault(key, {"phase": key[0], "name": key[1], "ms": 0.0, "calls": 0})
+        entry["ms"] += event.self_cpu_time_total / 1000 / steps
+        entry["calls"] += 1 / steps
+    print(json.dumps({"model": name, "precision": precision, "threads": torch.get_num_threads(), "torch": torch.__version__,
+                      "step_ms": statistics.median(times), "profiled_step_ms": profiled_ms, "ops": sorted(ops.values(), key=lambda o: -o["ms"])}))
+
+
+if __name__ == "__main__":
+    main()
