@@ -104,6 +104,24 @@ export async function compareWithGrads(inputs: Arr[], f: (...ts: tf.Tensor[]) =>
   await compareBackends([...inputs, dy], g, tol);
 }
 
+/** Runs `f` on `backend` and returns every output's dtype, shape and values (exact comparison). */
+export async function outputsOn(backend: string, f: () => tf.Tensor | tf.Tensor[]): Promise<Array<{ dtype: string; shape: number[]; values: number[] }>> {
+  await tf.setBackend(backend);
+  const before = tf.memory().numTensors;
+  const outs = tf.tidy(() => [f()].flat());
+  const result = outs.map((o) => ({ dtype: o.dtype, shape: o.shape, values: Array.from(o.dataSync() as ArrayLike<number>) }));
+  tf.dispose(outs);
+  expect(tf.memory().numTensors).toBe(before);
+  return result;
+}
+
+/** Runs `f` on cpu and dkl-native and asserts the same dtypes, shapes and values, exactly. */
+export async function sameOnBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<void> {
+  const cpu = await outputsOn('cpu', f);
+  const native = await outputsOn('dkl-native', f);
+  expect(native).toEqual(cpu);
+}
+
 /** Registers the backend once per test file. */
 export async function setup(): Promise<void> {
   await registerNativeBackend();

@@ -187,19 +187,7 @@ function batchNorm(args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
   return b.outputInLayout(x.shape, out, { kind: 'activation', block: xIn.block });
 }
 
-function tile(args: KernelArgs, b: NativeBackend): tf.TensorInfo | null {
-  const { x } = args.inputs;
-  const reps = args.attrs?.['reps'] as number[] | undefined;
-  if (!x || !reps || !allFloat32(x) || x.shape.length === 0 || x.shape.length > 8 || reps.length !== x.shape.length) return null;
-  const outShape = x.shape.map((d, i) => d * reps[i]!);
-  const size = sizeOf(outShape);
-  if (size === 0) return null;
-  const out = b.alloc(size);
-  b.addon.tile(b.f32(x), out, Int32Array.from([x.shape.length, ...x.shape, ...reps]));
-  return b.output(outShape, out);
-}
-
-/** Broadcasting binary ops, unary ops, reductions, Tile and batch-norm with OpenMP. */
+/** Broadcasting binary ops, unary ops, reductions and batch-norm with OpenMP (Tile: copy-ops.ts). */
 export function elementwiseKernels(): tf.KernelConfig[] {
   const k = (kernelName: string, f: Parameters<typeof withCpuFallback>[1]): tf.KernelConfig => ({
     kernelName,
@@ -212,6 +200,5 @@ export function elementwiseKernels(): tf.KernelConfig[] {
     ...UNARY_OPS.map(([name, op]) => k(name, (a, b) => unary(op, a, b))),
     ...REDUCE_OPS.map(([name, op]) => k(name, (a, b) => reduce(op, a, b))),
     k(tf.FusedBatchNorm, batchNorm),
-    k(tf.Tile, tile),
   ];
 }
