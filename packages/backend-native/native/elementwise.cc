@@ -156,13 +156,15 @@ Napi::Value Binary(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
-// unary(op, x, out, alpha): 0 relu, 1 step(alpha), 2 neg, 3 square, 4 sqrt,
-// 5 rsqrt, 6 exp, 7 log, 8 abs, 9 relu6. NaN propagates as in tfjs.
+// unary(op, x, out, alpha[, beta]): 0 relu, 1 step(alpha), 2 neg, 3 square, 4 sqrt,
+// 5 rsqrt, 6 exp, 7 log, 8 abs, 9 relu6, 10 sign (NaN -> 0, as tfjs' cpu kernel),
+// 11 clip to [alpha, beta]. NaN propagates as in tfjs otherwise.
 Napi::Value Unary(const Napi::CallbackInfo &info) {
   const int op = info[0].As<Napi::Number>().Int32Value();
   auto x = f32(info, 1, "x");
   auto o = f32(info, 2, "out");
   const float alpha = static_cast<float>(info[3].As<Napi::Number>().DoubleValue());
+  const float beta = info.Length() > 4 ? static_cast<float>(info[4].As<Napi::Number>().DoubleValue()) : 0.f;
   const int64_t n = x.ElementLength();
   checkLen(o, n, "out");
   const float *xp = x.Data();
@@ -182,6 +184,10 @@ Napi::Value Unary(const Napi::CallbackInfo &info) {
     case 7: DKL_UNARY(std::log(v)) break;
     case 8: DKL_UNARY(std::fabs(v)) break;
     case 9: DKL_UNARY(std::isnan(v) ? v : std::min(6.f, std::max(0.f, v))) break;
+    case 10: DKL_UNARY(v < 0.f ? -1.f : (v > 0.f ? 1.f : 0.f)) break;
+    // tfjs compares with the bounds as doubles and stores them rounded to float: the same as
+    // comparing with the rounded bounds (no float lies strictly between a bound and its rounding).
+    case 11: DKL_UNARY(v > beta ? beta : (v < alpha ? alpha : v)) break;
     default: throw std::invalid_argument("unknown unary op " + std::to_string(op));
   }
 #undef DKL_UNARY

@@ -89,7 +89,8 @@ export interface NativeAddon {
   poolForward(x: Float32Array, y: Float32Array, params: Int32Array): void;
   poolBackward(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, shape: Int32Array): void;
-  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** `alpha`: Step's value at x <= 0, the lower bound of clip; `beta`: the upper bound of clip. */
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number, beta?: number): void;
   reduce(op: number, x: Float32Array, out: Float32Array, outer: number, r: number, inner: number): void;
   batchNorm(
     x: Float32Array,

@@ -12,7 +12,7 @@ import { elementwiseKernels, reluGradConfig } from './kernels/elementwise.js';
 import { matMulKernels } from './kernels/matmul.js';
 import { optimizerKernels } from './kernels/optim.js';
 import { poolKernels } from './kernels/pool.js';
-import { selectClipSignKernels } from './kernels/select-clip-sign.js';
+import { selectKernels } from './kernels/select.js';
 import { type NativePrecision, applyPrecisionEnv, nativePrecision } from './precision.js';
 
 /** The tfjs backend name this package registers. */
@@ -35,7 +35,7 @@ export interface NativeBackendInfo {
 
 /** The kernels this backend runs natively (others are the cpu backend's). */
 export function nativeKernelConfigs(): tf.KernelConfig[] {
-  return [...convKernels(), ...matMulKernels(), ...poolKernels(), ...elementwiseKernels(), ...copyKernels(), ...selectClipSignKernels(), ...batchNormTrainingKernels(), ...batchNormInferenceKernels(), ...optimizerKernels()];
+  return [...convKernels(), ...matMulKernels(), ...poolKernels(), ...elementwiseKernels(), ...copyKernels(), ...selectKernels(), ...batchNormTrainingKernels(), ...batchNormInferenceKernels(), ...optimizerKernels()];
 }
 
 /** Names of the kernels overridden with native implementations. */

@@ -26,9 +26,20 @@ describe.skipIf(!addonBuilt)('Select, ClipByValue and Sign loops vs the cpu back
         const x = awkward(shape, 11);
         const y = awkward(shape, 12);
         const cond = tf.greater(awkward(shape, 13), 0);
-        return [tf.sign(x), tf.clipByValue(x, -0.3, 0.7), tf.clipByValue(x, 0.1, 0.1), tf.where(cond, x, y)];
+        // [0, 1]: -0 stays -0 (it is not below 0); 0.1: a bound that float32 rounds.
+        return [tf.sign(x), tf.clipByValue(x, -0.3, 0.7), tf.clipByValue(x, 0, 1), tf.clipByValue(x, 0.1, 0.1), tf.where(cond, x, y)];
       }));
   }
+
+  it('clipByValue at bounds that float32 cannot hold: the float32 neighbours of the bounds', () =>
+    sameOnBoth(() => {
+      const around = (v: number) => {
+        const bits = new Int32Array(new Float32Array([v]).buffer)[0]!;
+        return new Float32Array(new Int32Array([bits - 1, bits, bits + 1]).buffer);
+      };
+      const x = tf.tensor([...around(0.1), ...around(-0.1), ...around(1 / 3), -0, 0]);
+      return [tf.clipByValue(x, -0.1, 0.1), tf.clipByValue(x, 0.1, 1 / 3), tf.clipByValue(x, -1 / 3, -0.1)];
+    }));
 
   it('an attack-like step: sign of a gradient, projection by clipping, per-example selection, and gradients through them', () =>
     sameOnBoth(() => {

@@ -46,6 +46,13 @@ function copyRun(from: NumericArray, fromAt: number, to: NumericArray, toAt: num
   else to.set(from.subarray(fromAt, fromAt + n), toAt);
 }
 
+/** The first of the trailing size-1 dimensions of `shape` (its rank when it has none). */
+function trailingOnesFrom(shape: readonly number[]): number {
+  let d = shape.length;
+  while (d > 0 && shape[d - 1] === 1) d--;
+  return d;
+}
+
 /** Writes `src` (of `shape`) repeated `reps` times along each dimension into `out`. */
 export function tileInto(src: NumericArray, shape: readonly number[], reps: readonly number[], out: NumericArray): void {
   const rank = shape.length;
@@ -53,8 +60,7 @@ export function tileInto(src: NumericArray, shape: readonly number[], reps: read
   const srcStride = strides(shape);
   const outStride = strides(outShape);
   // From `onesFrom` on, the source has size-1 dimensions only: each such block is one value, filled.
-  let onesFrom = rank;
-  while (onesFrom > 0 && shape[onesFrom - 1] === 1) onesFrom--;
+  const onesFrom = trailingOnesFrom(shape);
   const copy = (d: number, srcAt: number, outAt: number): void => {
     if (d === onesFrom) {
       out.fill(src[srcAt]!, outAt, outAt + (d === 0 ? sizeOf(outShape) : outStride[d - 1]!));
@@ -68,13 +74,6 @@ export function tileInto(src: NumericArray, shape: readonly number[], reps: read
     for (let r = 1; r < reps[d]!; r++) copyRun(out, outAt, out, outAt + r * block, block);
   };
   copy(0, 0, 0);
-}
-
-/** The first of the trailing size-1 dimensions of `shape` (its rank when it has none). */
-function trailingOnesFrom(shape: readonly number[]): number {
-  let d = shape.length;
-  while (d > 0 && shape[d - 1] === 1) d--;
-  return d;
 }
 
 function tile({ inputs, attrs }: KernelArgs, backend: NativeBackend): tf.TensorInfo | null {

@@ -45,6 +45,8 @@ const UNARY_OPS: ReadonlyArray<[string, number]> = [
   [tf.Log, 7],
   [tf.Abs, 8],
   [tf.Relu6, 9],
+  [tf.Sign, 10],
+  [tf.ClipByValue, 11],
 ];
 
 /** Reduction op codes of the addon. */
@@ -144,7 +146,9 @@ function unary(op: number, args: KernelArgs, b: NativeBackend): tf.TensorInfo | 
   if (!x || !allFloat32(x)) return null;
   const out = b.alloc(sizeOf(x.shape));
   const layout = b.layoutOf(x);
-  b.addon.unary(op, b.valuesIn(x, layout).values, out, Number(args.attrs?.['alpha'] ?? 0));
+  // Step's alpha; ClipByValue's bounds.
+  const attrs = args.attrs ?? {};
+  b.addon.unary(op, b.valuesIn(x, layout).values, out, Number(attrs['alpha'] ?? attrs['clipValueMin'] ?? 0), Number(attrs['clipValueMax'] ?? 0));
   return b.outputInLayout(x.shape, out, layout);
 }
 
