@@ -27,9 +27,11 @@ def make_model(name, num_classes=100):
     return build(name, num_classes)
 
 
-def main():
-    name, threads, batch, warmup, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-    precision = sys.argv[6] if len(sys.argv) > 6 else "fp32"
+def setup(argv):
+    """MODEL THREADS BATCH WARMUP STEPS [fp32|bf16] -> the run's settings, model, optimizer and batch
+    (shared with profile_torch.py)."""
+    name, threads, batch, warmup, steps = argv[1], int(argv[2]), int(argv[3]), int(argv[4]), int(argv[5])
+    precision = argv[6] if len(argv) > 6 else "fp32"
     if precision not in ("fp32", "bf16"):
         raise ValueError(f"precision must be fp32 or bf16, got '{precision}'")
     bf16 = precision == "bf16"
@@ -43,6 +45,11 @@ def main():
     if bf16:
         model = model.to(memory_format=torch.channels_last)
         x = x.to(memory_format=torch.channels_last)
+    return name, precision, bf16, warmup, steps, model, opt, x, y
+
+
+def main():
+    name, precision, bf16, warmup, steps, model, opt, x, y = setup(sys.argv)
     times, cpu, losses = [], [], []
     for step in range(warmup + steps):
         t0 = time.perf_counter()

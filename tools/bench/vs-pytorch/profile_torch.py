@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile, record_function
 
-from bench_torch import make_model
+from bench_torch import setup
 
 PHASES = ("forward", "backward", "optimizer")
 
@@ -28,21 +28,7 @@ def phase_of(event):
 
 
 def main():
-    name, threads, batch, warmup, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-    precision = sys.argv[6] if len(sys.argv) > 6 else "fp32"
-    if precision not in ("fp32", "bf16"):
-        raise ValueError(f"precision must be fp32 or bf16, got '{precision}'")
-    bf16 = precision == "bf16"
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    model = make_model(name)
-    model.train()
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
-    x = torch.randn(batch, 3, 32, 32)
-    y = torch.randint(0, 100, (batch,))
-    if bf16:
-        model = model.to(memory_format=torch.channels_last)
-        x = x.to(memory_format=torch.channels_last)
+    name, precision, bf16, warmup, steps, model, opt, x, y = setup(sys.argv)
 
     def step():
         opt.zero_grad(set_to_none=True)
