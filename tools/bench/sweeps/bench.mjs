@@ -4,14 +4,16 @@
 // appendonly yes) and real `dkl worker` processes; build first (npm run build).
 //   node tools/bench/sweeps/bench.mjs [--workload synthetic|fashion-mnist] [--trials 12] [--overhead-trials 5] [--epochs N]
 //     [--rounds 1] [--no-plain] [--fresh-processes]
-// --workload: what each trial trains (1 thread, ~15-20 s each):
+// --workload: what each trial trains (1 thread):
 //   synthetic (default): tiny_cnn on 8x8 synthetic images, 300 epochs of 16 steps, a checkpoint per
 //     epoch (20 fsynced snapshots a second): a stress case of short kernels, allocations and I/O;
+//     ~15 s per trial;
 //   fashion-mnist: tiny_cnn on 1,000 Fashion-MNIST images at 32x32 (the KD study's student and
-//     transforms), 12 epochs of 16 steps, a checkpoint per epoch: a trial of the experiments' kind.
+//     transforms), 12 epochs of 16 steps, a checkpoint per epoch: a trial of the experiments' kind;
+//     ~5 s in a reused trial process, ~12 s in a fresh one.
 // --rounds R: the 1-worker and 2-worker sweeps (and the plain baseline) R times, interleaved, with
 // each round's ratio and their median: a noisy VM moves a single round's ratio by several percent.
-// (--epochs sets the trial length: the defaults give trials of ~15-20 s, the scale the goals speak of)
+// (--epochs sets the trial length; the goals speak of 20-second trials)
 // Overhead: submit -> start = the job's processedOn minus when it became runnable (its submission,
 // or its worker's previous job's finish); result -> visible = the job's finishedOn (the result in
 // Redis, what status / report read) minus the trial's summary.json write. Ratios: overhead per
