@@ -9,12 +9,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@dkl/core';
 import { registerNativeBackend, setNativeThreads } from '@dkl/backend-native';
 
 import { makeModel, setBatchNormMode } from './models.mjs';
-import { makeTrainer } from './train-step.mjs';
+import { fixedBatchTraining } from './train-step.mjs';
 import { arg } from '../args.mjs';
 
 const models = arg('models', 'resnet8x4,wrn_16_2,resnet32x4').split(',');
@@ -43,25 +42,19 @@ console.log(`dkl-native ${info.version}, oneDNN ${info.onednnVersion} (${info.is
   `batch ${batch}, 32x32x3, 100 classes, SGD(0.9, wd 5e-4), ${warmup} warm-up + ${steps} timed steps; load avg ${os.loadavg()[0].toFixed(1)}`);
 
 function runTfjs(name) {
-  const model = makeModel(name);
-  const trainer = makeTrainer(model);
-  const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1);
-  const labels = tf.tidy(() => tf.oneHot(tf.randomUniform([batch], 0, 100, 'int32', 2), 100).toFloat());
+  const training = fixedBatchTraining(makeModel(name), batch);
   const times = [], cpu = [], losses = [];
   for (let s = 0; s < warmup + steps; ++s) {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    losses.push(trainer.step(x, labels));
+    losses.push(training.step());
     const dc = process.cpuUsage(c0);
     if (s >= warmup) {
       times.push((performance.now() - t0) / 1000);
       cpu.push((dc.user + dc.system) / 1e6);
     }
   }
-  trainer.dispose();
-  tf.dispose([x, labels]);
-  tf.disposeVariables();
-  for (const p of model.bns) tf.dispose([p.runMean, p.runVar]);
+  training.dispose();
   return { times, cpu, losses };
 }
 

@@ -19,8 +19,9 @@ import { initBackend } from '@dkl/core';
 import { registerNativeBackend, setNativeThreads } from '@dkl/backend-native';
 
 import { arg, numArg } from '../args.mjs';
+import { median } from '../timing.mjs';
 import { makeModel } from './models.mjs';
-import { makeTrainer } from './train-step.mjs';
+import { fixedBatchTraining } from './train-step.mjs';
 
 const models = arg('models', 'resnet8x4,wrn_16_2,resnet32x4').split(',');
 const precision = arg('precision', 'bf16');
@@ -72,37 +73,33 @@ function torchCategory({ phase, name }) {
   return OTHER;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Per row, the summed ms of `entries` ({ row, name, ms }); and, per name, those of the 'other' row. */
+function tally(entries) {
+  const rows = new Map(CATEGORIES.map((c) => [c, 0]));
+  const others = new Map();
+  for (const { row, name, ms } of entries) {
+    rows.set(row, rows.get(row) + ms);
+    if (row === OTHER) others.set(name, (others.get(name) ?? 0) + ms);
+  }
+  return { rows, others };
+}
 
-function profileDkl(name) {
-  const model = makeModel(name);
-  const trainer = makeTrainer(model);
-  const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1);
-  const labels = tf.tidy(() => tf.oneHot(tf.randomUniform([batch], 0, 100, 'int32', 2), 100).toFloat());
-  for (let s = 0; s < warmup; s++) trainer.step(x, labels);
+async function profileDkl(name) {
+  const training = fixedBatchTraining(makeModel(name), batch);
+  for (let s = 0; s < warmup; s++) training.step();
   const t0 = performance.now();
-  return tf.profile(() => { for (let s = 0; s < steps; s++) trainer.step(x, labels); }).then((prof) => {
-    const profiledMs = (performance.now() - t0) / steps;
-    // Unprofiled steps after the profiled ones, as on PyTorch's side.
-    const times = [];
-    for (let s = 0; s < steps; s++) {
-      const t1 = performance.now();
-      trainer.step(x, labels);
-      times.push(performance.now() - t1);
-    }
-    const rows = new Map(CATEGORIES.map((c) => [c, 0]));
-    const others = new Map();
-    for (const k of prof.kernels) {
-      const c = dklCategory(k.name);
-      rows.set(c, rows.get(c) + k.kernelTimeMs / steps);
-      if (c === OTHER) others.set(k.name, (others.get(k.name) ?? 0) + k.kernelTimeMs / steps);
-    }
-    trainer.dispose();
-    tf.dispose([x, labels]);
-    tf.disposeVariables();
-    for (const p of model.bns) tf.dispose([p.runMean, p.runVar]);
-    return { stepMs: median(times), profiledMs, rows, others, calls: prof.kernels.length / steps };
-  });
+  const prof = await tf.profile(() => { for (let s = 0; s < steps; s++) training.step(); });
+  const profiledMs = (performance.now() - t0) / steps;
+  // Unprofiled steps after the profiled ones, as on PyTorch's side.
+  const times = [];
+  for (let s = 0; s < steps; s++) {
+    const t1 = performance.now();
+    training.step();
+    times.push(performance.now() - t1);
+  }
+  training.dispose();
+  const kernels = prof.kernels.map((k) => ({ row: dklCategory(k.name), name: k.name, ms: k.kernelTimeMs / steps }));
+  return { stepMs: median(times), profiledMs, ...tally(kernels), calls: prof.kernels.length / steps };
 }
 
 function profileTorch(name) {
@@ -111,14 +108,8 @@ function profileTorch(name) {
   });
   if (r.status !== 0) throw new Error(`PyTorch profile failed (${python}): ${r.stderr || r.error}`);
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1));
-  const rows = new Map(CATEGORIES.map((c) => [c, 0]));
-  const others = new Map();
-  for (const op of out.ops) {
-    const c = torchCategory(op);
-    rows.set(c, rows.get(c) + op.ms);
-    if (c === OTHER) others.set(op.name, (others.get(op.name) ?? 0) + op.ms);
-  }
-  return { stepMs: out.step_ms, profiledMs: out.profiled_step_ms, rows, others, calls: out.ops.reduce((s, o) => s + o.calls, 0), torch: out.torch };
+  const ops = out.ops.map((op) => ({ row: torchCategory(op), name: op.name, ms: op.ms }));
+  return { stepMs: out.step_ms, profiledMs: out.profiled_step_ms, ...tally(ops), calls: out.ops.reduce((s, o) => s + o.calls, 0), torch: out.torch };
 }
 
 const info = await registerNativeBackend();

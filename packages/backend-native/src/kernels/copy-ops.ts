@@ -29,12 +29,8 @@ function outputArray(backend: NativeBackend, dtype: tf.DataType, n: number): Num
   return undefined;
 }
 
-/** Elements per step of dimension `d` in a row-major array of `shape`. */
-function strides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length).fill(1);
-  for (let d = shape.length - 2; d >= 0; d--) s[d] = s[d + 1]! * shape[d + 1]!;
-  return s;
-}
+/** Elements per step of every dimension of a row-major array of `shape` (tfjs' strides omit the last, 1). */
+const strides = (shape: readonly number[]): number[] => [...tf.util.computeStrides([...shape]), 1];
 
 /** Runs shorter than this are copied element by element: a subarray and a set per run cost more. */
 const SHORT_RUN = 64;

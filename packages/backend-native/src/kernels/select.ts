@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { NativeBackend } from '../backend.js';
-import { type KernelArgs, withCpuFallback } from './shared.js';
+import { type KernelArgs, allFloat32, withCpuFallback } from './shared.js';
 
 /**
  * Select (`tf.where`) on float32 as one loop into an array from the backend's recycling pool. The
@@ -10,22 +10,14 @@ import { type KernelArgs, withCpuFallback } from './shared.js';
  * selects per example on every iteration). The cpu kernel's rule, so its results bit for bit.
  */
 
-function float32Values(backend: NativeBackend, t: tf.TensorInfo): Float32Array | undefined {
-  if (t.dtype !== 'float32') return undefined;
-  const values = backend.data.get(t.dataId).values;
-  return values instanceof Float32Array ? values : undefined;
-}
-
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((n, i) => n === b[i]);
-
 /** Elementwise only (tf.where broadcasts the condition first); the cpu kernel's row form stays there. */
 function select({ inputs }: KernelArgs, backend: NativeBackend): tf.TensorInfo | null {
   const { condition, t, e } = inputs as { condition: tf.TensorInfo; t: tf.TensorInfo; e: tf.TensorInfo };
-  const tv = float32Values(backend, t);
-  const ev = float32Values(backend, e);
+  if (!allFloat32(t, e) || !tf.util.arraysEqual(condition.shape, t.shape) || !tf.util.arraysEqual(t.shape, e.shape)) return null;
   const cv = backend.data.get(condition.dataId).values;
-  if (!tv || !ev || !(cv instanceof Uint8Array || cv instanceof Int32Array || cv instanceof Float32Array)) return null;
-  if (!sameShape(condition.shape, t.shape) || !sameShape(t.shape, e.shape)) return null;
+  if (!(cv instanceof Uint8Array || cv instanceof Int32Array || cv instanceof Float32Array)) return null;
+  const tv = backend.f32(t);
+  const ev = backend.f32(e);
   const out = backend.alloc(tv.length);
   for (let i = 0; i < tv.length; i++) out[i] = cv[i] === 1 ? tv[i]! : ev[i]!;
   return backend.output(t.shape, out);
