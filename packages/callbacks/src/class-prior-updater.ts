@@ -71,8 +71,9 @@ export class ClassPriorUpdater implements TrainingPlugin {
         if (logits.shape[1] !== C) throw new ArgumentError('numClasses', `is ${C} but the emitted logits have ${logits.shape[1]} classes`);
         const next = tf.tidy(() => {
           const probs = tf.softmax(logits.div(T) as tf.Tensor2D);
-          const onehot = tf.oneHot(labels.cast('int32') as tf.Tensor1D, C);
-          return this.sum!.add(tf.matMul(onehot, probs, true, false)) as tf.Tensor2D;
+          // Row c += the probabilities of the examples of class c. A segment sum, not onehot^T x
+          // probs: a matMul would run in bf16 on dkl-native's bf16 mode, and the prior feeds the loss.
+          return this.sum!.add(tf.unsortedSegmentSum(probs, labels.cast('int32') as tf.Tensor1D, C)) as tf.Tensor2D;
         });
         this.sum.dispose();
         this.sum = tf.keep(next);
