@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,5 +42,17 @@ describe('quick start (the main job), at a smoke-test scale', () => {
     expect(exported).toBe(join(dir, 'runs', 'quickstart-ikl-student'));
     expect(JSON.parse(readFileSync(join(exported!, 'model.json'), 'utf8')).userDefinedMetadata.dkl).toMatchObject({ architecture: 'tiny_cnn', inputSize: [32, 32], mean: [0.286, 0.286, 0.286] });
     expect(printed).toContain(`npx dkl predict ${exported} <image files or folder> --top 3`);
+  }, 600_000);
+
+  it('--precision bf16 and fp32 in one cache directory train one teacher each, and each run records its precision', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dkl-qs-precision-'));
+    const precisionOf = async (precision: 'bf16' | 'fp32') => {
+      const { runs } = await quickstartCommand({ runsDir: join(dir, `runs-${precision}`), cacheDir: join(dir, 'cache'), students: ['ce'], seeds: 1, scale: 0.02, precision, progress: false, out: () => undefined, log: () => undefined });
+      return (JSON.parse(readFileSync(join(runs['ce']![0]!.runDir, 'backend.json'), 'utf8')) as { precision: string }).precision;
+    };
+    const inEffect = [await precisionOf('bf16'), await precisionOf('fp32')];
+    expect(inEffect[1]).toBe('fp32');
+    // bf16 takes effect on dkl-native with AVX512_BF16 (else it runs fp32 and says so): one teacher per precision in effect.
+    expect(readdirSync(join(dir, 'cache', 'teachers'))).toHaveLength(new Set(inEffect).size);
   }, 600_000);
 });

@@ -94,7 +94,7 @@ export async function quickstartCommand(options: QuickstartOptions): Promise<{ r
     for (const student of options.students) {
       const config = resolveConfig(quickstartConfig(student, seed, options.scale, options.precision) as Record<string, unknown>);
       log(`[dkl] quick start: student '${student}', seed ${seed}`);
-      const run = await executeRun(config, { runsDir: options.runsDir, cacheDir: options.cacheDir, initBackend: false, log, ...(options.progress !== undefined ? { progress: options.progress } : {}) });
+      const run = await executeRun(config, { runsDir: options.runsDir, cacheDir: options.cacheDir, initBackend: false, backendInfo: backend, log, ...(options.progress !== undefined ? { progress: options.progress } : {}) });
       (runs[student] ??= []).push(run);
     }
   }

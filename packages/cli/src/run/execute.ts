@@ -23,6 +23,12 @@ export interface ExecuteOptions {
   readonly log?: (line: string) => void;
   /** Initialise the backend (default true; tests that picked one already pass false). */
   readonly initBackend?: boolean;
+  /**
+   * With `initBackend: false`: the backend the caller initialised (what `initBackend` returned).
+   * Its precision keys the teacher cache and it is written to backend.json; without it the run
+   * counts as fp32 on whatever backend is active.
+   */
+  readonly backendInfo?: BackendInfo;
 }
 
 export interface ExecutedRun {
@@ -35,7 +41,7 @@ export interface ExecutedRun {
 /** Trains (or resumes) one configured run and writes its run directory. */
 export async function executeRun(written: RunConfig, options: ExecuteOptions): Promise<ExecutedRun> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const backendInfo: BackendInfo | undefined = options.initBackend === false ? undefined : await initBackend({
+  const backendInfo: BackendInfo | undefined = options.initBackend === false ? options.backendInfo : await initBackend({
         ...(written.backend.prefer ? { prefer: written.backend.prefer } : {}),
         // Always set (DKL_NATIVE_PRECISION still wins): a process that runs several runs, as a
         // sweep's reused trial process does, must not keep the previous run's precision.
