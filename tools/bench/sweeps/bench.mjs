@@ -2,7 +2,7 @@
 // Sweeps on BullMQ: queue overhead per trial and the wall time of a 12-trial sweep on 1 vs 2
 // workers (1 thread each). Starts its own redis-server (loopback, free port, temporary directory,
 // appendonly yes) and real `dkl worker` processes; build first (npm run build).
-//   node tools/bench/sweeps/bench.mjs [--workload synthetic|fashion-mnist] [--trials 12] [--overhead-trials 5] [--epochs N]
+//   node tools/bench/sweeps/bench.mjs [--workload synthetic|fashion-mnist|fashion-mnist-resnet8] [--trials 12] [--overhead-trials 5] [--epochs N]
 //     [--rounds 1] [--no-plain] [--fresh-processes]
 // --workload: what each trial trains (1 thread):
 //   synthetic (default): tiny_cnn on 8x8 synthetic images, 300 epochs of 16 steps, a checkpoint per
@@ -10,7 +10,10 @@
 //     ~15 s per trial;
 //   fashion-mnist: tiny_cnn on 1,000 Fashion-MNIST images at 32x32 (the KD study's student and
 //     transforms), 12 epochs of 16 steps, a checkpoint per epoch: a trial of the experiments' kind;
-//     ~5 s in a reused trial process, ~12 s in a fresh one.
+//     ~5 s in a reused trial process, ~12 s in a fresh one;
+//   fashion-mnist-resnet8: the same data and schedule with resnet8 (the CIFAR students' family),
+//     16 epochs: a trial whose time goes to convolutions rather than to memory traffic and
+//     per-step overhead; ~20 s in a reused trial process.
 // --rounds R: the 1-worker and 2-worker sweeps (and the plain baseline) R times, interleaved, with
 // each round's ratio and their median: a noisy VM moves a single round's ratio by several percent.
 // (--epochs sets the trial length; the goals speak of 20-second trials)
@@ -36,22 +39,23 @@ const { stringify } = await import(require.resolve('yaml'));
 const DKL = join(root, 'packages/cli/bin/dkl.mjs');
 const trials = numArg('trials', 12);
 const overheadTrials = numArg('overhead-trials', 5);
+/** The KD study's Fashion-MNIST student data: 1,000 training images at 32x32 with its transforms. */
+function fashionMnistTrialData() {
+  const shape = [{ kind: 'pad-resize', to: [32, 32, 3] }, { kind: 'normalize', mean: [0.286], std: [0.353] }];
+  return {
+    dataset: { name: 'fashion-mnist', options: {} },
+    train: { split: 'train', batchSize: 64, subset: { perClass: 100 }, transforms: [...shape, { kind: 'random-crop', padding: 2 }] },
+    eval: { test: { split: 'test', batchSize: 250, subset: { perClass: 50 }, transforms: shape } },
+  };
+}
 const workloads = {
   synthetic: {
+    model: 'tiny_cnn',
     epochs: 300,
     data: { dataset: { name: 'synthetic', options: { shape: [8, 8, 3], numClasses: 4, trainSize: 256, testSize: 64, seed: 2 } }, train: { split: 'train', batchSize: 16 }, eval: { test: { split: 'test', batchSize: 32 } } },
   },
-  'fashion-mnist': {
-    epochs: 12,
-    data: (() => {
-      const shape = [{ kind: 'pad-resize', to: [32, 32, 3] }, { kind: 'normalize', mean: [0.286], std: [0.353] }];
-      return {
-        dataset: { name: 'fashion-mnist', options: {} },
-        train: { split: 'train', batchSize: 64, subset: { perClass: 100 }, transforms: [...shape, { kind: 'random-crop', padding: 2 }] },
-        eval: { test: { split: 'test', batchSize: 250, subset: { perClass: 50 }, transforms: shape } },
-      };
-    })(),
-  },
+  'fashion-mnist': { model: 'tiny_cnn', epochs: 12, data: fashionMnistTrialData() },
+  'fashion-mnist-resnet8': { model: 'resnet8', epochs: 16, data: fashionMnistTrialData() },
 };
 const workloadName = arg('workload', 'synthetic');
 const workload = workloads[workloadName];
@@ -85,7 +89,7 @@ function baseConfig(name) {
   return {
     name, seed: 0,
     data: workload.data,
-    models: { student: { name: 'tiny_cnn' } },
+    models: { student: { name: workload.model } },
     trainer: { type: 'supervised', epochs },
     optimizer: { name: 'sgd', momentum: 0.9 },
     schedule: { name: 'cosine', lr: 0.05 },
