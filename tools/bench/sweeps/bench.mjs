@@ -13,7 +13,7 @@
 //     ~5 s in a reused trial process, ~12 s in a fresh one;
 //   fashion-mnist-resnet8: the same data and schedule with resnet8 (the CIFAR students' family),
 //     16 epochs: a trial whose time goes to convolutions rather than to memory traffic and
-//     per-step overhead; ~20 s in a reused trial process.
+//     per-step overhead; ~18 s in a reused trial process.
 // --rounds R: the 1-worker and 2-worker sweeps (and the plain baseline) R times, interleaved, with
 // each round's ratio and their median: a noisy VM moves a single round's ratio by several percent.
 // (--epochs sets the trial length; the goals speak of 20-second trials)
