@@ -37,11 +37,11 @@ export interface RunTrialOptions {
   /** Called with the child's pid once it runs. */
   readonly onSpawn?: (pid: number) => void;
   /**
-   * Where the trial process comes from: a spawner's process loaded ahead of need (its `env`, not
-   * this one's, applies), or a new process when not given.
+   * Where the trial process comes from: a spawner's (its `env`, not this one's, applies), or a new
+   * process when not given.
    */
   readonly spawner?: TrialSpawner;
-  /** With a spawner: another trial follows this one, so load its process now (default true). */
+  /** With a spawner that does not reuse processes: another trial follows this one, so load its process now (default true). */
   readonly ahead?: boolean;
 }
 

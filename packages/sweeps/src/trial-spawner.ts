@@ -1,13 +1,18 @@
 /**
- * Trial processes started ahead of need, and reused. A trial process spends a second or more of
- * CPU loading its modules (tfjs, the native backend, every dkl package) before it reads its run
- * directory. The spawner keeps one such process loaded and waiting, so the next trial starts at
- * once, and starts the following one as soon as that is taken (it loads while the current trial
- * trains). A process whose trial completed is handed back and runs a later trial (Ray Tune's
- * `reuse_actors`): a run leaves no state behind that changes another run's bits (the trial
- * process test checks this against fresh processes), and skipping the reload matters most when
- * every core is busy with trials. A process whose trial failed or was killed is never reused. The
- * waiting process's thread count (OMP_NUM_THREADS, read when the native backend loads) is fixed
+ * Trial processes started before they are needed, and reused. A trial process spends a second or
+ * more of CPU loading its modules (tfjs, the native backend, every dkl package) before it reads its
+ * run directory. A process whose trial completed is handed back and runs a later trial (Ray Tune's
+ * `reuse_actors`): a run leaves no state behind that changes another run's bits (the trial process
+ * test checks this against fresh processes), and skipping the reload matters most when every core
+ * is busy with trials. A process whose trial failed or was killed is never reused.
+ *
+ * `prestart` loads processes before the first trial arrives (a worker does so when it starts), so
+ * loading is not part of any trial. With reuse off, each `take` also starts loading the next trial's
+ * process while the current trial trains. With reuse on it does not: the completed trial's process
+ * comes back, and a process loaded ahead would only be used after a failure, while its loading
+ * takes CPU from the trials (at a 2-worker start, four loads would share two cores).
+ *
+ * A waiting process's thread count (OMP_NUM_THREADS, read when the native backend loads) is fixed
  * when it starts: a trial with another count gets a fresh process. Waiting processes exit when
  * their parent dies, like running trials.
  */
@@ -87,9 +92,9 @@ export interface TrialSpawnerOptions {
   readonly reuse?: boolean;
 }
 
-/** Hands out trial processes: reused ones first, then the one loaded ahead; `close()` stops the waiting ones. */
+/** Hands out trial processes: reused ones first, then prestarted or loaded-ahead ones; `close()` stops the waiting ones. */
 export class TrialSpawner {
-  /** Loaded processes waiting for a trial: the one started ahead, and those handed back after a completed trial (last). */
+  /** Loaded processes waiting for a trial: prestarted or started ahead (first), and those handed back after a completed trial (last). */
   private idle: Array<{ threads: number; trial: SpawnedTrial }> = [];
   private closed = false;
   private readonly env: NodeJS.ProcessEnv | undefined;
@@ -101,9 +106,24 @@ export class TrialSpawner {
   }
 
   /**
-   * A trial process with `threads` threads: the most recently handed-back or loaded-ahead one if
-   * it matches and is alive, else a new one (waiting processes of other thread counts stop).
-   * Unless `ahead` is false (no trial will follow), another starts loading when none is left waiting.
+   * Starts loading trial processes with `threads` threads until `count` are waiting with that
+   * thread count (waiting processes of other thread counts stop), so the next trials start at once.
+   */
+  prestart(threads: number, count = 1): void {
+    if (this.closed) return;
+    this.idle = this.idle.filter((w) => {
+      const keep = w.threads === threads && isAlive(w.trial.child);
+      if (!keep) w.trial.child.kill('SIGKILL');
+      return keep;
+    });
+    while (this.idle.length < count) this.idle.unshift({ threads, trial: start(threads, this.env) });
+  }
+
+  /**
+   * A trial process with `threads` threads: the most recently handed-back or started one if it
+   * matches and is alive, else a new one (waiting processes of other thread counts stop). With
+   * reuse off, unless `ahead` is false (no trial will follow), another starts loading when none is
+   * left waiting.
    */
   take(threads: number, ahead = true): SpawnedTrial {
     let trial: SpawnedTrial | undefined;
@@ -114,7 +134,7 @@ export class TrialSpawner {
     }
     trial ??= start(threads, this.env);
     trial.release();
-    if (ahead && !this.closed && this.idle.length === 0) this.idle.push({ threads, trial: start(threads, this.env) });
+    if (ahead && !this.reuse && !this.closed && this.idle.length === 0) this.idle.push({ threads, trial: start(threads, this.env) });
     return trial;
   }
 

@@ -1,5 +1,6 @@
 /**
- * Trial processes loaded ahead of need (real processes: the built trial-process.js): the next
+ * Trial processes loaded before they are needed (real processes: the built trial-process.js):
+ * prestarted ones are handed out and, with reuse on, nothing loads ahead; without reuse the next
  * take gets the process that loaded while the previous trial ran, another thread count gets a
  * fresh one with its own OMP_NUM_THREADS (and V8's single-threaded GC), a waiting process runs the trial it is sent, and one
  * whose parent lets go exits. A completed trial's process runs later trials, to the bits of fresh
@@ -32,8 +33,34 @@ const trialChildren = (): number[] =>
 const environ = (pid: number): string[] => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
 
 describe('TrialSpawner', () => {
-  it('hands out the process it loaded ahead; another thread count gets a fresh one; close and a lost parent stop waiting processes', async () => {
+  it('hands out prestarted processes and, reusing processes, loads none ahead; a prestart of another thread count replaces the waiting ones', async () => {
     const spawner = new TrialSpawner({ env: { DKL_BACKEND: TEST_ENV.DKL_BACKEND } });
+    spawner.prestart(1, 2);
+    const prestarted = trialChildren();
+    expect(prestarted).toHaveLength(2);
+    const a = spawner.take(1);
+    const b = spawner.take(1);
+    expect(new Set([a.child.pid, b.child.pid])).toEqual(new Set(prestarted));
+    expect(trialChildren()).toHaveLength(2); // no third process loading ahead: completed trials' processes come back
+    await Promise.all([a.ready, b.ready]);
+    expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]); // loaded, waiting for their trials
+    spawner.prestart(1); // one waiting: a third process
+    expect(trialChildren()).toHaveLength(3);
+    const waiting1 = trialChildren().find((pid) => !prestarted.includes(pid))!;
+    spawner.prestart(2); // replaces it with a 2-thread one
+    await waitFor(() => !trialChildren().includes(waiting1), 30_000, 'the waiting 1-thread process to stop');
+    const c = spawner.take(2);
+    expect(environ(c.child.pid!)).toContain('OMP_NUM_THREADS=2');
+    expect(trialChildren()).toHaveLength(3);
+    spawner.close();
+    const gone = [a, b, c].map((t) => new Promise<number | null>((r) => t.child.on('exit', r)));
+    for (const t of [a, b, c]) t.child.kill('SIGKILL');
+    await Promise.all(gone);
+    expect(trialChildren()).toEqual([]);
+  });
+
+  it('without reuse, hands out the process it loaded ahead; another thread count gets a fresh one; close and a lost parent stop waiting processes', async () => {
+    const spawner = new TrialSpawner({ env: { DKL_BACKEND: TEST_ENV.DKL_BACKEND }, reuse: false });
     const a = spawner.take(1);
     await a.ready;
     expect(a.child.exitCode).toBeNull(); // loaded, waiting for its trial

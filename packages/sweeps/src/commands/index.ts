@@ -10,7 +10,8 @@ import { ContainerModule } from 'inversify';
 import { sweepFileJsonSchema } from '../sweep-file.js';
 import { sweepPlanCommand, sweepReportCommand, sweepRunCommand, sweepStatusCommand, sweepSubmitCommand, workerCommand } from './sweep-commands.js';
 
-const positiveInt = (v: string) => parseInt(v, 10);
+/** Parses an integer option; the command checks its range and names the option. */
+const integer = (v: string) => parseInt(v, 10);
 
 function registerSweepCommands(program: Command): void {
   const sweep = program.command('sweep').description('hyperparameter sweeps: a grid / random search over config keys and seeds, on this machine or many (BullMQ + Redis)');
@@ -25,7 +26,7 @@ function registerSweepCommands(program: Command): void {
   sweep
     .command('run')
     .argument('<sweep-file>', 'sweep YAML')
-    .option('--workers <n>', 'trial processes at a time', positiveInt, 1)
+    .option('--workers <n>', 'trial processes at a time', integer, 1)
     .option('--dir <dir>', 'sweep directory (default: runs/<name> next to the sweep file)')
     .option('--fresh-processes', 'one new process per trial (default: a completed trial\'s process runs a later trial, skipping the reload)')
     .description('run the sweep on this machine (no Redis); completed trials are skipped')
@@ -65,11 +66,12 @@ function registerSweepCommands(program: Command): void {
   program
     .command('worker')
     .requiredOption('--redis <url>', 'Redis URL, e.g. redis://host:6379')
-    .option('--concurrency <n>', 'trials at a time (per sweep)', positiveInt, 1)
-    .option('--lock-ms <ms>', 'job lock: a worker silent this long loses its trial to another (default 30000)', positiveInt)
+    .option('--concurrency <n>', 'trials at a time (per sweep)', integer, 1)
+    .option('--lock-ms <ms>', 'job lock: a worker silent this long loses its trial to another (default 30000)', integer)
     .option('--fresh-processes', 'one new process per trial (default: a completed trial\'s process runs a later trial, skipping the reload)')
+    .option('--prestart-threads <n>', 'thread count of the trial processes loaded at start, so the first trials start at once (0: none)', integer, 1)
     .description('run trials of submitted sweeps, each in a child process, until SIGINT / SIGTERM')
-    .action(async (o: { redis: string; concurrency: number; lockMs?: number; freshProcesses?: boolean }) => {
+    .action(async (o: { redis: string; concurrency: number; lockMs?: number; freshProcesses?: boolean; prestartThreads: number }) => {
       await workerCommand(o);
     });
 }

@@ -110,14 +110,16 @@ export async function sweepSubmitCommand(file: string, options: SweepCommandOpti
 }
 
 /** `dkl worker`: serves every submitted sweep until SIGINT / SIGTERM. */
-export async function workerCommand(options: { redis: string; concurrency: number; lockMs?: number; freshProcesses?: boolean; log?: (l: string) => void }): Promise<void> {
+export async function workerCommand(options: { redis: string; concurrency: number; lockMs?: number; freshProcesses?: boolean; prestartThreads?: number; log?: (l: string) => void }): Promise<void> {
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new ArgumentError('--concurrency', `must be a positive integer, got ${options.concurrency}`);
+  if (options.prestartThreads !== undefined && (!Number.isInteger(options.prestartThreads) || options.prestartThreads < 0)) throw new ArgumentError('--prestart-threads', `must be a non-negative integer, got ${options.prestartThreads}`);
   const { startSweepWorker } = await import('../queue/worker.js');
   const worker = await startSweepWorker({
     redis: options.redis,
     concurrency: options.concurrency,
     ...(options.lockMs ? { lockDurationMs: options.lockMs } : {}),
     ...(options.freshProcesses ? { reuseProcesses: false } : {}),
+    ...(options.prestartThreads !== undefined ? { prestartThreads: options.prestartThreads } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   await new Promise<void>((done) => {

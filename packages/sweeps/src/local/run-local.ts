@@ -39,8 +39,10 @@ export async function runSweepLocally(plan: SweepPlan, options: LocalRunOptions 
   const pending = plan.trials.filter((t) => !completed(trialDir(plan.dir, t.id)));
   const outcomes = new Map<string, TrialOutcome>();
   let next = 0;
-  // The next trial's process loads its modules while the current ones run; completed trials' processes run later ones.
+  // Completed trials' processes run later ones (without reuse, the next trial's process loads while the current ones run).
   const spawner = new TrialSpawner({ ...(options.env ? { env: options.env } : {}), ...(options.reuseProcesses !== undefined ? { reuse: options.reuseProcesses } : {}) });
+  // The first trials' processes load side by side before any trial trains.
+  spawner.prestart(plan.threads, Math.min(workers, pending.length));
   const runOne = async (trial: PlannedTrial): Promise<void> => {
     const dir = trialDir(plan.dir, trial.id);
     for (let attempt = 1; ; attempt++) {

@@ -42,6 +42,12 @@ export interface SweepWorkerOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Run later trials in the processes of completed ones (default true; see `TrialSpawner`). */
   readonly reuseProcesses?: boolean;
+  /**
+   * Thread count of the trial processes loaded when the worker starts, one per `concurrency`, so
+   * its first trials start at once (default 1, a sweep's default `threads`; 0 loads none). A trial
+   * with another thread count gets a fresh process.
+   */
+  readonly prestartThreads?: number;
 }
 
 export interface SweepWorker {
@@ -72,8 +78,10 @@ export async function startSweepWorker(options: SweepWorkerOptions): Promise<Swe
   if (hidden) throw notVisible(hidden);
   const workers = new Map<string, Worker<TrialJobData, TrialResult>>();
   const skipped = new Set<string>();
-  // The next trial's process loads its modules while the current trial runs; completed trials' processes run later ones.
+  // Completed trials' processes run later ones (without reuse, the next trial's process loads while the current one runs).
   const spawner = new TrialSpawner({ ...(options.env ? { env: options.env } : {}), ...(options.reuseProcesses !== undefined ? { reuse: options.reuseProcesses } : {}) });
+  const prestartThreads = options.prestartThreads ?? 1;
+  if (prestartThreads > 0) spawner.prestart(prestartThreads, options.concurrency ?? 1);
 
   const processTrial = async (job: Job<TrialJobData, TrialResult>): Promise<TrialResult> => {
     const runDir = trialDir(job.data.sweepDir, job.data.trialId);
