@@ -23,7 +23,7 @@
 // 20-second trial, and 2-worker wall time against half the 1-worker time; then the same trials as
 // plain `dkl train` processes 1 and 2 at a time (no queue), what the machine itself allows.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -115,6 +115,26 @@ async function waitAll(queue, n) {
 }
 
 /**
+ * The median epoch time (ms) of the run directories under `runsDir` (each trial's epochs after its
+ * first, which also compiles kernels): what trials side by side do to each other's training,
+ * apart from process starts and scheduling.
+ */
+function medianEpochMs(runsDir) {
+  const times = [];
+  for (const entry of readdirSync(runsDir)) {
+    const file = join(runsDir, entry, 'metrics.jsonl');
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line.includes('"epoch-end"')) continue;
+      const record = JSON.parse(line);
+      if (record.epoch > 1) times.push(record.durationMs);
+    }
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor((times.length - 1) / 2)];
+}
+
+/**
  * The machine's own limit: the same trials as plain `dkl train` processes (1 thread, V8 flags as
  * the trial processes), `n` at a time, no queue, no worker. Returns the wall time in ms.
  */
@@ -133,7 +153,7 @@ async function plainProcesses(n, round) {
   const started = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: n }, async () => { while (next < files.length) await runOne(files[next++]); }));
-  return performance.now() - started;
+  return { wall: performance.now() - started, epochMs: medianEpochMs(join(dir, 'runs')) };
 }
 
 const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };
@@ -180,7 +200,7 @@ try {
       const byWorker = {};
       for (const job of done) byWorker[job.returnvalue?.worker ?? '?'] = (byWorker[job.returnvalue?.worker ?? '?'] ?? 0) + 1;
       const busy = done.reduce((s, job) => s + (job.finishedOn - job.processedOn), 0);
-      perWorker[n].push({ byWorker, busy });
+      perWorker[n].push({ byWorker, busy, epochMs: medianEpochMs(join(dirname(file), 'runs', name, 'trials')) });
       await q.close();
       for (const x of workers) x.kill('SIGTERM');
     }
@@ -194,12 +214,13 @@ try {
   console.log(`  result -> visible ${mean(visibleMs).toFixed(1)} ms (max ${Math.max(...visibleMs).toFixed(1)})`);
   console.log(`  trial (process start to result) ${(perTrial / 1000).toFixed(2)} s; overhead ${(100 * overhead / perTrial).toFixed(3)} % of it, ${(100 * overhead / 20000).toFixed(3)} % of a 20 s trial`);
   const ratios = wall[1].map((one, r) => wall[2][r] / (one / 2));
-  const plainRatios = plain[1].map((one, r) => plain[2][r] / (one / 2));
+  const plainRatios = plain[1].map((one, r) => plain[2][r].wall / (one.wall / 2));
   console.log(`${trials}-trial sweep, workload ${workloadName} (${epochs} epochs), 1 thread per trial, ${fresh ? 'a fresh process per trial' : 'trial processes reused'}, ${rounds} round(s):`);
   for (let r = 0; r < rounds; r++) {
     console.log(`  round ${r + 1}: 1 worker ${(wall[1][r] / 1000).toFixed(1)} s, 2 workers ${(wall[2][r] / 1000).toFixed(1)} s, 2 workers / (1 worker / 2) = ${ratios[r].toFixed(3)}; speed-up ${(wall[1][r] / wall[2][r]).toFixed(2)}x`);
-    for (const n of [1, 2]) console.log(`    ${n} worker(s): trials per worker ${JSON.stringify(perWorker[n][r].byWorker)}, summed trial time ${(perWorker[n][r].busy / 1000).toFixed(1)} s`);
-    if (withPlain) console.log(`    plain \`dkl train\` processes, no queue: 1 at a time ${(plain[1][r] / 1000).toFixed(1)} s, 2 at a time ${(plain[2][r] / 1000).toFixed(1)} s, ratio ${plainRatios[r].toFixed(3)} (what the machine allows)`);
+    for (const n of [1, 2]) console.log(`    ${n} worker(s): trials per worker ${JSON.stringify(perWorker[n][r].byWorker)}, summed trial time ${(perWorker[n][r].busy / 1000).toFixed(1)} s, median epoch ${perWorker[n][r].epochMs.toFixed(0)} ms`);
+    console.log(`    a trial's epochs next to another's take ${(perWorker[2][r].epochMs / perWorker[1][r].epochMs).toFixed(3)}x their time alone`);
+    if (withPlain) console.log(`    plain \`dkl train\` processes, no queue: 1 at a time ${(plain[1][r].wall / 1000).toFixed(1)} s, 2 at a time ${(plain[2][r].wall / 1000).toFixed(1)} s, ratio ${plainRatios[r].toFixed(3)} (what the machine allows); median epoch ${plain[1][r].epochMs.toFixed(0)} / ${plain[2][r].epochMs.toFixed(0)} ms, ${(plain[2][r].epochMs / plain[1][r].epochMs).toFixed(3)}x`);
   }
   console.log(`  median 2 workers / (1 worker / 2) = ${median(ratios).toFixed(3)} (goal <= 1.10)${withPlain ? `; median plain ratio ${median(plainRatios).toFixed(3)}` : ''}`);
 } finally {
