@@ -111,11 +111,7 @@ export class TrialSpawner {
    */
   prestart(threads: number, count = 1): void {
     if (this.closed) return;
-    this.idle = this.idle.filter((w) => {
-      const keep = w.threads === threads && isAlive(w.trial.child);
-      if (!keep) w.trial.child.kill('SIGKILL');
-      return keep;
-    });
+    this.keepOnly(threads);
     while (this.idle.length < count) this.idle.unshift({ threads, trial: start(threads, this.env) });
   }
 
@@ -126,16 +122,20 @@ export class TrialSpawner {
    * left waiting.
    */
   take(threads: number, ahead = true): SpawnedTrial {
-    let trial: SpawnedTrial | undefined;
-    for (const w of this.idle.splice(0).reverse()) {
-      if (!trial && w.threads === threads && isAlive(w.trial.child)) trial = w.trial;
-      else if (w.threads === threads && isAlive(w.trial.child)) this.idle.unshift(w);
-      else w.trial.child.kill('SIGKILL');
-    }
-    trial ??= start(threads, this.env);
+    this.keepOnly(threads);
+    const trial = this.idle.pop()?.trial ?? start(threads, this.env);
     trial.release();
     if (ahead && !this.reuse && !this.closed && this.idle.length === 0) this.idle.push({ threads, trial: start(threads, this.env) });
     return trial;
+  }
+
+  /** Stops the waiting processes that are dead or have another thread count; the others keep their order. */
+  private keepOnly(threads: number): void {
+    this.idle = this.idle.filter((w) => {
+      const keep = w.threads === threads && isAlive(w.trial.child);
+      if (!keep) w.trial.child.kill('SIGKILL');
+      return keep;
+    });
   }
 
   /**

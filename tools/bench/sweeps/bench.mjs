@@ -114,6 +114,9 @@ async function waitAll(queue, n) {
   }
 }
 
+/** The median of `a` (the lower middle one for an even count). */
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)];
+
 /**
  * The median epoch time (ms) of the run directories under `runsDir` (each trial's epochs after its
  * first, which also compiles kernels): what trials side by side do to each other's training,
@@ -130,13 +133,13 @@ function medianEpochMs(runsDir) {
       if (record.epoch > 1) times.push(record.durationMs);
     }
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor((times.length - 1) / 2)];
+  return median(times);
 }
 
 /**
  * The machine's own limit: the same trials as plain `dkl train` processes (1 thread, V8 flags as
- * the trial processes), `n` at a time, no queue, no worker. Returns the wall time in ms.
+ * the trial processes), `n` at a time, no queue, no worker. Returns the wall time and the median
+ * epoch time in ms.
  */
 async function plainProcesses(n, round) {
   const dir = join(work, `plain${n}r${round}`);
@@ -206,7 +209,6 @@ try {
     }
     if (withPlain) for (const n of [1, 2]) plain[n].push(await plainProcesses(n, round));
   }
-  const median = (a) => [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)];
   const perTrial = mean(trialMs);
   const overhead = mean(startMs) + mean(visibleMs);
   console.log(`queue overhead per trial (${overheadTrials} trials, 1 idle worker):`);

@@ -6,12 +6,13 @@
  * paid that parse.
  *
  * The file is named by a key the caller derives from its sources (e.g. package version and file
- * sizes), written atomically (temp file + rename), and its payload's sha256 is checked on every
+ * sizes), written atomically (temp file, fsync, rename), and its payload's sha256 is checked on every
  * read: a truncated, corrupt or foreign file is ignored (and rewritten by the caller), never used.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@dkl/core';
 
 const MAGIC = Buffer.from('DKLPACK1', 'latin1');
 
@@ -65,20 +66,12 @@ export async function readPackedImages<Meta>(file: string): Promise<PackedImages
   }
 }
 
-/** Writes `packed` to `file` atomically (temp file + rename). */
+/** Writes `packed` to `file` atomically (`writeFileAtomic`: temp file, fsync, rename). */
 export async function writePackedImages<Meta>(file: string, packed: PackedImages<Meta>): Promise<void> {
   const header: Header<Meta> = { imageBytes: packed.images.byteLength, count: packed.labels.length, sha256: payloadDigest(packed.images, packed.labels), meta: packed.meta };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length);
   const labels = new Uint8Array(packed.labels.buffer, packed.labels.byteOffset, packed.labels.byteLength);
-  const temp = `${file}.${process.pid}.tmp`;
-  await mkdir(join(file, '..'), { recursive: true });
-  try {
-    await writeFile(temp, Buffer.concat([MAGIC, length, headerBytes, packed.images, labels]));
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(file, Buffer.concat([MAGIC, length, headerBytes, packed.images, labels]));
 }
