@@ -26,6 +26,8 @@ export interface AssembleOptions {
   readonly backend?: string;
   /** The arithmetic precision in effect on it (default `fp32`). */
   readonly precision?: ComputePrecision;
+  /** Its thread count (what `initBackend` reported): oneDNN's and wasm's sums depend on it. */
+  readonly threads?: number;
 }
 
 /** A run ready to start: the trainer plus what commands report on afterwards. */
@@ -63,8 +65,8 @@ async function obtainTeacher(
   if (!training) {
     throw new ConfigError('models.teacher', "has no 'weights' and there is no 'models.teacherTraining' to train it; give one of them");
   }
-  // Backend and precision are in the key: they change a trained teacher's bits.
-  const compute = { backend: options.backend ?? tf.getBackend(), precision: options.precision ?? 'fp32' };
+  // Backend, precision and thread count are in the key: each changes a trained teacher's bits.
+  const compute = { backend: options.backend ?? tf.getBackend(), precision: options.precision ?? 'fp32', threads: options.threads };
   const key = hashOf({ data: config.data.dataset, train: training.train ?? config.data.train, teacher: modelSourceOptions(teacherConfig), training, seed, compute });
   const dir = path.join(options.cacheDir, 'teachers', `${teacherConfig.name}-${key}`);
   if (existsSync(path.join(dir, 'model.json'))) {

@@ -62,7 +62,7 @@ export async function executeRun(written: RunConfig, options: ExecuteOptions): P
       await writeJson(files.backend, backendInfo ?? { name: tf.getBackend() });
     }
     log(`[dkl] run directory ${runDir}`);
-    return await trainAndFinish(app, config, runDir, backend, { ...options, log, precision: backendInfo?.precision ?? 'fp32' });
+    return await trainAndFinish(app, config, runDir, backend, { ...options, log, precision: backendInfo?.precision ?? 'fp32', ...(backendInfo ? { threads: backendInfo.threads } : {}) });
   } finally {
     lock.release();
   }
@@ -74,13 +74,13 @@ async function trainAndFinish(
   config: RunConfig,
   runDir: string,
   backend: string,
-  options: ExecuteOptions & { log: (line: string) => void; precision: ComputePrecision },
+  options: ExecuteOptions & { log: (line: string) => void; precision: ComputePrecision; threads?: number },
 ): Promise<ExecutedRun> {
   const { log } = options;
   const files = runFiles(runDir);
   const startedAt = new Date().toISOString();
   const started = performance.now();
-  const run = await assembleRun(app, config, { runDir, cacheDir: options.cacheDir, log, backend: tf.getBackend(), precision: options.precision, ...(options.progress !== undefined ? { progress: options.progress } : {}) });
+  const run = await assembleRun(app, config, { runDir, cacheDir: options.cacheDir, log, backend: tf.getBackend(), precision: options.precision, ...(options.threads !== undefined ? { threads: options.threads } : {}), ...(options.progress !== undefined ? { progress: options.progress } : {}) });
   // Teacher training (or loading) and data preparation happen in assembleRun: reported apart from the student's time.
   const setupMs = performance.now() - started;
   let result: RunResult;
