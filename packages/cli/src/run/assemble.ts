@@ -26,7 +26,7 @@ export interface AssembleOptions {
   readonly backend?: string;
   /** The arithmetic precision in effect on it (default `fp32`). */
   readonly precision?: ComputePrecision;
-  /** Its thread count (what `initBackend` reported): oneDNN's and wasm's sums depend on it. */
+  /** Its thread count (what `initBackend` reported): oneDNN splits its sums by thread, so the bits depend on it. */
   readonly threads?: number;
 }
 
